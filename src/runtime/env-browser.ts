@@ -1,0 +1,17 @@
+// Page and Web Worker environment: navigator.gpu, shaders bundled by vite as raw text.
+import { setContextFactory, createContext, type GpuContext } from './context';
+import { acquireDevice } from './device';
+
+const files = import.meta.glob('/shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+
+export const shaderSources: Record<string, string> = Object.fromEntries(
+  Object.entries(files).map(([path, text]) => [path.replace(/^.*\//, '').replace(/\.wgsl$/, ''), text]),
+);
+
+export async function createBrowserContext(): Promise<GpuContext> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  const { device, report } = await acquireDevice(gpu, 'chrome');
+  return createContext(device, report, shaderSources);
+}
+
+setContextFactory(createBrowserContext);

@@ -1,0 +1,45 @@
+// sgdUpdate and sgdMomentum kernels against the float64 reference (src/reference/optim.ts).
+import { describe, it } from 'vitest';
+import { useGpu } from '../gpu';
+import { expectClose, seededArray } from '../compare';
+import { Random } from '../../src/util/random';
+import { sgdMomentumReference, sgdUpdateReference } from '../../src/reference/optim';
+
+const PROBE = '/tests/probes/kernels.ts';
+
+describe('sgdUpdate (shaders/sgdUpdate.wgsl)', () => {
+  const gpu = useGpu();
+  for (const [replicas, size] of [[1, 1], [3, 1000], [5, 257]]) {
+    it(`R=${replicas} size=${size}, per-replica learning rates, 3 steps`, async () => {
+      const rng = new Random(replicas * 7 + size);
+      const param = seededArray(rng, replicas * size);
+      const grad = seededArray(rng, replicas * size);
+      const lr = seededArray(rng, replicas, 0.1, 10);
+      const got = await gpu().call<Float32Array>(PROBE, 'runSgdUpdate', { replicas, size, param, grad, lr, steps: 3 });
+      let want: Float64Array = Float64Array.from(param);
+      for (let s = 0; s < 3; s++) want = sgdUpdateReference(size, want, grad, lr);
+      expectClose(got, want, 1e-6, 'param');
+    });
+  }
+});
+
+describe('sgdMomentum (shaders/sgdMomentum.wgsl), PyTorch semantics', () => {
+  const gpu = useGpu();
+  for (const [replicas, size] of [[1, 1], [4, 300]]) {
+    it(`R=${replicas} size=${size}, 4 steps with fresh gradients`, async () => {
+      const rng = new Random(99 + size);
+      const n = replicas * size;
+      const param = seededArray(rng, n);
+      const grads = Array.from({ length: 4 }, () => seededArray(rng, n));
+      const lr = seededArray(rng, replicas, 0.5, 3);
+      const momentum = seededArray(rng, replicas, 0, 0.95);
+      const got = await gpu().call<{ param: Float32Array; velocity: Float32Array }>(PROBE, 'runSgdMomentum', {
+        replicas, size, param, grads, lr, momentum,
+      });
+      let state: { param: Float64Array; velocity: Float64Array | null } = { param: Float64Array.from(param), velocity: null };
+      for (const g of grads) state = sgdMomentumReference(size, state.param, g, state.velocity, lr, momentum);
+      expectClose(got.param, state.param, 1e-6, 'param');
+      expectClose(got.velocity, state.velocity!, 1e-6, 'velocity');
+    });
+  }
+});

@@ -1,0 +1,94 @@
+// In-page probes for the foundation kernels: upload inputs, run the host wrapper's dispatch through a StepPlan,
+// read outputs back. Output buffers are poisoned with NaN first so that an unwritten element fails the test.
+import { getContext, assertNoDeviceErrors } from '../../src/runtime/context';
+import { poison, readF32 } from '../../src/runtime/buffers';
+import { StepPlan } from '../../src/runtime/plan';
+import { KernelLibrary } from '../../src/runtime/kernels';
+import { gemm, type GemmShape } from '../../src/kernels/gemm';
+import { sgdUpdate } from '../../src/kernels/sgdUpdate';
+import { sgdMomentum } from '../../src/kernels/sgdMomentum';
+
+export async function runGemm(args: { shape: GemmShape; A: Float32Array; B: Float32Array; C0?: Float32Array }): Promise<Float32Array> {
+  const ctx = await getContext();
+  const { device, pool } = ctx;
+  const s = args.shape;
+  const A = pool.upload(args.A, 'A');
+  const B = pool.upload(args.B, 'B');
+  const count = s.batch * s.M * s.N;
+  const C = args.C0 ? pool.upload(args.C0, 'C') : pool.acquire(4 * count, 'C');
+  if (!args.C0) poison(device, C);
+  const op = await gemm(ctx.kernels, s);
+  new StepPlan(device, 'gemm test').add(op({ A, B, C })).run();
+  const out = await readF32(device, C, count);
+  [A, B, C].forEach((b) => pool.release(b));
+  assertNoDeviceErrors(ctx);
+  return out;
+}
+
+export async function runSgdUpdate(args: { replicas: number; size: number; param: Float32Array; grad: Float32Array; lr: Float32Array; steps: number }) {
+  const ctx = await getContext();
+  const { device, pool } = ctx;
+  const param = pool.upload(args.param, 'param');
+  const grad = pool.upload(args.grad, 'grad');
+  const lr = pool.upload(args.lr, 'lr');
+  const op = await sgdUpdate(ctx.kernels, { replicas: args.replicas, size: args.size });
+  new StepPlan(device, 'sgd test').add(op({ param, grad, lr })).run(args.steps);
+  const out = await readF32(device, param, args.replicas * args.size);
+  [param, grad, lr].forEach((b) => pool.release(b));
+  assertNoDeviceErrors(ctx);
+  return out;
+}
+
+export async function runSgdMomentum(args: {
+  replicas: number; size: number; param: Float32Array; grads: Float32Array<ArrayBuffer>[]; lr: Float32Array; momentum: Float32Array;
+}) {
+  const ctx = await getContext();
+  const { device, pool } = ctx;
+  const n = args.replicas * args.size;
+  const param = pool.upload(args.param, 'param');
+  const grad = pool.acquire(4 * n, 'grad');
+  const velocity = pool.upload(new Float32Array(n), 'velocity');
+  const lr = pool.upload(args.lr, 'lr');
+  const momentum = pool.upload(args.momentum, 'momentum');
+  const op = await sgdMomentum(ctx.kernels, { replicas: args.replicas, size: args.size });
+  const plan = new StepPlan(device, 'momentum test').add(op({ param, grad, velocity, lr, momentum }));
+  for (const g of args.grads) {
+    device.queue.writeBuffer(grad, 0, g); // ordered before the submission that follows
+    plan.run();
+  }
+  const out = { param: await readF32(device, param, n), velocity: await readF32(device, velocity, n) };
+  [param, grad, velocity, lr, momentum].forEach((b) => pool.release(b));
+  assertNoDeviceErrors(ctx);
+  return out;
+}
+
+/** Binds deliberately wrong buffers to gemm and returns the error message (or '' if none was thrown). */
+export async function gemmBindingMismatch(args: { mismatch: 'small' | 'missing' | 'usage' | 'unknown' }): Promise<string> {
+  const ctx = await getContext();
+  const { device } = ctx;
+  const shape = { batch: 2, M: 5, N: 3, K: 4 };
+  const op = await gemm(ctx.kernels, shape);
+  const mk = (floats: number, usage = GPUBufferUsage.STORAGE) => device.createBuffer({ label: `buf${floats}`, size: 4 * floats, usage });
+  const A = mk(40), B = mk(24), C = mk(30);
+  try {
+    if (args.mismatch === 'small') op({ A, B, C: mk(29) });
+    if (args.mismatch === 'missing') op({ A, B } as never);
+    if (args.mismatch === 'usage') op({ A, B, C: mk(30, GPUBufferUsage.UNIFORM) });
+    if (args.mismatch === 'unknown') op({ A, B, C, D: C } as never);
+    return '';
+  } catch (e) {
+    return `${(e as Error).name}: ${(e as Error).message}`;
+  }
+}
+
+/** Compiles a broken shader through the kernel library and returns the error message. */
+export async function compileBroken(args: { source: string }): Promise<string> {
+  const ctx = await getContext();
+  const lib = new KernelLibrary(ctx.device, { broken: args.source });
+  try {
+    await lib.kernel('broken');
+    return '';
+  } catch (e) {
+    return `${(e as Error).name}: ${(e as Error).message}`;
+  }
+}
