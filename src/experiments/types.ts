@@ -1,0 +1,87 @@
+// The contract between models (src/models/*), their presets, and the drivers that run them (CLI in Node,
+// harness page, Web Worker app). A model is a ModelDefinition; a run of it is a Trainer living next to the GPU.
+import type { GpuContext } from '../runtime/context';
+import type { ConfigError, Schema } from '../config/schema';
+
+export type ModelName = 'icl' | 'scansnap';
+
+/** One metrics row: `step` and `replica` tag it; the rest are named values (loss, error, entropy, ...). */
+export interface MetricRecord {
+  step: number;
+  replica: number;
+  [name: string]: number;
+}
+
+/**
+ * Everything needed to continue a run bit for bit: parameters and optimizer state (each a flat Float32Array
+ * laid out [replica][...shape]), and the step count. Batches are a pure function of (seed, replica, step), so
+ * the step is the whole data-stream position.
+ */
+export interface TrainerState {
+  model: ModelName;
+  step: number;
+  replicas: number;
+  shapes: Record<string, number[]>; // per-replica shape of every tensor in params and optimizer
+  params: Record<string, Float32Array>;
+  optimizer: Record<string, Float32Array>;
+}
+
+export interface TrainOptions {
+  /** Record metrics every this many steps (and after the last step). 0: only at the end. */
+  metricsEvery?: number;
+  /** Called with each metrics record batch as soon as the GPU has produced it (no wait in the loop). */
+  onMetrics?: (records: MetricRecord[]) => void;
+  /** Called after each submitted chunk of steps. */
+  onProgress?: (step: number) => void;
+  /** Checked between chunks; set `stop = true` to end early at a chunk boundary. */
+  control?: { stop: boolean };
+}
+
+export interface Trainer {
+  readonly model: ModelName;
+  readonly replicas: number;
+  /** Steps completed. */
+  readonly step: number;
+  /** Trains `steps` more steps. Resolves once all their metrics have been delivered. */
+  train(steps: number, options?: TrainOptions): Promise<MetricRecord[]>;
+  /** Evaluation metrics for the current parameters (e.g. test error and hinge loss), one record per replica. */
+  evaluate(): Promise<MetricRecord[]>;
+  getState(): Promise<TrainerState>;
+  setState(state: TrainerState): Promise<void>;
+  /** Changes learning rates of a paused run (keys are config keys such as 'eta', 'etaY'; one value per replica). */
+  setLearningRates(rates: Record<string, number[]>): void;
+  destroy(): void;
+}
+
+/** SPEC §3 params format. */
+export interface ParamsJson {
+  model: ModelName;
+  params?: Record<string, number[] | number[][]>;
+  replicas?: Record<string, number[] | number[][]>[];
+}
+
+/** SPEC §3 loss-and-gradients format. */
+export interface LossGradsJson {
+  loss: number;
+  grads: Record<string, number[] | number[][]>;
+}
+
+export interface Preset {
+  name: string;
+  model: ModelName;
+  description: string;
+  /** Overrides of the model's schema defaults. */
+  config: Record<string, unknown>;
+}
+
+export interface ModelDefinition<Config extends Record<string, unknown> = Record<string, unknown>> {
+  name: ModelName;
+  schema: Schema;
+  /** Cross-field checks (shapes that must agree, adapter limits) beyond the schema's per-field ones. */
+  check(config: Config, limits?: Record<string, number>): ConfigError[];
+  createTrainer(ctx: GpuContext, config: Config): Promise<Trainer>;
+  /** Loss and gradients of one params set on one batch (SPEC §3 JSON in and out), on the GPU. */
+  lossAndGrads(ctx: GpuContext, config: Config, params: ParamsJson, batch: unknown): Promise<LossGradsJson>;
+  /** The same from the float64 CPU reference. */
+  lossAndGradsReference(config: Config, params: ParamsJson, batch: unknown): LossGradsJson;
+}
