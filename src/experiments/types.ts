@@ -66,12 +66,35 @@ export interface LossGradsJson {
   grads: Record<string, number[] | number[][]>;
 }
 
-export interface Preset {
+/** A table of results an analysis produces (rows of numbers, tagged by columns), e.g. OOD error per S1. */
+export interface ResultTable {
+  columns: string[];
+  rows: number[][];
+}
+
+/** A line figure drawn (as SVG) from `metrics` records or from one of the analysis tables. */
+export interface FigureSpec {
+  file: string; // e.g. 'loss.svg'
+  title: string;
+  source: 'metrics' | string; // 'metrics' or the name of a ResultTable
+  x: string; // column / metric name on the x axis
+  y: string[]; // one line per name (per replica for metrics, with a mean line and band when replicas > 1)
+  yLabel?: string;
+  logY?: boolean;
+}
+
+export interface Preset<Config extends Record<string, unknown> = Record<string, unknown>> {
   name: string;
   model: ModelName;
   description: string;
-  /** Overrides of the model's schema defaults. */
+  /** Overrides of the model's schema defaults (steps, replicas, learning rates, ...). */
   config: Record<string, unknown>;
+  /** Training steps and metrics interval when the user gives none. */
+  steps: number;
+  metricsEvery: number;
+  /** Work after training, next to the GPU (e.g. OOD sweep over S1, pruning curves): named result tables. */
+  analyze?: (trainer: Trainer, ctx: GpuContext, config: Config) => Promise<Record<string, ResultTable>>;
+  figures: FigureSpec[];
 }
 
 export interface ModelDefinition<Config extends Record<string, unknown> = Record<string, unknown>> {
