@@ -7,6 +7,8 @@ import { KernelLibrary } from '../../src/runtime/kernels';
 import { gemm, type GemmShape } from '../../src/kernels/gemm';
 import { sgdUpdate } from '../../src/kernels/sgdUpdate';
 import { sgdMomentum } from '../../src/kernels/sgdMomentum';
+import { softmaxRows, type SoftmaxRowsShape } from '../../src/kernels/softmaxRows';
+import { reduceRows, type ReduceRowsShape } from '../../src/kernels/reduceRows';
 
 export async function runGemm(args: { shape: GemmShape; A: Float32Array; B: Float32Array; C0?: Float32Array }): Promise<Float32Array> {
   const ctx = await getContext();
@@ -60,6 +62,46 @@ export async function runSgdMomentum(args: {
   [param, grad, velocity, lr, momentum].forEach((b) => pool.release(b));
   assertNoDeviceErrors(ctx);
   return out;
+}
+
+/** Forward on x and, separately, backward on the given (y, dy): each output poisoned before its kernel runs. */
+export async function runSoftmaxRows(args: { shape: SoftmaxRowsShape; x: Float32Array; y: Float32Array; dy: Float32Array }) {
+  const ctx = await getContext();
+  const { device, pool } = ctx;
+  const s = args.shape;
+  const n = s.batch * s.rows * s.cols;
+  const x = pool.upload(args.x, 'x');
+  const yForward = pool.acquire(4 * n, 'y forward');
+  const y = pool.upload(args.y, 'y');
+  const dy = pool.upload(args.dy, 'dy');
+  const dx = pool.acquire(4 * n, 'dx');
+  poison(device, yForward);
+  poison(device, dx);
+  const op = await softmaxRows(ctx.kernels, s);
+  new StepPlan(device, 'softmaxRows test').add(op.forward({ x, y: yForward }), op.backward({ y, dy, dx })).run();
+  const out = { y: await readF32(device, yForward, n), dx: await readF32(device, dx, n) };
+  [x, yForward, y, dy, dx].forEach((b) => pool.release(b));
+  assertNoDeviceErrors(ctx);
+  return out;
+}
+
+/** Runs the reduction `runs` times, each into a freshly poisoned output, and returns every result. */
+export async function runReduceRows(args: { shape: ReduceRowsShape; x: Float32Array; runs: number }): Promise<Float32Array[]> {
+  const ctx = await getContext();
+  const { device, pool } = ctx;
+  const s = args.shape;
+  const x = pool.upload(args.x, 'x');
+  const out = pool.acquire(4 * s.rows * s.cols, 'out');
+  const plan = new StepPlan(device, 'reduceRows test').add((await reduceRows(ctx.kernels, s))({ x, out }));
+  const results: Float32Array[] = [];
+  for (let run = 0; run < args.runs; run++) {
+    poison(device, out);
+    plan.run();
+    results.push(await readF32(device, out, s.rows * s.cols));
+  }
+  [x, out].forEach((b) => pool.release(b));
+  assertNoDeviceErrors(ctx);
+  return results;
 }
 
 /** Binds deliberately wrong buffers to gemm and returns the error message (or '' if none was thrown). */

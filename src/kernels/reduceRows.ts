@@ -1,0 +1,51 @@
+// Host wrapper for shaders/reduceRows.wgsl: out[r][j] = scale * sum_b x[r][b][j] in a fixed order (bit-identical
+// run to run). Reference: src/reference/reduceRows.ts.
+import type { KernelLibrary, Dispatch } from '../runtime/kernels';
+import { assertPositiveInt } from './grid';
+
+export interface ReduceRowsShape {
+  /** Independent reductions, usually replicas. */
+  rows: number;
+  /** Entries summed per output (the batch axis). */
+  batch: number;
+  cols: number;
+  /** Multiplies the sum: 1 (default) sums, 1 / batch averages. */
+  scale?: number;
+  /** Columns per workgroup (default 16). */
+  wgCols?: number;
+  /** Threads summing along the batch per column, a power of two (default 16); wgCols * wgBatch <= 256. */
+  wgBatch?: number;
+}
+
+export interface ReduceRowsBuffers {
+  /** [rows][batch][cols] */
+  x: GPUBuffer;
+  /** [rows][cols] */
+  out: GPUBuffer;
+}
+
+const MAX_THREADS = 256; // shaders/reduceRows.wgsl MAX_THREADS
+
+export async function reduceRows(kernels: KernelLibrary, s: ReduceRowsShape) {
+  for (const k of ['rows', 'batch', 'cols'] as const) assertPositiveInt('reduceRows', k, s[k]);
+  const scale = s.scale ?? 1;
+  if (!Number.isFinite(scale)) throw new RangeError(`reduceRows: scale = ${scale}; it must be a finite number`);
+  const wgCols = s.wgCols ?? 16;
+  const wgBatch = s.wgBatch ?? 16;
+  assertPositiveInt('reduceRows', 'wgCols', wgCols);
+  if (!Number.isInteger(Math.log2(wgBatch))) throw new RangeError(`reduceRows: wgBatch = ${wgBatch}; it must be a power of two`);
+  if (wgCols * wgBatch > MAX_THREADS) {
+    throw new RangeError(`reduceRows: wgCols * wgBatch = ${wgCols * wgBatch}; allowed at most ${MAX_THREADS}`);
+  }
+  const kernel = await kernels.kernel('reduceRows', {
+    constants: { BATCH: s.batch, COLS: s.cols, SCALE: scale, WG_COLS: wgCols, WG_BATCH: wgBatch },
+  });
+  const n = s.rows * s.batch * s.cols;
+  return (buffers: ReduceRowsBuffers, label = 'reduceRows'): Dispatch =>
+    kernel.dispatch({ ...buffers }, [Math.ceil(s.cols / wgCols), s.rows], {
+      label,
+      minBytes: { x: 4 * n, out: 4 * s.rows * s.cols },
+      flops: n,
+      bytes: 4 * (n + s.rows * s.cols),
+    });
+}
