@@ -1,14 +1,18 @@
 // Node environment: WebGPU through Dawn (npm package `webgpu`), shaders read from shaders/.
-// With no GPU driver, Dawn can use SwiftShader's Vulkan ICD from the chromium package; a real GPU's
-// driver wins when VK_ICD_FILENAMES is left unset and one is installed.
+// A real GPU's Vulkan driver answers when one is installed. When none does (a CPU-only machine), we fall back
+// to SwiftShader's Vulkan ICD from the chromium package by setting VK_ICD_FILENAMES: the Vulkan loader reads
+// it each time Dawn creates an instance (measured: after a first create() finds no adapter, a second one with
+// the variable set finds SwiftShader), so the fallback needs no restart of Node.
+import './node-globals';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { create } from 'webgpu';
 import { setContextFactory, createContext, type GpuContext } from './context';
 import { acquireDevice, NoAdapterError } from './device';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 export function readShaderSources(dir = join(root, 'shaders')): Record<string, string> {
   const sources: Record<string, string> = {};
@@ -18,20 +22,26 @@ export function readShaderSources(dir = join(root, 'shaders')): Record<string, s
 
 let held: GPU | null = null; // Dawn's GPU object; while held, Node exits only through process.exit
 
+async function createWithCurrentDriver(): Promise<GpuContext> {
+  held = create([]);
+  const { device, report } = await acquireDevice(held, 'node');
+  return createContext(device, report, readShaderSources());
+}
+
 export async function createNodeContext(): Promise<GpuContext> {
-  // Imported lazily so that bundlers for the page never see the native module.
-  const webgpu = (await import('webgpu')) as unknown as { create: (flags: string[]) => GPU; globals: object };
-  Object.assign(globalThis, webgpu.globals);
-  held = webgpu.create([]);
   try {
-    const { device, report } = await acquireDevice(held, 'node');
-    return createContext(device, report, readShaderSources());
+    return await createWithCurrentDriver();
   } catch (e) {
-    if (e instanceof NoAdapterError && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
-      // The Vulkan loader reads VK_ICD_FILENAMES once, when Dawn loads it: it must be set before Node starts.
-      throw new NoAdapterError(`no Vulkan driver answered; start Node with VK_ICD_FILENAMES=${SWIFTSHADER_ICD} to use SwiftShader`);
+    if (!(e instanceof NoAdapterError) || process.env.VK_ICD_FILENAMES || !existsSync(SWIFTSHADER_ICD)) throw e;
+    process.stderr.write(`[onelayer] no Vulkan driver answered in Node; falling back to SwiftShader (VK_ICD_FILENAMES=${SWIFTSHADER_ICD})\n`);
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    try {
+      return await createWithCurrentDriver();
+    } catch (fallbackError) {
+      throw new NoAdapterError(
+        `no Vulkan driver answered, and neither did SwiftShader through VK_ICD_FILENAMES=${SWIFTSHADER_ICD}: ${(fallbackError as Error).message}`,
+      );
     }
-    throw e;
   }
 }
 

@@ -1,0 +1,162 @@
+// The bench itself, environment-agnostic: given a GpuContext and the entry modules (found by bench/page.ts in
+// a page, by bench/run.ts in Node), it measures the adapter's own limits, then times every entry and expresses
+// it as a fraction of those limits. Medians over `repeats` after `warmup` untimed runs.
+import type { GpuContext } from '../src/runtime/context';
+import { assertNoDeviceErrors } from '../src/runtime/context';
+import type { Dispatch } from '../src/runtime/kernels';
+import { STORAGE } from '../src/runtime/buffers';
+import { timeDispatches, timeWallClock } from '../src/runtime/timing';
+import { validateOptions } from './options';
+import type { AdapterLimits, BenchEntry, BenchEntryModule, BenchOptions, BenchResult, EntryResult } from './types';
+
+export type EntryLoaders = Record<string, () => Promise<unknown>>; // file name (no .ts) -> module loader
+
+/** Runs `measure(size)` for growing sizes until one takes at least `targetMs` (or `maxSize` is reached). */
+async function calibrate(
+  startSize: number,
+  maxSize: number,
+  targetMs: number,
+  measure: (size: number) => Promise<number>,
+): Promise<{ size: number; ms: number }> {
+  let size = startSize;
+  for (;;) {
+    const ms = await measure(size);
+    if (ms >= targetMs || size >= maxSize) return { size, ms };
+    size = Math.min(maxSize, size * Math.max(2, Math.min(16, Math.ceil(targetMs / Math.max(ms, 1e-3)))));
+  }
+}
+
+export async function measureLimits(ctx: GpuContext, options: BenchOptions): Promise<AdapterLimits> {
+  const { device, kernels } = ctx;
+  const timing = { repeats: options.repeats, warmup: options.warmup };
+  // Long enough that launch overhead and timer resolution vanish; short enough for SwiftShader.
+  const targetMs = options.quick ? 2 : 60;
+
+  const iterations = options.quick ? 64 : 1024;
+  const fmaKernel = await kernels.kernel('benchFma', { constants: { ITERATIONS: iterations } });
+  const wg = fmaKernel.workgroupSize[0];
+  const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
+  const fmaOut = device.createBuffer({ label: 'benchFma out', size: 16 * wg * maxGroups, usage: STORAGE });
+  const flopsPerGroup = wg * iterations * 8 * 4 * 2;
+  const fma = await calibrate(options.quick ? 4 : 64, maxGroups, targetMs, async (groups) => {
+    const d = fmaKernel.dispatch({ out: fmaOut }, [groups], { label: 'benchFma', flops: groups * flopsPerGroup, bytes: 16 * wg * groups });
+    return (await timeDispatches(device, [d], timing)).totalMs;
+  });
+  fmaOut.destroy();
+
+  const maxBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize, 256 * 2 ** 20);
+  // Created and destroyed per size (not pooled): the probe's buffers are the largest the bench touches.
+  const copyBuffers = (vecs: number) =>
+    ['src', 'dst'].map((name) => device.createBuffer({ label: `benchCopy ${name}`, size: 16 * vecs, usage: STORAGE }));
+  const copy = await calibrate(options.quick ? 2 ** 14 : 2 ** 18, Math.floor(maxBytes / 16), targetMs, async (vecs) => {
+    const kernel = await kernels.kernel('benchCopy', { constants: { VECS: vecs } });
+    const groups = Math.min(Math.ceil(vecs / kernel.workgroupSize[0]), 4096);
+    const [src, dst] = copyBuffers(vecs);
+    const d = kernel.dispatch({ src, dst }, [groups], { label: 'benchCopy', minBytes: { src: 16 * vecs, dst: 16 * vecs } });
+    const ms = (await timeDispatches(device, [d], timing)).totalMs;
+    src.destroy();
+    dst.destroy();
+    return ms;
+  });
+  const copyBytes = 16 * copy.size;
+  const [src, dst] = copyBuffers(copy.size);
+  const bufferCopy = await timeWallClock(
+    device,
+    () => {
+      const encoder = device.createCommandEncoder();
+      encoder.copyBufferToBuffer(src, 0, dst, 0, copyBytes);
+      device.queue.submit([encoder.finish()]);
+    },
+    timing,
+  );
+  src.destroy();
+  dst.destroy();
+  assertNoDeviceErrors(ctx);
+  return {
+    fmaGflops: (fma.size * flopsPerGroup) / (fma.ms * 1e6),
+    fmaShape: `${fma.size} workgroups x ${wg} threads x ${iterations} iterations x 32 FMA`,
+    copyKernelGBps: (2 * copyBytes) / (copy.ms * 1e6),
+    copyBufferGBps: (2 * copyBytes) / (bufferCopy.ms * 1e6),
+    copyBytes,
+  };
+}
+
+/** Times one entry's dispatches; kernels shorter than ~0.2 ms are repeated inside the timed pass. */
+async function timeEntry(ctx: GpuContext, dispatches: Dispatch[], options: BenchOptions) {
+  const timing = { repeats: options.repeats, warmup: options.warmup };
+  let inner = 1;
+  let result = await timeDispatches(ctx.device, dispatches, timing);
+  if (result.totalMs < 0.2) {
+    inner = Math.min(100, Math.ceil(0.2 / Math.max(result.totalMs, 1e-3)));
+    result = await timeDispatches(ctx.device, dispatches, { ...timing, inner });
+  }
+  return { result, inner };
+}
+
+async function runEntry(ctx: GpuContext, file: string, entry: BenchEntry, limits: AdapterLimits, options: BenchOptions): Promise<EntryResult> {
+  const out: EntryResult = { file: `bench/entries/${file}.ts`, name: entry.name, shape: entry.shape };
+  if (entry.dispatches.length > 0) {
+    const { result, inner } = await timeEntry(ctx, entry.dispatches, options);
+    const flops = entry.dispatches.reduce((s, d) => s + d.flops, 0);
+    const bytes = entry.dispatches.reduce((s, d) => s + d.bytes, 0);
+    const ms = result.totalMs;
+    const gflops = flops / (ms * 1e6);
+    const gbps = bytes / (ms * 1e6);
+    Object.assign(out, {
+      ms, inner, flops, bytes, gflops, gbps,
+      fmaFraction: gflops / limits.fmaGflops,
+      copyFraction: gbps / limits.copyKernelGBps,
+      dispatches: entry.dispatches.map((d, i) => ({ label: d.label, ms: result.kernels[i].ms, flops: d.flops, bytes: d.bytes })),
+    });
+  }
+  if (entry.hostWork) {
+    const work = entry.hostWork;
+    const timed = await timeWallClock(ctx.device, () => work.run(), { repeats: options.repeats, warmup: options.warmup });
+    out.hostWork = { unit: work.unit, ms: timed.ms, perSecond: work.amount / (timed.ms / 1000) };
+  }
+  assertNoDeviceErrors(ctx);
+  return out;
+}
+
+function isEntryModule(m: unknown): m is BenchEntryModule {
+  return typeof (m as Partial<BenchEntryModule> | null)?.benchEntries === 'function';
+}
+
+export async function runBenchWith(
+  ctx: GpuContext,
+  loaders: EntryLoaders,
+  partialOptions: Partial<BenchOptions>,
+  log: (line: string) => void = () => {},
+): Promise<BenchResult> {
+  const options = validateOptions(partialOptions);
+  const filter = options.filter === undefined ? null : new RegExp(options.filter, 'i');
+  const t0 = performance.now();
+  const timing: BenchResult['timing'] = ctx.device.features.has('timestamp-query') ? 'timestamp-query' : 'wall-clock';
+
+  log('measuring adapter limits (FMA rate, copy bandwidth)');
+  const limits = await measureLimits(ctx, options);
+  log(`FMA ${limits.fmaGflops.toFixed(2)} GFLOP/s, copy kernel ${limits.copyKernelGBps.toFixed(2)} GB/s`);
+
+  const entries: EntryResult[] = [];
+  for (const file of Object.keys(loaders).sort()) {
+    const mod = await loaders[file]();
+    if (!isEntryModule(mod)) throw new Error(`bench/entries/${file}.ts must export benchEntries(ctx, options): Promise<BenchEntry[]>`);
+    for (const entry of await mod.benchEntries(ctx, { quick: options.quick })) {
+      if (filter && !filter.test(entry.name)) continue;
+      if (entry.dispatches.length === 0 && !entry.hostWork) {
+        throw new Error(`bench/entries/${file}.ts: entry '${entry.name}' has neither dispatches nor hostWork`);
+      }
+      log(`${entry.name} (${entry.shape})`);
+      entries.push(await runEntry(ctx, file, entry, limits, options));
+    }
+  }
+  return {
+    date: new Date().toISOString(),
+    adapter: ctx.adapter,
+    timing,
+    options,
+    limits,
+    entries,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}

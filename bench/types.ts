@@ -1,0 +1,89 @@
+// The bench's registry contract. Each file bench/entries/<name>.ts exports
+//   benchEntries(ctx: GpuContext, options: BenchEntryOptions): Promise<BenchEntry[]>
+// and the runner finds it by itself (the page through import.meta.glob, Node by reading the directory), so
+// adding a bench means adding a file, never editing the runner.
+import type { GpuContext } from '../src/runtime/context';
+import type { Dispatch } from '../src/runtime/kernels';
+import type { AdapterReport } from '../src/runtime/device';
+
+export interface BenchEntryOptions {
+  /** Tiny shapes, for tests of the bench itself: numbers are meaningless, structure must be complete. */
+  quick: boolean;
+}
+
+/** End-to-end work timed on the wall clock (e.g. training steps), reported in its own unit per second. */
+export interface HostWork {
+  /** Unit of `amount`, e.g. 'steps' or 'prompts'. */
+  unit: string;
+  /** Units of work one call of `run` does. */
+  amount: number;
+  /** Submits the work; the runner waits for the queue after it. */
+  run(): void | Promise<void>;
+}
+
+export interface BenchEntry {
+  /** Row name, e.g. 'gemm 512x512x512' (prefixed by the kernel name so rows sort by kernel). */
+  name: string;
+  /** Human-readable shape, e.g. 'batch 4, M 40, N 5376, K 40, transB'. */
+  shape: string;
+  /** Kernels timed together as one row (each in its own timed pass); flops and bytes come from the wrappers. */
+  dispatches: Dispatch[];
+  hostWork?: HostWork;
+}
+
+export interface BenchEntryModule {
+  benchEntries(ctx: GpuContext, options: BenchEntryOptions): Promise<BenchEntry[]>;
+}
+
+export interface BenchOptions {
+  /** Timed repetitions per measurement (medians are reported). */
+  repeats: number;
+  /** Untimed repetitions first (pipeline warm-up, caches, clocks). */
+  warmup: number;
+  quick: boolean;
+  /** Regular expression (case-insensitive) on entry names; the adapter limits are always measured. */
+  filter?: string;
+}
+
+export interface AdapterLimits {
+  /** Peak f32 rate of shaders/benchFma.wgsl, GFLOP/s. */
+  fmaGflops: number;
+  fmaShape: string;
+  /** Read+write bandwidth of shaders/benchCopy.wgsl (bytes read + bytes written per second), GB/s. */
+  copyKernelGBps: number;
+  /** copyBufferToBuffer, wall clock of a whole submission (includes queue overhead), GB/s. */
+  copyBufferGBps: number;
+  copyBytes: number;
+}
+
+export interface EntryResult {
+  /** bench/entries/<file>.ts */
+  file: string;
+  name: string;
+  shape: string;
+  /** Median time of all the entry's dispatches per run, milliseconds (absent for host-work-only entries). */
+  ms?: number;
+  /** Per-dispatch medians, milliseconds. */
+  dispatches?: { label: string; ms: number; flops: number; bytes: number }[];
+  /** Dispatches repeated inside each timed pass (kernels shorter than the timer's resolution). */
+  inner?: number;
+  flops?: number;
+  bytes?: number;
+  gflops?: number;
+  gbps?: number;
+  /** gflops / the adapter's FMA peak. */
+  fmaFraction?: number;
+  /** gbps / the adapter's copy-kernel bandwidth. */
+  copyFraction?: number;
+  hostWork?: { unit: string; perSecond: number; ms: number };
+}
+
+export interface BenchResult {
+  date: string;
+  adapter: AdapterReport;
+  timing: 'timestamp-query' | 'wall-clock';
+  options: BenchOptions;
+  limits: AdapterLimits;
+  entries: EntryResult[];
+  seconds: number;
+}

@@ -1,0 +1,79 @@
+// The bench runner: quick mode in the page (structure and sanity of every value, no speed thresholds), its
+// table and JSON through runBench in Node/Dawn, and option checks. Speed itself is only ever reported by bench/.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useGpu } from './gpu';
+import { formatTable } from '../bench/format';
+import { parseBenchArgs, validateOptions } from '../bench/options';
+import type { BenchResult } from '../bench/types';
+
+const positiveFinite = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+const FOUNDATION_KERNELS = ['gemm', 'sgdUpdate', 'sgdMomentum', 'softmaxRows', 'reduceRows'];
+
+function expectSane(result: BenchResult, runtime: 'chrome' | 'node') {
+  expect(result.adapter.runtime).toBe(runtime);
+  expect(`${result.adapter.vendor}${result.adapter.architecture}${result.adapter.description}`.length).toBeGreaterThan(0);
+  for (const key of ['fmaGflops', 'copyKernelGBps', 'copyBufferGBps', 'copyBytes'] as const) {
+    expect(positiveFinite(result.limits[key]), `limits.${key} = ${result.limits[key]}`).toBe(true);
+  }
+  for (const kernel of FOUNDATION_KERNELS) {
+    expect(result.entries.some((e) => e.name.startsWith(kernel)), `an entry for ${kernel}`).toBe(true);
+  }
+  for (const e of result.entries) {
+    expect(e.file).toBe('bench/entries/foundation.ts');
+    for (const key of ['ms', 'flops', 'bytes', 'gflops', 'gbps', 'fmaFraction', 'copyFraction'] as const) {
+      expect(positiveFinite(e[key]), `${e.name}: ${key} = ${e[key]}`).toBe(true);
+    }
+    expect(e.gflops!).toBeCloseTo(e.flops! / (e.ms! * 1e6), 6);
+    expect(e.fmaFraction!).toBeCloseTo(e.gflops! / result.limits.fmaGflops, 9);
+    expect(e.copyFraction!).toBeCloseTo(e.gbps! / result.limits.copyKernelGBps, 9);
+    for (const d of e.dispatches!) expect(positiveFinite(d.ms), `${e.name}/${d.label}: ms = ${d.ms}`).toBe(true);
+  }
+}
+
+describe('bench in the page (--quick)', () => {
+  const gpu = useGpu();
+  it('measures the adapter limits and every foundation kernel, with positive finite values', async () => {
+    const result = await gpu().call<BenchResult>('/bench/page.ts', 'runBenchInPage', { quick: true, repeats: 2, warmup: 1 });
+    expectSane(result, 'chrome');
+    const table = formatTable(result);
+    expect(table).toMatch(/^adapter: \S+/);
+    expect(table).toContain(result.adapter.architecture);
+    for (const e of result.entries) expect(table).toContain(e.name);
+  });
+
+  it('keeps only the entries the filter names', async () => {
+    const result = await gpu().call<BenchResult>('/bench/page.ts', 'runBenchInPage', { quick: true, repeats: 1, warmup: 0, filter: '^softmax' });
+    expect(result.entries.map((e) => e.name)).toEqual(['softmaxRows quick forward', 'softmaxRows quick backward']);
+  });
+});
+
+describe('bench in Node through Dawn (--runtime node --quick)', () => {
+  it('prints the table and writes the JSON it describes', async () => {
+    const { runBench } = await import('../bench/run');
+    const out = join(mkdtempSync(join(tmpdir(), 'onelayer-bench-')), 'quick.json');
+    const printed: string[] = [];
+    const { result, path } = await runBench({ runtime: 'node', quick: true, repeats: 2, warmup: 1, out, print: (t) => printed.push(t), progress: () => {} });
+    expect(path).toBe(out);
+    expectSane(result, 'node');
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(JSON.parse(JSON.stringify(result)));
+    expect(printed.join('\n')).toContain(`results: ${out}`);
+  });
+});
+
+describe('bench options', () => {
+  it('parses the command line', () => {
+    expect(parseBenchArgs(['--runtime', 'node', '--repeats', '3', '--quick', '--filter', 'gemm', '--out', 'x.json'])).toEqual({
+      runtime: 'node', repeats: 3, quick: true, filter: 'gemm', out: 'x.json',
+    });
+  });
+  it('rejects bad values, naming the option, the value and what is allowed', () => {
+    expect(() => parseBenchArgs(['--runtime', 'firefox'])).toThrow(/--runtime = firefox; allowed: chrome, node/);
+    expect(() => parseBenchArgs(['--repeats', '-1'])).toThrow(/--repeats = -1; allowed: a non-negative integer/);
+    expect(() => parseBenchArgs(['--fast'])).toThrow(/unknown option --fast/);
+    expect(() => validateOptions({ repeats: 0 })).toThrow(/bench: repeats = 0; allowed: an integer >= 1/);
+    expect(() => validateOptions({ filter: '(' })).toThrow(/bench: filter = "\(" is not a valid regular expression/);
+  });
+});
