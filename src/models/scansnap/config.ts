@@ -1,0 +1,69 @@
+// Config schema of the Scan & Snap model (SPEC §2). Learning rates and momentum are per replica, so a sweep of
+// runs with the same shapes is one trainer; replica r draws its data and initial parameters from seed + r.
+import type { ConfigError, Schema } from '../../config/schema';
+import { tokenLayout } from './data';
+
+export interface ScanSnapConfig extends Record<string, unknown> {
+  numCommon: number;
+  numQuery: number;
+  nextPerQuery: number;
+  distinctPerNext: number;
+  L: number;
+  batch: number;
+  etaY: number | number[];
+  etaZ: number | number[];
+  momentum: number | number[];
+  init: 'zero' | 'uniform';
+  steps: number;
+  seed: number;
+  replicas: number;
+  metricsEvery: number;
+  trackNext: number;
+}
+
+export const scansnapSchema: Schema = {
+  numCommon: { type: 'int', default: 10, min: 0, description: 'common tokens (weight 1 in every P(l|n))', group: 'data' },
+  numQuery: { type: 'int', default: 2, min: 1, description: 'query tokens', group: 'data' },
+  nextPerQuery: { type: 'int', default: 1, min: 1, description: 'next tokens per query (K = numQuery · nextPerQuery)', group: 'data' },
+  distinctPerNext: { type: 'int', default: 10, min: 1, description: 'distinct tokens of each next token, weights linspace(0.1, 1)', group: 'data' },
+  L: { type: 'int', default: 128, min: 2, description: 'sequence length: L − 1 context tokens plus the query', group: 'data' },
+  batch: { type: 'int', default: 128, min: 1, description: 'sequences per step and replica', group: 'training' },
+  etaY: { type: 'number', default: 1, min: 0, minExclusive: true, perReplica: true, description: 'learning rate of Y', group: 'training' },
+  etaZ: { type: 'number', default: 1, min: 0, minExclusive: true, perReplica: true, description: 'learning rate of Z', group: 'training' },
+  momentum: { type: 'number', default: 0.9, min: 0, max: 1, perReplica: true, description: 'SGD momentum (PyTorch semantics)', group: 'training' },
+  init: { type: 'enum', default: 'uniform', options: ['zero', 'uniform'], description: "'zero': Y = Z = 0; 'uniform': U(−1/√M, 1/√M)", group: 'training' },
+  steps: { type: 'int', default: 100, min: 0, description: 'training steps', group: 'training' },
+  seed: { type: 'int', default: 0, min: 0, max: 2 ** 31 - 1, description: 'seed of replica 0; replica r uses seed + r', group: 'training' },
+  replicas: { type: 'int', default: 1, min: 1, description: 'independent runs in the same dispatches', group: 'training' },
+  metricsEvery: { type: 'int', default: 10, min: 0, description: 'record metrics every this many steps (0: at the end only)', group: 'metrics' },
+  trackNext: { type: 'int', default: 1, min: 0, description: 'record c_{l|n} and Z[ψ(n)][l] for the allowed tokens of the first trackNext next tokens', group: 'metrics' },
+};
+
+/** Bytes of workgroup memory the kernels need (scansnapGradY: two arrays of `batch`; backward: L − 1 + 64). */
+export function workgroupBytes(c: Pick<ScanSnapConfig, 'batch' | 'L'>): number {
+  return Math.max(8 * c.batch + 4, 4 * (c.L - 1) + 4 * 64);
+}
+
+export function checkScanSnapConfig(c: ScanSnapConfig, limits: Record<string, number> = {}): ConfigError[] {
+  const errors: ConfigError[] = [];
+  const { M, K } = tokenLayout(c);
+  if (c.trackNext > K) {
+    errors.push({ key: 'trackNext', value: c.trackNext, message: `trackNext = ${c.trackNext} is not allowed: there are only K = numQuery · nextPerQuery = ${K} next tokens` });
+  }
+  if (c.seed + c.replicas - 1 > 2 ** 31 - 1) {
+    errors.push({ key: 'seed', value: c.seed, message: `seed = ${c.seed} with replicas = ${c.replicas}: replica seeds seed + r must stay <= ${2 ** 31 - 1}` });
+  }
+  const maxGroups = limits.maxComputeWorkgroupsPerDimension ?? 65535;
+  if (c.batch > maxGroups) errors.push({ key: 'batch', value: c.batch, message: `batch = ${c.batch} is not allowed on this adapter: at most ${maxGroups} (one workgroup per sequence)` });
+  if (M > maxGroups) errors.push({ key: 'numQuery', value: c.numQuery, message: `the vocabulary M = ${M} exceeds ${maxGroups} (one workgroup per row of Y); use fewer tokens` });
+  const wgLimit = limits.maxComputeWorkgroupStorageSize ?? 16384;
+  if (workgroupBytes(c) > wgLimit) {
+    errors.push({ key: 'batch', value: c.batch, message: `batch = ${c.batch} and L = ${c.L} need ${workgroupBytes(c)} bytes of workgroup memory; this adapter allows ${wgLimit}` });
+  }
+  const bindLimit = limits.maxStorageBufferBindingSize ?? 2 ** 27;
+  const biggest = Math.max(4 * c.replicas * c.batch * M, 4 * c.replicas * M * M, 4 * c.replicas * c.batch * (c.L + 1));
+  if (biggest > bindLimit) {
+    errors.push({ key: 'replicas', value: c.replicas, message: `replicas = ${c.replicas} needs buffers of ${biggest} bytes (M = ${M}, batch = ${c.batch}); this adapter binds at most ${bindLimit}: use fewer replicas` });
+  }
+  return errors;
+}

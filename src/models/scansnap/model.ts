@@ -1,0 +1,319 @@
+// Scan & Snap on the GPU: buffers for R replicas, the step plan (reads like SPEC §2: attention, logits and
+// cross-entropy, backward through attention, gradients of Y and Z, two momentum updates), and the Trainer.
+// Data for step t is generated on the host while the GPU runs step t − 1 and written with queue.writeBuffer
+// before step t's submission (the queue orders the write after step t − 1's reads).
+import type { GpuContext } from '../../runtime/context';
+import { poison, readF32 } from '../../runtime/buffers';
+import type { Dispatch } from '../../runtime/kernels';
+import { MetricsRing, StepPlan } from '../../runtime/plan';
+import { scansnapAttention, scanSnapSizes, type ScanSnapShape } from '../../kernels/scansnapAttention';
+import { scansnapCrossEntropy } from '../../kernels/scansnapCrossEntropy';
+import { scansnapAttentionBackward } from '../../kernels/scansnapAttentionBackward';
+import { scansnapGradY } from '../../kernels/scansnapGradY';
+import { scansnapGradZ, type ScanSnapRows } from '../../kernels/scansnapGradZ';
+import { sgdMomentum } from '../../kernels/sgdMomentum';
+import { perReplica } from '../../config/schema';
+import type { MetricRecord, TrainOptions, Trainer, TrainerState } from '../../experiments/types';
+import type { ScanSnapConfig } from './config';
+import { initialParams, SequenceSampler, sequenceStride, type TokenLayout } from './data';
+import { attentionMetrics } from './metrics';
+
+/** Per-step work buffers of the forward and backward pass (everything except parameters and optimizer). */
+export interface ScanSnapWorkBuffers {
+  tokens: GPUBuffer;
+  uniqueIds: GPUBuffer;
+  uniqueVn: GPUBuffer;
+  uniqueCount: GPUBuffer;
+  vnDense: GPUBuffer;
+  dLogit: GPUBuffer;
+  loss: GPUBuffer;
+  queryRowGrad: GPUBuffer;
+  dY: GPUBuffer;
+  dZ: GPUBuffer;
+}
+
+export function acquireWorkBuffers(ctx: GpuContext, shape: ScanSnapShape): ScanSnapWorkBuffers {
+  const size = scanSnapSizes(shape);
+  const a = (bytes: number, label: string) => ctx.pool.acquire(bytes, `scansnap ${label}`);
+  return {
+    tokens: a(size.tokens, 'tokens'),
+    uniqueIds: a(size.uniqueList, 'uniqueIds'),
+    uniqueVn: a(size.uniqueList, 'uniqueVn'),
+    uniqueCount: a(size.uniqueCount, 'uniqueCount'),
+    vnDense: a(size.perSequenceRow, 'vnDense'),
+    dLogit: a(size.perSequenceRow, 'dLogit'),
+    loss: a(size.loss, 'loss'),
+    queryRowGrad: a(size.perSequenceRow, 'queryRowGrad'),
+    dY: a(size.params, 'dY'),
+    dZ: a(size.params, 'dZ'),
+  };
+}
+
+/** Loss and gradients of Y and Z for the batch in `work.tokens`, as dispatches in SPEC §2 order. */
+export async function lossAndGradsDispatches(
+  ctx: GpuContext,
+  shape: ScanSnapShape,
+  params: { Y: GPUBuffer; Z: GPUBuffer },
+  work: ScanSnapWorkBuffers,
+  rows: ScanSnapRows,
+  distinctPerSequence = shape.L - 1,
+): Promise<Dispatch[]> {
+  const k = ctx.kernels;
+  const { Y, Z } = params;
+  const w = work;
+  const [attention, crossEntropy, attentionBackward, gradY, gradZ] = await Promise.all([
+    scansnapAttention(k, shape),
+    scansnapCrossEntropy(k, shape, distinctPerSequence),
+    scansnapAttentionBackward(k, shape, distinctPerSequence),
+    scansnapGradY(k, shape, distinctPerSequence),
+    scansnapGradZ(k, shape, rows),
+  ]);
+  return [
+    attention({ tokens: w.tokens, Z, uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount, vnDense: w.vnDense }),
+    crossEntropy({ tokens: w.tokens, Y, uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount, dLogit: w.dLogit, loss: w.loss }),
+    attentionBackward({ Y, dLogit: w.dLogit, uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount, queryRowGrad: w.queryRowGrad }),
+    gradY({ vnDense: w.vnDense, dLogit: w.dLogit, dY: w.dY }),
+    gradZ({ tokens: w.tokens, queryRowGrad: w.queryRowGrad, dZ: w.dZ }),
+  ];
+}
+
+export interface GpuLossGradsArgs {
+  replicas: number;
+  M: number;
+  batch: number;
+  L: number;
+  /** [R][M][M] each. */
+  Y: Float32Array;
+  Z: Float32Array;
+  /** [R][batch][L + 1] ids (context, query, next). */
+  ids: Uint32Array<ArrayBuffer>;
+}
+
+/** Per-replica batch-mean loss and gradients on the GPU (outputs poisoned with NaN before the kernels run). */
+export async function scansnapLossAndGradsGpu(ctx: GpuContext, a: GpuLossGradsArgs): Promise<{ loss: Float64Array; dY: Float32Array; dZ: Float32Array }> {
+  const shape = { replicas: a.replicas, batch: a.batch, L: a.L, M: a.M };
+  const work = acquireWorkBuffers(ctx, shape);
+  const Y = ctx.pool.upload(a.Y, 'scansnap Y');
+  const Z = ctx.pool.upload(a.Z, 'scansnap Z');
+  ctx.device.queue.writeBuffer(work.tokens, 0, a.ids);
+  for (const b of [work.uniqueIds, work.uniqueVn, work.uniqueCount, work.vnDense, work.dLogit, work.loss, work.queryRowGrad, work.dY, work.dZ]) {
+    poison(ctx.device, b);
+  }
+  const dispatches = await lossAndGradsDispatches(ctx, shape, { Y, Z }, work, { rowBase: 0, rows: a.M });
+  new StepPlan(ctx.device, 'scansnap loss and gradients').add(...dispatches).run();
+  const perSequence = await readF32(ctx.device, work.loss, a.replicas * a.batch);
+  const dY = await readF32(ctx.device, work.dY, a.replicas * a.M * a.M);
+  const dZ = await readF32(ctx.device, work.dZ, a.replicas * a.M * a.M);
+  for (const b of [Y, Z, ...Object.values(work)]) ctx.pool.release(b);
+  const loss = new Float64Array(a.replicas);
+  perSequence.forEach((v, i) => (loss[Math.floor(i / a.batch)] += v / a.batch));
+  return { loss, dY, dZ };
+}
+
+function perReplicaArray(value: number | number[], replicas: number): Float32Array {
+  return Float32Array.from({ length: replicas }, (_, r) => perReplica(value, r));
+}
+
+/** Submissions allowed in flight before the host waits: bounds the queued data uploads when the GPU is slower. */
+const MAX_IN_FLIGHT = 3;
+
+export class ScanSnapTrainer implements Trainer {
+  readonly model = 'scansnap' as const;
+  readonly replicas: number;
+  readonly layout: TokenLayout;
+  private stepCount = 0;
+  private readonly sampler: SequenceSampler;
+  private readonly hostTokens: Uint32Array<ArrayBuffer>;
+  private lastLoss: Float64Array | null = null;
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    readonly config: ScanSnapConfig,
+    readonly shape: ScanSnapShape,
+    private readonly params: { Y: GPUBuffer; Z: GPUBuffer },
+    private readonly velocity: { Y: GPUBuffer; Z: GPUBuffer },
+    private readonly rates: { etaY: GPUBuffer; etaZ: GPUBuffer; momentum: GPUBuffer },
+    private readonly work: ScanSnapWorkBuffers,
+    private readonly plan: StepPlan,
+    private readonly metricsSource: GPUBuffer,
+    private readonly ring: MetricsRing,
+  ) {
+    this.replicas = config.replicas;
+    this.sampler = new SequenceSampler(config);
+    this.layout = this.sampler.layout;
+    this.hostTokens = new Uint32Array(config.replicas * config.batch * sequenceStride(config.L));
+  }
+
+  /** `config` must already be validated (scansnapModel.createTrainer does that). */
+  static async create(ctx: GpuContext, config: ScanSnapConfig): Promise<ScanSnapTrainer> {
+    const sampler = new SequenceSampler(config);
+    const layout = sampler.layout;
+    const M = layout.M;
+    const R = config.replicas;
+    const shape: ScanSnapShape = { replicas: R, batch: config.batch, L: config.L, M };
+    const { device, pool } = ctx;
+    const init = initialParams(config, M);
+    const params = { Y: pool.upload(init.Y, 'scansnap Y'), Z: pool.upload(init.Z, 'scansnap Z') };
+    const zeros = new Float32Array(R * M * M);
+    const velocity = { Y: pool.upload(zeros, 'scansnap velocity Y'), Z: pool.upload(zeros, 'scansnap velocity Z') };
+    const rates = {
+      etaY: pool.upload(perReplicaArray(config.etaY, R), 'scansnap etaY'),
+      etaZ: pool.upload(perReplicaArray(config.etaZ, R), 'scansnap etaZ'),
+      momentum: pool.upload(perReplicaArray(config.momentum, R), 'scansnap momentum'),
+    };
+    const work = acquireWorkBuffers(ctx, shape);
+    // Only the query rows of Z ever get gradient: the others are zeroed once and never written.
+    device.queue.writeBuffer(work.dZ, 0, zeros);
+    const distinctPerSequence = config.numCommon + config.distinctPerNext;
+    const rows = { rowBase: layout.queryBase, rows: config.numQuery };
+    const momentumUpdate = await sgdMomentum(ctx.kernels, { replicas: R, size: M * M });
+    const plan = new StepPlan(device, 'scansnap step')
+      .add(...(await lossAndGradsDispatches(ctx, shape, params, work, rows, distinctPerSequence)))
+      .add(
+        momentumUpdate({ param: params.Y, grad: work.dY, velocity: velocity.Y, lr: rates.etaY, momentum: rates.momentum }, 'sgdMomentum Y'),
+        momentumUpdate({ param: params.Z, grad: work.dZ, velocity: velocity.Z, lr: rates.etaZ, momentum: rates.momentum }, 'sgdMomentum Z'),
+      );
+    const metricsBytes = 4 * R * (config.batch + config.numQuery * M);
+    const metricsSource = pool.acquire(metricsBytes, 'scansnap metrics');
+    const ring = new MetricsRing(device, metricsBytes);
+    return new ScanSnapTrainer(ctx, config, shape, params, velocity, rates, work, plan, metricsSource, ring);
+  }
+
+  get step(): number {
+    return this.stepCount;
+  }
+
+  /** The batch of step `step` for every replica, [R][batch][L + 1] (a pure function of seed, replica, step). */
+  sequences(step: number, out = this.hostTokens): Uint32Array<ArrayBuffer> {
+    return this.sampler.step(out, this.replicas, this.config.batch, this.config.seed, step);
+  }
+
+  async train(steps: number, options: TrainOptions = {}): Promise<MetricRecord[]> {
+    const every = options.metricsEvery ?? this.config.metricsEvery;
+    const { device } = this.ctx;
+    const records: MetricRecord[] = [];
+    const delivered: Promise<void>[] = [];
+    const inFlight: Promise<undefined>[] = [];
+    if (steps > 0) this.sequences(this.stepCount);
+    for (let i = 0; i < steps; i++) {
+      device.queue.writeBuffer(this.work.tokens, 0, this.hostTokens);
+      this.stepCount++;
+      const last = i === steps - 1 || options.control?.stop === true;
+      if ((every > 0 && this.stepCount % every === 0) || last) {
+        const slot = await this.ring.reserve();
+        const step = this.stepCount;
+        this.plan.run(1, (encoder) => {
+          this.encodeMetricsCopies(encoder);
+          this.ring.record(encoder, slot, this.metricsSource);
+        });
+        delivered.push(
+          this.ring.collect(slot).then((values) => {
+            const batch = this.metricRecords(step, values);
+            records.push(...batch);
+            options.onMetrics?.(batch);
+          }),
+        );
+      } else {
+        this.plan.run(1);
+      }
+      inFlight.push(device.queue.onSubmittedWorkDone() as Promise<undefined>);
+      if (!last) this.sequences(this.stepCount); // overlaps with the GPU running the step just submitted
+      if (inFlight.length > MAX_IN_FLIGHT) await inFlight.shift();
+      options.onProgress?.(this.stepCount);
+      if (last) break;
+    }
+    await Promise.all(delivered);
+    return records.sort((a, b) => a.step - b.step || a.replica - b.replica);
+  }
+
+  /** Metrics layout: per-sequence losses [R][batch], then Z's query rows [R][numQuery][M]. */
+  private encodeMetricsCopies(encoder: GPUCommandEncoder): void {
+    const { batch, numQuery } = this.config;
+    const M = this.layout.M;
+    const R = this.replicas;
+    encoder.copyBufferToBuffer(this.work.loss, 0, this.metricsSource, 0, 4 * R * batch);
+    for (let r = 0; r < R; r++) {
+      encoder.copyBufferToBuffer(this.params.Z, 4 * (r * M * M + this.layout.queryBase * M), this.metricsSource, 4 * (R * batch + r * numQuery * M), 4 * numQuery * M);
+    }
+  }
+
+  private metricRecords(step: number, values: Float32Array): MetricRecord[] {
+    const { batch, numQuery, trackNext } = this.config;
+    const M = this.layout.M;
+    const R = this.replicas;
+    const loss = new Float64Array(R);
+    for (let i = 0; i < R * batch; i++) loss[Math.floor(i / batch)] += values[i] / batch;
+    this.lastLoss = loss;
+    const rows = R * batch;
+    return Array.from({ length: R }, (_, r) => ({
+      step,
+      replica: r,
+      loss: loss[r],
+      ...attentionMetrics(this.layout, values.subarray(rows + r * numQuery * M, rows + (r + 1) * numQuery * M), trackNext),
+    }));
+  }
+
+  /** Attention metrics of the current Z for every replica, with the loss of the last step that recorded one. */
+  async evaluate(): Promise<MetricRecord[]> {
+    const M = this.layout.M;
+    const Z = await readF32(this.ctx.device, this.params.Z, this.replicas * M * M);
+    return Array.from({ length: this.replicas }, (_, r) => {
+      const rows = Z.subarray(r * M * M + this.layout.queryBase * M, r * M * M + (this.layout.queryBase + this.config.numQuery) * M);
+      const record: MetricRecord = { step: this.stepCount, replica: r, ...attentionMetrics(this.layout, rows, this.config.trackNext) };
+      if (this.lastLoss) record.loss = this.lastLoss[r];
+      return record;
+    });
+  }
+
+  async getState(): Promise<TrainerState> {
+    const M = this.layout.M;
+    const n = this.replicas * M * M;
+    const read = (b: GPUBuffer) => readF32(this.ctx.device, b, n);
+    return {
+      model: 'scansnap',
+      step: this.stepCount,
+      replicas: this.replicas,
+      shapes: { Y: [M, M], Z: [M, M] },
+      params: { Y: await read(this.params.Y), Z: await read(this.params.Z) },
+      optimizer: { Y: await read(this.velocity.Y), Z: await read(this.velocity.Z) },
+    };
+  }
+
+  async setState(state: TrainerState): Promise<void> {
+    const M = this.layout.M;
+    const n = this.replicas * M * M;
+    if (state.model !== 'scansnap') throw new Error(`setState: state of model '${state.model}', this trainer is 'scansnap'`);
+    if (state.replicas !== this.replicas) throw new Error(`setState: state has ${state.replicas} replicas, this trainer ${this.replicas}`);
+    if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`setState: step = ${state.step}; expected an integer >= 0`);
+    const tensors: [string, Float32Array | undefined, GPUBuffer][] = [
+      ['params.Y', state.params.Y, this.params.Y],
+      ['params.Z', state.params.Z, this.params.Z],
+      ['optimizer.Y', state.optimizer.Y, this.velocity.Y],
+      ['optimizer.Z', state.optimizer.Z, this.velocity.Z],
+    ];
+    for (const [name, data] of tensors) {
+      if (!(data instanceof Float32Array) || data.length !== n) {
+        throw new Error(`setState: ${name} must be a Float32Array of ${n} values (${this.replicas} replicas × ${M} × ${M}), got ${data?.length}`);
+      }
+    }
+    for (const [, data, buffer] of tensors) this.ctx.device.queue.writeBuffer(buffer, 0, Float32Array.from(data!));
+    this.stepCount = state.step;
+  }
+
+  setLearningRates(rates: Record<string, number[]>): void {
+    for (const [key, values] of Object.entries(rates)) {
+      const buffer = (this.rates as Record<string, GPUBuffer>)[key];
+      if (!buffer) throw new Error(`setLearningRates: unknown key '${key}'; allowed: etaY, etaZ, momentum`);
+      if (values.length !== this.replicas || values.some((v) => !Number.isFinite(v) || (key === 'momentum' ? v < 0 || v > 1 : v <= 0))) {
+        throw new Error(`setLearningRates: ${key} = ${JSON.stringify(values)}; expected ${this.replicas} values, each ${key === 'momentum' ? 'in [0, 1]' : '> 0'}`);
+      }
+      this.ctx.device.queue.writeBuffer(buffer, 0, Float32Array.from(values));
+    }
+  }
+
+  destroy(): void {
+    const all = [this.params.Y, this.params.Z, this.velocity.Y, this.velocity.Z, ...Object.values(this.rates), ...Object.values(this.work), this.metricsSource];
+    for (const b of all) this.ctx.pool.release(b);
+    this.ring.destroy();
+  }
+}

@@ -1,0 +1,54 @@
+// In-page probes for the Scan & Snap model: GPU loss and gradients, short training runs, state round trips.
+import { getContext, assertNoDeviceErrors } from '../../src/runtime/context';
+import { scansnapLossAndGradsGpu, type GpuLossGradsArgs } from '../../src/models/scansnap/model';
+import { scansnapModel, type ScanSnapConfig } from '../../src/models/scansnap/index';
+import type { MetricRecord, ParamsJson, TrainerState } from '../../src/experiments/types';
+
+export async function lossAndGrads(args: GpuLossGradsArgs) {
+  const ctx = await getContext();
+  const out = await scansnapLossAndGradsGpu(ctx, args);
+  assertNoDeviceErrors(ctx);
+  return out;
+}
+
+export async function lossAndGradsJson(args: { config: Partial<ScanSnapConfig>; params: ParamsJson; batch: unknown }) {
+  const ctx = await getContext();
+  const out = await scansnapModel.lossAndGrads(ctx, args.config as ScanSnapConfig, args.params, args.batch);
+  assertNoDeviceErrors(ctx);
+  return out;
+}
+
+/** Trains `steps` (optionally in two halves through getState/setState on a fresh trainer) and returns the state. */
+export async function train(args: { config: Partial<ScanSnapConfig>; steps: number; resumeAt?: number; metricsEvery?: number }) {
+  const ctx = await getContext();
+  let trainer = await scansnapModel.createTrainer(ctx, args.config as ScanSnapConfig);
+  const records: MetricRecord[] = [];
+  const opts = { metricsEvery: args.metricsEvery };
+  if (args.resumeAt !== undefined) {
+    records.push(...(await trainer.train(args.resumeAt, opts)));
+    const state = await trainer.getState();
+    trainer.destroy();
+    trainer = await scansnapModel.createTrainer(ctx, args.config as ScanSnapConfig);
+    await trainer.setState(state);
+    records.push(...(await trainer.train(args.steps - args.resumeAt, opts)));
+  } else {
+    records.push(...(await trainer.train(args.steps, opts)));
+  }
+  const state: TrainerState = await trainer.getState();
+  const evaluation = await trainer.evaluate();
+  trainer.destroy();
+  assertNoDeviceErrors(ctx);
+  return { state, records, evaluation };
+}
+
+/** The error message createTrainer gives for a config (or '' if it accepts it). */
+export async function configError(args: { config: Record<string, unknown> }): Promise<string> {
+  const ctx = await getContext();
+  try {
+    const t = await scansnapModel.createTrainer(ctx, args.config as ScanSnapConfig);
+    t.destroy();
+    return '';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
