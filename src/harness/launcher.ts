@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer, { type Browser, type Page } from 'puppeteer';
+import puppeteer, { type Browser, type LaunchOptions, type Page } from 'puppeteer';
 import { createServer, type ViteDevServer } from 'vite';
 import type { AdapterReport } from '../runtime/device';
 import { decode, encode } from './codec';
@@ -86,13 +86,15 @@ export async function startDevServer(): Promise<{ server: ViteDevServer; url: st
   return { server, url: `http://127.0.0.1:${port}` };
 }
 
-export async function launchChrome(mode: GpuMode = chooseGpuMode()): Promise<Browser> {
+/** `extra` lets a driver own the signals (the CLI stops training cleanly on Ctrl-C) or use a pipe. */
+export async function launchChrome(mode: GpuMode = chooseGpuMode(), extra: LaunchOptions = {}): Promise<Browser> {
   return puppeteer.launch({
     executablePath: findChrome(),
     headless: true,
     args: chromeFlags(mode),
     // Training and benchmark calls run inside one page.evaluate for minutes on SwiftShader.
     protocolTimeout: 24 * 3600 * 1000,
+    ...extra,
   });
 }
 
@@ -160,11 +162,11 @@ export interface Harness {
 }
 
 /** Starts vite + Chrome and opens the harness page. Throws NoAdapterError-style messages when WebGPU is missing. */
-export async function openHarness(mode: GpuMode = chooseGpuMode()): Promise<Harness> {
+export async function openHarness(mode: GpuMode = chooseGpuMode(), extra: LaunchOptions = {}): Promise<Harness> {
   const { server, url } = await startDevServer();
   let browser: Browser | null = null;
   try {
-    browser = await launchChrome(mode);
+    browser = await launchChrome(mode, extra);
     const session = await HarnessSession.open(browser, url);
     const adapter = await session.adapter();
     const b = browser;
