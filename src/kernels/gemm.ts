@@ -1,5 +1,5 @@
 // Host wrapper for shaders/gemm.wgsl: C[b] = alpha op(A[b]) op(B[b]) + beta C[b]. Reference: src/reference/gemm.ts.
-import type { KernelLibrary, Dispatch } from '../runtime/kernels';
+import type { BufferBinding, KernelLibrary, Dispatch } from '../runtime/kernels';
 import { assertPositiveInt } from './grid';
 
 export interface GemmShape {
@@ -19,10 +19,11 @@ export interface GemmShape {
   wgSide?: number;
 }
 
+/** Whole buffers or windows into them (e.g. one chunk of a larger activation). */
 export interface GemmBuffers {
-  A: GPUBuffer;
-  B: GPUBuffer;
-  C: GPUBuffer;
+  A: BufferBinding;
+  B: BufferBinding;
+  C: BufferBinding;
 }
 
 export async function gemm(kernels: KernelLibrary, s: GemmShape) {

@@ -1,0 +1,66 @@
+// In-page probes for the ICL model: GPU loss and gradients of given params and prompts, short training runs
+// from the trainer, and the post-training analyses the presets run. Node-side tests compare with the float64
+// reference (src/reference/icl.ts) or with the paper's claims.
+import { assertNoDeviceErrors, getContext } from '../../src/runtime/context';
+import type { DenseBatch, IclParams64, IclShapes } from '../../src/reference/icl';
+import { iclLossAndGradsGpu } from '../../src/models/icl/lossAndGrads';
+import { IclTrainer } from '../../src/models/icl/model';
+import type { IclConfig } from '../../src/models/icl/config';
+import { iclModel } from '../../src/models/icl/index';
+import type { ParamsJson } from '../../src/experiments/types';
+import { oodSweep, pruningCurves, neuronNorms } from '../../src/models/icl/analysis';
+
+export async function lossAndGrads(args: { shapes: IclShapes; params: IclParams64[]; batches: DenseBatch[] }) {
+  const ctx = await getContext();
+  const out = await iclLossAndGradsGpu(ctx, args.shapes, args.params, args.batches);
+  assertNoDeviceErrors(ctx);
+  return out;
+}
+
+export async function lossAndGradsJson(args: { config: Partial<IclConfig>; params: ParamsJson; batch: unknown }) {
+  const ctx = await getContext();
+  return iclModel.lossAndGrads(ctx, args.config as IclConfig, args.params, args.batch);
+}
+
+/** Trains `steps` steps in chunks of `chunks` (to exercise resumption) and returns params and metrics. */
+export async function train(args: { config: Partial<IclConfig>; steps: number[]; metricsEvery?: number }) {
+  const ctx = await getContext();
+  const trainer = await IclTrainer.create(ctx, args.config);
+  try {
+    const metrics = [];
+    for (const steps of args.steps) metrics.push(...(await trainer.train(steps, { metricsEvery: args.metricsEvery })));
+    const params = await trainer.readParams();
+    assertNoDeviceErrors(ctx);
+    return { params, metrics, step: trainer.step };
+  } finally {
+    trainer.destroy();
+  }
+}
+
+/** Trains, then runs the analyses behind the paper's claims (OOD sweep, pruning curves, neuron norms). */
+export async function trainAndAnalyze(args: { config: Partial<IclConfig>; steps: number; S1: number[]; ratios: number[]; draws: number }) {
+  const ctx = await getContext();
+  const t0 = performance.now();
+  const trainer = await IclTrainer.create(ctx, args.config);
+  try {
+    const metrics = await trainer.train(args.steps);
+    const ood = await oodSweep(trainer, args.S1);
+    const pruning = await pruningCurves(trainer, args.ratios, args.draws);
+    const norms = await neuronNorms(trainer);
+    assertNoDeviceErrors(ctx);
+    return { metrics, ood, pruning, norms, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    trainer.destroy();
+  }
+}
+
+/** The message a bad config gets from the trainer (before any GPU work). */
+export async function createError(args: { config: Record<string, unknown> }): Promise<string> {
+  const ctx = await getContext();
+  try {
+    (await IclTrainer.create(ctx, args.config as Partial<IclConfig>)).destroy();
+    return '';
+  } catch (e) {
+    return `${(e as Error).name}: ${(e as Error).message}`;
+  }
+}
