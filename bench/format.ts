@@ -16,7 +16,7 @@ export function formatTable(result: BenchResult): string {
     `adapter: ${adapterLine(result.adapter)}`,
     `timing: ${result.timing}; medians of ${result.options.repeats} runs after ${result.options.warmup} warm-up${result.options.quick ? ' (quick shapes)' : ''}`,
     `peak FMA: ${limits.fmaGflops.toFixed(2)} GFLOP/s (${limits.fmaShape})`,
-    `copy kernel: ${limits.copyKernelGBps.toFixed(2)} GB/s read+write; copyBufferToBuffer: ${limits.copyBufferGBps.toFixed(2)} GB/s (wall clock) on ${(limits.copyBytes / 2 ** 20).toFixed(1)} MiB`,
+    `copy bandwidth (read+write, ${(limits.copyBytes / 2 ** 20).toFixed(1)} MiB): ${limits.copyGBps.toFixed(2)} GB/s = max of copy kernel ${limits.copyKernelGBps.toFixed(2)} and copyBufferToBuffer ${limits.copyBufferGBps.toFixed(2)} (wall clock)`,
     '',
   ];
   const header = ['entry', 'shape', 'ms', 'GFLOP/s', '% FMA', 'GB/s', '% copy', 'throughput'];

@@ -53,6 +53,12 @@ export interface AdapterLimits {
   copyKernelGBps: number;
   /** copyBufferToBuffer, wall clock of a whole submission (includes queue overhead), GB/s. */
   copyBufferGBps: number;
+  /**
+   * The bandwidth roof for the fractions: the larger of the two. On GPUs the coalesced copy kernel reaches
+   * about what the copy engine does; on SwiftShader copyBufferToBuffer is a memcpy and several times faster
+   * than any shader, so the kernel alone would be a roof that real kernels exceed.
+   */
+  copyGBps: number;
   copyBytes: number;
 }
 
@@ -73,7 +79,7 @@ export interface EntryResult {
   gbps?: number;
   /** gflops / the adapter's FMA peak. */
   fmaFraction?: number;
-  /** gbps / the adapter's copy-kernel bandwidth. */
+  /** gbps / the adapter's bandwidth roof (limits.copyGBps). */
   copyFraction?: number;
   hostWork?: { unit: string; perSecond: number; ms: number };
 }

@@ -15,9 +15,10 @@ const FOUNDATION_KERNELS = ['gemm', 'sgdUpdate', 'sgdMomentum', 'softmaxRows', '
 function expectSane(result: BenchResult, runtime: 'chrome' | 'node') {
   expect(result.adapter.runtime).toBe(runtime);
   expect(`${result.adapter.vendor}${result.adapter.architecture}${result.adapter.description}`.length).toBeGreaterThan(0);
-  for (const key of ['fmaGflops', 'copyKernelGBps', 'copyBufferGBps', 'copyBytes'] as const) {
+  for (const key of ['fmaGflops', 'copyKernelGBps', 'copyBufferGBps', 'copyGBps', 'copyBytes'] as const) {
     expect(positiveFinite(result.limits[key]), `limits.${key} = ${result.limits[key]}`).toBe(true);
   }
+  expect(result.limits.copyGBps).toBe(Math.max(result.limits.copyKernelGBps, result.limits.copyBufferGBps));
   for (const kernel of FOUNDATION_KERNELS) {
     expect(result.entries.some((e) => e.name.startsWith(kernel)), `an entry for ${kernel}`).toBe(true);
   }
@@ -28,7 +29,7 @@ function expectSane(result: BenchResult, runtime: 'chrome' | 'node') {
     }
     expect(e.gflops!).toBeCloseTo(e.flops! / (e.ms! * 1e6), 6);
     expect(e.fmaFraction!).toBeCloseTo(e.gflops! / result.limits.fmaGflops, 9);
-    expect(e.copyFraction!).toBeCloseTo(e.gbps! / result.limits.copyKernelGBps, 9);
+    expect(e.copyFraction!).toBeCloseTo(e.gbps! / result.limits.copyGBps, 9);
     for (const d of e.dispatches!) expect(positiveFinite(d.ms), `${e.name}/${d.label}: ms = ${d.ms}`).toBe(true);
   }
 }

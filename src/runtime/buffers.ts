@@ -2,7 +2,9 @@
 // allocates nothing. Released buffers go back to a free list keyed by (size, usage) so that evaluation and
 // test temporaries are reused instead of re-created.
 
-export const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+// GPUBufferUsage STORAGE | COPY_SRC | COPY_DST, spelled as the spec's fixed values so that this module loads
+// in Node before Dawn has installed the WebGPU globals (a CLI imports the runtime before choosing one).
+export const STORAGE = 0x0080 | 0x0004 | 0x0008;
 
 export type TypedArray = Float32Array | Uint32Array | Int32Array;
 
