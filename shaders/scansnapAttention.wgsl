@@ -2,11 +2,13 @@
 // b = softmax(s), v = Σ_t b_t e_{x_t}, vn = v / ‖v‖. v has at most CTX nonzeros, so it is built as a list of
 // distinct context tokens (repeats merged: v_k = Σ_{t: x_t = k} b_t) plus a dense copy of vn for the Y gradient.
 // The softmax denominator cancels in the l2 normalisation, so only exp(s_t − max s) is accumulated.
-// Layouts: tokens [R][BATCH][CTX + 2] (context, query, next); Z [R][M][M]; lists [R][BATCH][CTX].
+// Layouts: tokens [R][BATCH][CTX + 2] (context, query, next); Z [R][M][P]; lists [R][BATCH][CTX]; rows of
+// Z and vnDense have P ≥ M entries (padded to whole vec4s for the kernels that read them four at a time).
 
 override BATCH: u32;
 override CTX: u32;    // L − 1 context tokens
 override M: u32;      // vocabulary
+override P: u32;      // padded row length
 override WG: u32 = 64u;
 
 const NO_SLOT: u32 = 0xffffffffu;
@@ -16,7 +18,7 @@ const NO_SLOT: u32 = 0xffffffffu;
 @group(0) @binding(2) var<storage, read_write> uniqueIds: array<u32>;
 @group(0) @binding(3) var<storage, read_write> uniqueVn: array<f32>;
 @group(0) @binding(4) var<storage, read_write> uniqueCount: array<u32>;   // [R][BATCH]
-// [R][BATCH][M] f32 bits. During the merge it maps a token to its slot in the list (saves a scratch buffer).
+// [R][BATCH][P] f32 bits. During the merge it maps a token to its slot in the list (saves a scratch buffer).
 @group(0) @binding(5) var<storage, read_write> vnDense: array<u32>;
 
 @compute @workgroup_size(WG)
@@ -26,8 +28,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (b >= BATCH) { return; }
   let seq = r * BATCH + b;
   let tok = seq * (CTX + 2u);
-  let zRow = (r * M + tokens[tok + CTX]) * M;
-  let dense = seq * M;
+  let zRow = (r * M + tokens[tok + CTX]) * P;
+  let dense = seq * P;
   let list = seq * CTX;
 
   var sMax = -3.4e38;
@@ -55,7 +57,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var norm2 = 0.0;
   for (var j = 0u; j < count; j++) { norm2 += uniqueVn[list + j] * uniqueVn[list + j]; }
   let invNorm = 1.0 / sqrt(norm2);
-  for (var k = 0u; k < M; k++) { vnDense[dense + k] = 0u; }
+  for (var k = 0u; k < P; k++) { vnDense[dense + k] = 0u; }
   for (var j = 0u; j < count; j++) {
     let vn = uniqueVn[list + j] * invNorm;
     uniqueVn[list + j] = vn;

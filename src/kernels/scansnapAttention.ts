@@ -16,15 +16,24 @@ export function checkScanSnapShape(kernel: string, s: ScanSnapShape): void {
   if (s.L < 2) throw new RangeError(`${kernel}: L = ${s.L}; a sequence needs at least one context token and the query (L >= 2)`);
 }
 
-/** Per-sequence bytes of each scansnap buffer, times R × batch. */
+/**
+ * Row length of Y, Z, their gradients and the per-sequence rows on the GPU: M rounded up to whole vec4s, so
+ * that the kernels bound by loads read four columns at once. Padding columns hold zeros and get zero gradient.
+ */
+export function paddedRow(M: number): number {
+  return Math.ceil(M / 4) * 4;
+}
+
+/** Bytes of each scansnap buffer for R replicas. */
 export function scanSnapSizes(s: ScanSnapShape) {
   const sequences = s.replicas * s.batch;
+  const P = paddedRow(s.M);
   return {
     tokens: 4 * sequences * (s.L + 1),
     uniqueList: 4 * sequences * (s.L - 1),
     uniqueCount: 4 * sequences,
-    perSequenceRow: 4 * sequences * s.M,
-    params: 4 * s.replicas * s.M * s.M,
+    perSequenceRow: 4 * sequences * P,
+    params: 4 * s.replicas * s.M * P,
     loss: 4 * sequences,
   };
 }
@@ -40,7 +49,7 @@ export interface ScanSnapAttentionBuffers {
 
 export async function scansnapAttention(kernels: KernelLibrary, s: ScanSnapShape) {
   checkScanSnapShape('scansnapAttention', s);
-  const kernel = await kernels.kernel('scansnapAttention', { constants: { BATCH: s.batch, CTX: s.L - 1, M: s.M } });
+  const kernel = await kernels.kernel('scansnapAttention', { constants: { BATCH: s.batch, CTX: s.L - 1, M: s.M, P: paddedRow(s.M) } });
   const size = scanSnapSizes(s);
   const sequences = s.replicas * s.batch;
   return (buffers: ScanSnapAttentionBuffers, label = 'scansnapAttention'): Dispatch =>

@@ -1,7 +1,7 @@
 // Host wrapper for shaders/scansnapAttentionBackward.wgsl (gradient of each sequence's query row of Z).
 // Reference: src/reference/scansnap.ts.
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
-import { checkScanSnapShape, scanSnapSizes, type ScanSnapShape } from './scansnapAttention';
+import { checkScanSnapShape, paddedRow, scanSnapSizes, type ScanSnapShape } from './scansnapAttention';
 
 export interface ScanSnapAttentionBackwardBuffers {
   Y: GPUBuffer;
@@ -14,7 +14,7 @@ export interface ScanSnapAttentionBackwardBuffers {
 
 export async function scansnapAttentionBackward(kernels: KernelLibrary, s: ScanSnapShape, distinctPerSequence = s.L - 1) {
   checkScanSnapShape('scansnapAttentionBackward', s);
-  const kernel = await kernels.kernel('scansnapAttentionBackward', { constants: { BATCH: s.batch, CTX: s.L - 1, M: s.M } });
+  const kernel = await kernels.kernel('scansnapAttentionBackward', { constants: { BATCH: s.batch, CTX: s.L - 1, M: s.M, P4: paddedRow(s.M) / 4 } });
   const size = scanSnapSizes(s);
   const sequences = s.replicas * s.batch;
   const nnz = Math.min(distinctPerSequence, s.L - 1, s.M);

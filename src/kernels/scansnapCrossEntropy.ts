@@ -1,7 +1,7 @@
 // Host wrapper for shaders/scansnapCrossEntropy.wgsl (sparse logits, cross-entropy, dLogit).
 // Reference: src/reference/scansnap.ts.
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
-import { checkScanSnapShape, scanSnapSizes, type ScanSnapShape } from './scansnapAttention';
+import { checkScanSnapShape, paddedRow, scanSnapSizes, type ScanSnapShape } from './scansnapAttention';
 
 export interface ScanSnapCrossEntropyBuffers {
   tokens: GPUBuffer;
@@ -15,7 +15,7 @@ export interface ScanSnapCrossEntropyBuffers {
 
 export async function scansnapCrossEntropy(kernels: KernelLibrary, s: ScanSnapShape, distinctPerSequence = s.L - 1) {
   checkScanSnapShape('scansnapCrossEntropy', s);
-  const kernel = await kernels.kernel('scansnapCrossEntropy', { constants: { BATCH: s.batch, CTX: s.L - 1, M: s.M } });
+  const kernel = await kernels.kernel('scansnapCrossEntropy', { constants: { BATCH: s.batch, CTX: s.L - 1, M: s.M, P4: paddedRow(s.M) / 4 } });
   const size = scanSnapSizes(s);
   const sequences = s.replicas * s.batch;
   const nnz = Math.min(distinctPerSequence, s.L - 1, s.M);

@@ -1,7 +1,7 @@
 // Host wrapper for shaders/scansnapGradY.wgsl (dY = Σ_b vn_b ⊗ dLogit_b over the sparse vn_b).
 // Reference: src/reference/scansnap.ts.
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
-import { checkScanSnapShape, scanSnapSizes, type ScanSnapShape } from './scansnapAttention';
+import { checkScanSnapShape, paddedRow, scanSnapSizes, type ScanSnapShape } from './scansnapAttention';
 
 export interface ScanSnapGradYBuffers {
   vnDense: GPUBuffer;
@@ -11,7 +11,7 @@ export interface ScanSnapGradYBuffers {
 
 export async function scansnapGradY(kernels: KernelLibrary, s: ScanSnapShape, distinctPerSequence = s.L - 1) {
   checkScanSnapShape('scansnapGradY', s);
-  const kernel = await kernels.kernel('scansnapGradY', { constants: { BATCH: s.batch, M: s.M } });
+  const kernel = await kernels.kernel('scansnapGradY', { constants: { BATCH: s.batch, M: s.M, P4: paddedRow(s.M) / 4 } });
   const size = scanSnapSizes(s);
   const sequences = s.replicas * s.batch;
   const nnz = Math.min(distinctPerSequence, s.L - 1, s.M);

@@ -30,16 +30,16 @@ export function nextTokenAttention(layout: TokenLayout, n: number, zRow: (l: num
 }
 
 /**
- * Named metrics of one replica. `queryRows` holds Z's query rows, [numQuery][M]. Names: entropy, distinctMass,
+ * Named metrics of one replica. `queryRows` holds Z's query rows, [numQuery][rowStride ≥ M]. Names: entropy, distinctMass,
  * commonMass (means over next tokens), entropy.n<n>, distinctMass.n<n>, and for n < trackNext c.n<n>.t<id>
  * and z.n<n>.t<id> per allowed token id.
  */
-export function attentionMetrics(layout: TokenLayout, queryRows: ArrayLike<number>, trackNext: number): Record<string, number> {
+export function attentionMetrics(layout: TokenLayout, queryRows: ArrayLike<number>, trackNext: number, rowStride = layout.M): Record<string, number> {
   const out: Record<string, number> = {};
   let entropy = 0;
   let distinctMass = 0;
   for (let n = 0; n < layout.K; n++) {
-    const row = (layout.queryOf(n) - layout.queryBase) * layout.M;
+    const row = (layout.queryOf(n) - layout.queryBase) * rowStride;
     const a = nextTokenAttention(layout, n, (l) => queryRows[row + l]);
     entropy += a.distinctEntropy / layout.K;
     distinctMass += a.distinctMass / layout.K;

@@ -6,7 +6,7 @@ import type { GpuContext } from '../../runtime/context';
 import { poison, readF32 } from '../../runtime/buffers';
 import type { Dispatch } from '../../runtime/kernels';
 import { MetricsRing, StepPlan } from '../../runtime/plan';
-import { scansnapAttention, scanSnapSizes, type ScanSnapShape } from '../../kernels/scansnapAttention';
+import { paddedRow, scansnapAttention, scanSnapSizes, type ScanSnapShape } from '../../kernels/scansnapAttention';
 import { scansnapCrossEntropy } from '../../kernels/scansnapCrossEntropy';
 import { scansnapAttentionBackward } from '../../kernels/scansnapAttentionBackward';
 import { scansnapGradY } from '../../kernels/scansnapGradY';
@@ -77,6 +77,24 @@ export async function lossAndGradsDispatches(
   ];
 }
 
+/** [R][M][M] → [R][M][P] with zero padding columns (the GPU layout of Y, Z and their optimizer state). */
+export function padRows(dense: ArrayLike<number>, M: number): Float32Array<ArrayBuffer> {
+  const P = paddedRow(M);
+  const rows = dense.length / M;
+  const out = new Float32Array(rows * P);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < M; j++) out[i * P + j] = dense[i * M + j];
+  return out;
+}
+
+/** [R][M][P] → [R][M][M]. */
+export function unpadRows(padded: Float32Array, M: number): Float32Array {
+  const P = paddedRow(M);
+  const rows = padded.length / P;
+  const out = new Float32Array(rows * M);
+  for (let i = 0; i < rows; i++) out.set(padded.subarray(i * P, i * P + M), i * M);
+  return out;
+}
+
 export interface GpuLossGradsArgs {
   replicas: number;
   M: number;
@@ -93,8 +111,8 @@ export interface GpuLossGradsArgs {
 export async function scansnapLossAndGradsGpu(ctx: GpuContext, a: GpuLossGradsArgs): Promise<{ loss: Float64Array; dY: Float32Array; dZ: Float32Array }> {
   const shape = { replicas: a.replicas, batch: a.batch, L: a.L, M: a.M };
   const work = acquireWorkBuffers(ctx, shape);
-  const Y = ctx.pool.upload(a.Y, 'scansnap Y');
-  const Z = ctx.pool.upload(a.Z, 'scansnap Z');
+  const Y = ctx.pool.upload(padRows(a.Y, a.M), 'scansnap Y');
+  const Z = ctx.pool.upload(padRows(a.Z, a.M), 'scansnap Z');
   ctx.device.queue.writeBuffer(work.tokens, 0, a.ids);
   for (const b of [work.uniqueIds, work.uniqueVn, work.uniqueCount, work.vnDense, work.dLogit, work.loss, work.queryRowGrad, work.dY, work.dZ]) {
     poison(ctx.device, b);
@@ -102,8 +120,9 @@ export async function scansnapLossAndGradsGpu(ctx: GpuContext, a: GpuLossGradsAr
   const dispatches = await lossAndGradsDispatches(ctx, shape, { Y, Z }, work, { rowBase: 0, rows: a.M });
   new StepPlan(ctx.device, 'scansnap loss and gradients').add(...dispatches).run();
   const perSequence = await readF32(ctx.device, work.loss, a.replicas * a.batch);
-  const dY = await readF32(ctx.device, work.dY, a.replicas * a.M * a.M);
-  const dZ = await readF32(ctx.device, work.dZ, a.replicas * a.M * a.M);
+  const P = paddedRow(a.M);
+  const dY = unpadRows(await readF32(ctx.device, work.dY, a.replicas * a.M * P), a.M);
+  const dZ = unpadRows(await readF32(ctx.device, work.dZ, a.replicas * a.M * P), a.M);
   for (const b of [Y, Z, ...Object.values(work)]) ctx.pool.release(b);
   const loss = new Float64Array(a.replicas);
   perSequence.forEach((v, i) => (loss[Math.floor(i / a.batch)] += v / a.batch));
@@ -152,9 +171,10 @@ export class ScanSnapTrainer implements Trainer {
     const R = config.replicas;
     const shape: ScanSnapShape = { replicas: R, batch: config.batch, L: config.L, M };
     const { device, pool } = ctx;
+    const P = paddedRow(M);
     const init = initialParams(config, M);
-    const params = { Y: pool.upload(init.Y, 'scansnap Y'), Z: pool.upload(init.Z, 'scansnap Z') };
-    const zeros = new Float32Array(R * M * M);
+    const params = { Y: pool.upload(padRows(init.Y, M), 'scansnap Y'), Z: pool.upload(padRows(init.Z, M), 'scansnap Z') };
+    const zeros = new Float32Array(R * M * P);
     const velocity = { Y: pool.upload(zeros, 'scansnap velocity Y'), Z: pool.upload(zeros, 'scansnap velocity Z') };
     const rates = {
       etaY: pool.upload(perReplicaArray(config.etaY, R), 'scansnap etaY'),
@@ -166,14 +186,14 @@ export class ScanSnapTrainer implements Trainer {
     device.queue.writeBuffer(work.dZ, 0, zeros);
     const distinctPerSequence = config.numCommon + config.distinctPerNext;
     const rows = { rowBase: layout.queryBase, rows: config.numQuery };
-    const momentumUpdate = await sgdMomentum(ctx.kernels, { replicas: R, size: M * M });
+    const momentumUpdate = await sgdMomentum(ctx.kernels, { replicas: R, size: M * P });
     const plan = new StepPlan(device, 'scansnap step')
       .add(...(await lossAndGradsDispatches(ctx, shape, params, work, rows, distinctPerSequence)))
       .add(
         momentumUpdate({ param: params.Y, grad: work.dY, velocity: velocity.Y, lr: rates.etaY, momentum: rates.momentum }, 'sgdMomentum Y'),
         momentumUpdate({ param: params.Z, grad: work.dZ, velocity: velocity.Z, lr: rates.etaZ, momentum: rates.momentum }, 'sgdMomentum Z'),
       );
-    const metricsBytes = 4 * R * (config.batch + config.numQuery * M);
+    const metricsBytes = 4 * R * (config.batch + config.numQuery * P);
     const metricsSource = pool.acquire(metricsBytes, 'scansnap metrics');
     const ring = new MetricsRing(device, metricsBytes);
     return new ScanSnapTrainer(ctx, config, shape, params, velocity, rates, work, plan, metricsSource, ring);
@@ -226,20 +246,21 @@ export class ScanSnapTrainer implements Trainer {
     return records.sort((a, b) => a.step - b.step || a.replica - b.replica);
   }
 
-  /** Metrics layout: per-sequence losses [R][batch], then Z's query rows [R][numQuery][M]. */
+  /** Metrics layout: per-sequence losses [R][batch], then Z's query rows [R][numQuery][P]. */
   private encodeMetricsCopies(encoder: GPUCommandEncoder): void {
     const { batch, numQuery } = this.config;
     const M = this.layout.M;
+    const P = paddedRow(M);
     const R = this.replicas;
     encoder.copyBufferToBuffer(this.work.loss, 0, this.metricsSource, 0, 4 * R * batch);
     for (let r = 0; r < R; r++) {
-      encoder.copyBufferToBuffer(this.params.Z, 4 * (r * M * M + this.layout.queryBase * M), this.metricsSource, 4 * (R * batch + r * numQuery * M), 4 * numQuery * M);
+      encoder.copyBufferToBuffer(this.params.Z, 4 * (r * M * P + this.layout.queryBase * P), this.metricsSource, 4 * (R * batch + r * numQuery * P), 4 * numQuery * P);
     }
   }
 
   private metricRecords(step: number, values: Float32Array): MetricRecord[] {
     const { batch, numQuery, trackNext } = this.config;
-    const M = this.layout.M;
+    const P = paddedRow(this.layout.M);
     const R = this.replicas;
     const loss = new Float64Array(R);
     for (let i = 0; i < R * batch; i++) loss[Math.floor(i / batch)] += values[i] / batch;
@@ -249,14 +270,14 @@ export class ScanSnapTrainer implements Trainer {
       step,
       replica: r,
       loss: loss[r],
-      ...attentionMetrics(this.layout, values.subarray(rows + r * numQuery * M, rows + (r + 1) * numQuery * M), trackNext),
+      ...attentionMetrics(this.layout, values.subarray(rows + r * numQuery * P, rows + (r + 1) * numQuery * P), trackNext, P),
     }));
   }
 
   /** Attention metrics of the current Z for every replica, with the loss of the last step that recorded one. */
   async evaluate(): Promise<MetricRecord[]> {
     const M = this.layout.M;
-    const Z = await readF32(this.ctx.device, this.params.Z, this.replicas * M * M);
+    const Z = unpadRows(await readF32(this.ctx.device, this.params.Z, this.replicas * M * paddedRow(M)), M);
     return Array.from({ length: this.replicas }, (_, r) => {
       const rows = Z.subarray(r * M * M + this.layout.queryBase * M, r * M * M + (this.layout.queryBase + this.config.numQuery) * M);
       const record: MetricRecord = { step: this.stepCount, replica: r, ...attentionMetrics(this.layout, rows, this.config.trackNext) };
@@ -267,8 +288,7 @@ export class ScanSnapTrainer implements Trainer {
 
   async getState(): Promise<TrainerState> {
     const M = this.layout.M;
-    const n = this.replicas * M * M;
-    const read = (b: GPUBuffer) => readF32(this.ctx.device, b, n);
+    const read = async (b: GPUBuffer) => unpadRows(await readF32(this.ctx.device, b, this.replicas * M * paddedRow(M)), M);
     return {
       model: 'scansnap',
       step: this.stepCount,
@@ -296,7 +316,7 @@ export class ScanSnapTrainer implements Trainer {
         throw new Error(`setState: ${name} must be a Float32Array of ${n} values (${this.replicas} replicas × ${M} × ${M}), got ${data?.length}`);
       }
     }
-    for (const [, data, buffer] of tensors) this.ctx.device.queue.writeBuffer(buffer, 0, Float32Array.from(data!));
+    for (const [, data, buffer] of tensors) this.ctx.device.queue.writeBuffer(buffer, 0, padRows(data!, M));
     this.stepCount = state.step;
   }
 
