@@ -1,0 +1,207 @@
+// The training engine in a Web Worker, driven from the page through comlink. Training runs in chunks of
+// `viewEvery` steps: metrics stream out of each chunk through the trainer's onMetrics (no readback per step),
+// and between chunks the worker reads the trainer state once to compute the model-specific views.
+import * as Comlink from 'comlink';
+import '../runtime/env-browser';
+import { getContext, type GpuContext } from '../runtime/context';
+import type { AdapterReport } from '../runtime/device';
+import { parseConfig } from '../config/schema';
+import type { MetricRecord, ResultTable, Trainer } from '../experiments/types';
+import { stateToParamsJson } from '../experiments/params';
+import { findPreset, models } from '../experiments/registry';
+import { withLoadedParams } from './params';
+import type { IclConfig } from '../models/icl/config';
+import type { ScanSnapDataSettings } from '../models/scansnap/data';
+import { iclView, scanSnapView, type ModelView } from './views';
+
+export interface RunSettings {
+  preset: string;
+  config: Record<string, unknown>;
+  steps: number;
+  metricsEvery: number;
+  /** Views (model-specific snapshots) every this many steps; a multiple of metricsEvery reads best. */
+  viewEvery: number;
+}
+
+export type EngineStatus = 'idle' | 'running' | 'paused' | 'done' | 'error';
+
+export type EngineUpdate =
+  | { kind: 'metrics'; records: MetricRecord[] }
+  | { kind: 'view'; view: ModelView }
+  | { kind: 'status'; status: EngineStatus; step: number; stepsPerSecond: number; promptsPerSecond: number; message?: string }
+  | { kind: 'analysis'; tables: Record<string, ResultTable> }
+  | { kind: 'evaluation'; records: MetricRecord[] };
+
+type Listener = (update: EngineUpdate) => void;
+
+class Engine {
+  private ctx: GpuContext | null = null;
+  private trainer: Trainer | null = null;
+  private settings: RunSettings | null = null;
+  private config: Record<string, unknown> = {};
+  private listener: Listener | null = null;
+  private control = { stop: false };
+  private loop: Promise<void> | null = null;
+  private records: MetricRecord[] = [];
+  private trainSeconds = 0;
+  private trainedSteps = 0;
+
+  /** The adapter, or the reason there is none (the page shows it and what to do). */
+  async init(): Promise<{ adapter: AdapterReport } | { error: string }> {
+    try {
+      this.ctx = await getContext();
+      return { adapter: this.ctx.adapter };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  }
+
+  /** Builds a trainer for the settings (validated again here: the worker trusts nothing) and starts training. */
+  async start(settings: RunSettings, listener: Listener): Promise<void> {
+    await this.reset();
+    const preset = findPreset(settings.preset);
+    if (!preset) throw new Error(`unknown preset '${settings.preset}'`);
+    const model = models[preset.model];
+    this.config = parseConfig(model.schema, settings.config, (c) => model.check(c, this.ctx?.adapter.limits));
+    this.ctx ??= await getContext();
+    this.settings = settings;
+    this.listener = listener;
+    this.trainer = await model.createTrainer(this.ctx, this.config);
+    await this.emitView();
+    this.resume();
+  }
+
+  /** Continues (or begins) the loop until the step target, or until paused. */
+  resume(): void {
+    if (!this.trainer || this.loop) return;
+    this.control = { stop: false };
+    this.loop = this.runLoop().finally(() => (this.loop = null));
+  }
+
+  /** Stops at the next chunk boundary and resolves once the loop has ended. */
+  async pause(): Promise<void> {
+    this.control.stop = true;
+    await this.loop;
+  }
+
+  async stepOnce(): Promise<void> {
+    await this.pause();
+    if (!this.trainer) return;
+    await this.trainChunk(1);
+    await this.emitView();
+    this.emitStatus(this.trainer.step >= this.settings!.steps ? 'done' : 'paused');
+  }
+
+  async reset(): Promise<void> {
+    await this.pause();
+    this.trainer?.destroy();
+    this.trainer = null;
+    this.records = [];
+    this.trainSeconds = 0;
+    this.trainedSteps = 0;
+    this.emitStatus('idle');
+  }
+
+  /** New learning rates for a paused run (config keys such as 'eta', 'etaY'; one value per replica). */
+  async setLearningRates(rates: Record<string, number[]>): Promise<void> {
+    if (!this.trainer) throw new Error('no run to change: start one first');
+    if (this.loop) throw new Error('pause the run before changing its learning rates');
+    const model = models[this.trainer.model];
+    for (const [key, values] of Object.entries(rates)) {
+      if (!(key in model.schema)) throw new Error(`unknown learning-rate key '${key}'`);
+      if (values.length !== this.trainer.replicas) throw new Error(`${key}: give one value per replica (${this.trainer.replicas})`);
+    }
+    parseConfig(model.schema, { ...this.config, ...rates });
+    this.trainer.setLearningRates(rates);
+    this.config = { ...this.config, ...rates };
+  }
+
+  /** Every metrics record delivered so far (the page's charts are checked against these). */
+  metrics(): MetricRecord[] {
+    return this.records;
+  }
+
+  async exportParams(): Promise<unknown> {
+    if (!this.trainer) throw new Error('no run: start one first');
+    await this.pause();
+    return stateToParamsJson(await this.trainer.getState());
+  }
+
+  /** Replaces the paused run's parameters with a SPEC §3 params file and evaluates them. */
+  async loadParams(json: unknown): Promise<MetricRecord[]> {
+    if (!this.trainer) throw new Error('start (then pause) a run with the same settings before loading parameters');
+    await this.pause();
+    await this.trainer.setState(withLoadedParams(await this.trainer.getState(), json));
+    await this.emitView();
+    return this.evaluate();
+  }
+
+  async evaluate(): Promise<MetricRecord[]> {
+    if (!this.trainer) throw new Error('no run: start one first');
+    await this.pause();
+    const records = await this.trainer.evaluate();
+    this.listener?.({ kind: 'evaluation', records });
+    return records;
+  }
+
+  private async runLoop(): Promise<void> {
+    const trainer = this.trainer!;
+    const { steps, viewEvery } = this.settings!;
+    try {
+      this.emitStatus('running');
+      while (!this.control.stop && trainer.step < steps) {
+        await this.trainChunk(Math.min(viewEvery, steps - trainer.step));
+        await this.emitView();
+        this.emitStatus(this.control.stop || trainer.step >= steps ? 'paused' : 'running');
+      }
+      if (trainer.step >= steps) {
+        await this.analyze();
+        this.emitStatus('done');
+      }
+    } catch (e) {
+      this.emitStatus('error', (e as Error).message);
+    }
+  }
+
+  private async trainChunk(steps: number): Promise<void> {
+    const started = performance.now();
+    const before = this.trainer!.step;
+    await this.trainer!.train(steps, {
+      metricsEvery: this.settings!.metricsEvery,
+      control: this.control,
+      onMetrics: (records) => {
+        this.records.push(...records);
+        this.listener?.({ kind: 'metrics', records });
+      },
+    });
+    this.trainSeconds += (performance.now() - started) / 1000;
+    this.trainedSteps += this.trainer!.step - before;
+  }
+
+  private async emitView(): Promise<void> {
+    const state = await this.trainer!.getState();
+    const view = state.model === 'icl' ? iclView(state, this.config as IclConfig) : scanSnapView(state, this.config as unknown as ScanSnapDataSettings);
+    this.listener?.({ kind: 'view', view });
+  }
+
+  private async analyze(): Promise<void> {
+    const preset = findPreset(this.settings!.preset);
+    if (!preset?.analyze) return;
+    const tables = await preset.analyze(this.trainer!, this.ctx!, this.config);
+    this.listener?.({ kind: 'analysis', tables });
+  }
+
+  private emitStatus(status: EngineStatus, message?: string): void {
+    const stepsPerSecond = this.trainSeconds > 0 ? this.trainedSteps / this.trainSeconds : 0;
+    const batch = Number(this.config.batch ?? this.config.batchSize ?? 0);
+    const replicas = Number(this.config.replicas ?? 1);
+    this.listener?.({
+      kind: 'status', status, step: this.trainer?.step ?? 0, stepsPerSecond,
+      promptsPerSecond: stepsPerSecond * batch * replicas, message,
+    });
+  }
+}
+
+export type EngineApi = Engine;
+
+Comlink.expose(new Engine());

@@ -1,0 +1,277 @@
+// End to end: the training page, built with vite (as `npm run build` does) and served statically, opened in
+// the shared headless Chromium. Trains a tiny ICL run and a tiny Scan & Snap run in the page's Web Worker and
+// checks that the charts show exactly what the worker reported, that pause / learning-rate change / resume
+// act on the run, that exports carry the records, and that a bad value blocks training with the schema's
+// message. Screenshots of each preset's page after training go to test-artifacts/ (not committed).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer';
+import { build, preview, type PreviewServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { validateConfig } from '../../src/config/schema';
+import type { MetricRecord } from '../../src/experiments/types';
+import { projectRoot } from '../../src/harness/launcher';
+import { iclSchema } from '../../src/models/icl/config';
+import { scansnapSchema } from '../../src/models/scansnap/config';
+
+interface FigureData { title: string; x: number[]; series: Record<string, (number | null)[]> }
+interface Debug {
+  status: string;
+  step: number;
+  records: MetricRecord[];
+  figures: Record<string, FigureData>;
+  views: { kind: string; step: number }[];
+  tables: Record<string, { columns: string[]; rows: number[][] }>;
+  lastDownload: { name: string; text: string } | null;
+  downloads: number;
+}
+
+const artifacts = join(projectRoot, 'test-artifacts');
+const outDir = join(artifacts, 'app-dist');
+
+// Tiny shapes: SwiftShader runs these in seconds. Steps are many enough that a pause lands mid-run.
+const ICL_TINY = { dX: 8, dY: 2, N: 8, m: 8, M1: 3, M2: 4, batch: 16, NTest: 8, testSize: 64, replicas: 2, steps: 300, metricsEvery: 10 };
+const SCANSNAP_TINY = { numCommon: 3, numQuery: 1, nextPerQuery: 2, distinctPerNext: 4, L: 16, batch: 16, replicas: 2, steps: 150, metricsEvery: 5 };
+
+let server: PreviewServer;
+let baseUrl: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  const error = inject('onelayerGpuError');
+  if (error) throw new Error(error);
+  mkdirSync(artifacts, { recursive: true });
+  await build({ root: projectRoot, configFile: join(projectRoot, 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  server = await preview({ root: projectRoot, configFile: join(projectRoot, 'vite.config.ts'), logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0, open: false } });
+  baseUrl = server.resolvedUrls!.local[0].replace(/\/$/, '');
+  browser = await puppeteer.connect({ browserWSEndpoint: inject('onelayerBrowser'), protocolTimeout: 600_000 });
+});
+
+afterAll(async () => {
+  await browser?.disconnect();
+  await server?.close();
+});
+
+async function openPage(query: Record<string, unknown>): Promise<Page> {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1500, height: 1000 });
+  page.on('pageerror', (e) => process.stderr.write(`[app page error] ${(e as Error).message}\n`));
+  const params = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
+  await page.goto(`${baseUrl}/?${params}`, { waitUntil: 'load' });
+  await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'idle', { timeout: 60_000 });
+  return page;
+}
+
+const debug = (page: Page) => page.evaluate(() => (globalThis as unknown as { onelayerApp: { debug(): Debug } }).onelayerApp.debug()) as Promise<Debug>;
+const workerMetrics = (page: Page) =>
+  page.evaluate(() => (globalThis as unknown as { onelayerApp: { workerMetrics(): Promise<MetricRecord[]> } }).onelayerApp.workerMetrics());
+
+async function waitFor(page: Page, what: string, test: (d: Debug) => boolean, timeoutMs = 90_000): Promise<Debug> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const d = await debug(page);
+    if (test(d)) return d;
+    if (d.status === 'error' || Date.now() > until) {
+      const message = await page.$eval('#message', (e) => e.textContent);
+      throw new Error(`waiting for ${what}: status ${d.status} at step ${d.step}; page message: ${message}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function setField(page: Page, selector: string, text: string): Promise<void> {
+  await page.$eval(selector, (el, t) => {
+    (el as HTMLInputElement).value = t;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, text);
+}
+
+/** `preferred` if the page offers it, else the page's first preset of `model`. */
+async function presetOf(model: string, preferred: string): Promise<string> {
+  const page = await openPage({});
+  const names = await page.$$eval('#preset option', (os) => os.map((o) => ({ value: (o as HTMLOptionElement).value, text: o.textContent ?? '' })));
+  await page.close();
+  const found = names.find((o) => o.value === preferred) ?? names.find((o) => o.text.endsWith(`(${model})`));
+  if (!found) throw new Error(`no ${model} preset among ${names.map((n) => n.text).join(', ')}`);
+  return found.value;
+}
+
+/** Every chart of a metric shows, per replica, exactly the worker's values at the worker's steps. */
+function expectChartsMatch(d: Debug, records: MetricRecord[], metric: string, replicas: number): void {
+  const fig = d.figures[`metric-${metric}`];
+  expect(fig, `figure for ${metric}`).toBeDefined();
+  const withMetric = records.filter((r) => metric in r);
+  const steps = [...new Set(withMetric.map((r) => r.step))].sort((a, b) => a - b);
+  expect(fig.x).toEqual(steps);
+  for (let r = 0; r < replicas; r++) {
+    const byStep = new Map(withMetric.filter((rec) => rec.replica === r).map((rec) => [rec.step, rec[metric]]));
+    expect(fig.series[`replica ${r}`]).toEqual(steps.map((s) => byStep.get(s) ?? null));
+  }
+  if (replicas > 1) {
+    const mean = steps.map((s) => {
+      const v = withMetric.filter((rec) => rec.step === s).map((rec) => rec[metric]);
+      return v.reduce((a, b) => a + b, 0) / v.length;
+    });
+    fig.series.mean.forEach((m, i) => expect(m).toBeCloseTo(mean[i], 12));
+  }
+}
+
+function paramsDiff(a: string, b: string): number {
+  const flat = (s: string) => (JSON.parse(s).replicas as Record<string, unknown>[]).flatMap((rep) => Object.values(rep).flat(3) as number[]);
+  const [x, y] = [flat(a), flat(b)];
+  expect(x.length).toBe(y.length);
+  return Math.max(...x.map((v, i) => Math.abs(v - y[i])));
+}
+
+async function exportParams(page: Page): Promise<string> {
+  const count = (await debug(page)).downloads;
+  await page.click('#export-params');
+  return (await waitFor(page, 'params export', (d) => d.downloads > count && d.lastDownload?.name === 'params.json')).lastDownload!.text;
+}
+
+describe('training page', () => {
+  it('ICL: bad value blocked with the schema message; live charts equal the worker records; pause, new eta, resume; exports', async () => {
+    const preset = await presetOf('icl', 'icl-mechanism');
+    const app = await openPage({ preset, ...ICL_TINY });
+
+    // An invalid learning rate: the schema's own message beside the field, and nothing starts.
+    await setField(app, '#field-eta', '-1');
+    await app.click('#start');
+    const expected = validateConfig(iclSchema, { eta: -1 }).errors[0].message;
+    expect(await app.$eval('#error-eta', (e) => e.textContent)).toBe(expected);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await debug(app)).status).toBe('idle');
+    expect(await workerMetrics(app)).toEqual([]);
+
+    await setField(app, '#field-eta', '4');
+    expect(await app.$eval('#error-eta', (e) => e.textContent)).toBe('');
+    // The link carries the preset and every setting that differs from it.
+    const shared = new URLSearchParams(await app.evaluate(() => location.search));
+    expect(Object.fromEntries(shared)).toMatchObject({ preset, eta: '4', dX: '8', replicas: '2' });
+    await app.click('#start');
+    await waitFor(app, 'three metric points', (d) => new Set(d.records.map((r) => r.step)).size >= 3);
+    await app.click('#pause');
+    let d = await waitFor(app, 'pause', (x) => x.status === 'paused');
+    expect(d.step).toBeLessThan(ICL_TINY.steps);
+    let records = await workerMetrics(app);
+    expect(records.length).toBeGreaterThan(0);
+    d = await debug(app);
+    expect(d.records).toEqual(records);
+    for (const metric of Object.keys(records[0]).filter((k) => k !== 'step' && k !== 'replica' && !k.includes('.'))) {
+      expectChartsMatch(d, records, metric, ICL_TINY.replicas);
+    }
+    expect(d.figures.attention.series[String(d.views[d.views.length - 1].step)]).toHaveLength(ICL_TINY.N);
+    expect(d.figures['neuron-norms'].x).toHaveLength(ICL_TINY.m);
+
+    // A vanishing learning rate freezes the parameters over the resumed steps: the change reached the run.
+    const before = await exportParams(app);
+    await setField(app, '#rate-eta', '1e-9, 1e-9');
+    await app.click('#apply-rates');
+    expect(await app.$eval('#message', (e) => e.textContent)).toBe('');
+    const pausedAt = d.step;
+    await app.click('#resume');
+    await waitFor(app, 'steps after resume', (x) => x.step >= pausedAt + 20);
+    await app.click('#pause');
+    await waitFor(app, 'second pause', (x) => x.status === 'paused');
+    const frozen = await exportParams(app);
+    expect(paramsDiff(before, frozen)).toBeLessThan(1e-5);
+
+    // Back to a real rate: training moves the parameters again, up to the end of the run and its analysis.
+    await setField(app, '#rate-eta', '4');
+    await app.click('#apply-rates');
+    await app.click('#resume');
+    d = await waitFor(app, 'end of training', (x) => x.status === 'done', 120_000);
+    expect(paramsDiff(frozen, await exportParams(app))).toBeGreaterThan(1e-3);
+    records = await workerMetrics(app);
+    d = await debug(app);
+    expect(Math.max(...records.map((r) => r.step))).toBe(ICL_TINY.steps);
+    expectChartsMatch(d, records, 'loss', ICL_TINY.replicas);
+
+    await app.click('#export-csv');
+    const csv = (await debug(app)).lastDownload!;
+    expect(csv.name).toBe('metrics.csv');
+    const [header, ...rows] = csv.text.trim().split('\n').map((l) => l.split(','));
+    expect(header.slice(0, 2)).toEqual(['step', 'replica']);
+    expect(rows).toHaveLength(records.length);
+    rows.forEach((row, i) => header.forEach((key, k) => expect(row[k]).toBe(key in records[i] ? String(records[i][key]) : '')));
+    await app.click('#export-jsonl');
+    const jsonl = (await debug(app)).lastDownload!.text.trim().split('\n').map((l) => JSON.parse(l));
+    expect(jsonl).toEqual(records);
+
+    await app.screenshot({ path: join(artifacts, 'app-icl.png'), fullPage: true });
+    await app.close();
+  });
+
+  it('ICL: a paused and resumed run reports the same metrics, bit for bit, as an uninterrupted one', async () => {
+    const app = await openPage({ preset: await presetOf('icl', 'icl-mechanism'), ...ICL_TINY, steps: 60 });
+    await app.click('#start');
+    await waitFor(app, 'uninterrupted run', (x) => x.status === 'done');
+    const uninterrupted = await workerMetrics(app);
+    await app.click('#start');
+    await waitFor(app, 'first metrics', (x) => x.records.length > 0);
+    await app.click('#pause');
+    const paused = await waitFor(app, 'pause', (x) => x.status === 'paused' || x.status === 'done');
+    expect(paused.step).toBeLessThan(60);
+    await app.click('#step');
+    await waitFor(app, 'one step', (x) => x.step === paused.step + 1);
+    await app.click('#resume');
+    await waitFor(app, 'resumed run', (x) => x.status === 'done');
+    // Stopping early and stepping once add records at those steps (each train() call ends with one); every
+    // record of the uninterrupted run is there, identical.
+    const resumed = await workerMetrics(app);
+    const steps = new Set(uninterrupted.map((r) => r.step));
+    expect(resumed.filter((r) => steps.has(r.step))).toEqual(uninterrupted);
+    expect(resumed.some((r) => r.step === paused.step + 1)).toBe(true);
+    await app.close();
+  });
+
+  it('Scan & Snap: c_n and entropy charts equal the worker records; pause, new etaZ, resume', async () => {
+    const app = await openPage({ preset: await presetOf('scansnap', 'scansnap-small'), ...SCANSNAP_TINY });
+    await app.click('#start');
+    await waitFor(app, 'metrics', (x) => new Set(x.records.map((r) => r.step)).size >= 2);
+    await app.click('#pause');
+    await waitFor(app, 'pause', (x) => x.status === 'paused' || x.status === 'done');
+    await setField(app, '#rate-etaZ', '2, 0.5');
+    await app.click('#apply-rates');
+    expect(await app.$eval('#message', (e) => e.textContent)).toBe('');
+    await app.click('#resume');
+    let d = await waitFor(app, 'end of training', (x) => x.status === 'done', 120_000);
+    const records = await workerMetrics(app);
+    d = await debug(app);
+    expect(d.records).toEqual(records);
+    expectChartsMatch(d, records, 'loss', SCANSNAP_TINY.replicas);
+    expectChartsMatch(d, records, 'entropy', SCANSNAP_TINY.replicas);
+    const cn = d.figures.cn;
+    const replica0 = records.filter((r) => r.replica === 0 && 'c.n0.t0' in r);
+    expect(cn.x).toEqual(replica0.map((r) => r.step));
+    expect(cn.series['common 0']).toEqual(replica0.map((r) => r['c.n0.t0']));
+    // c_n is a distribution over the allowed tokens at every step.
+    cn.x.forEach((_, i) => expect(Object.values(cn.series).reduce((a, s) => a + (s[i] ?? 0), 0)).toBeCloseTo(1, 5));
+    const M = SCANSNAP_TINY.numCommon + 2 * SCANSNAP_TINY.distinctPerNext + 1 + 2;
+    expect(Object.values(d.figures['z-row'].series)[0]).toHaveLength(M);
+    await app.screenshot({ path: join(artifacts, 'app-scansnap.png'), fullPage: true });
+    await app.close();
+  });
+
+  it('an invalid Scan & Snap value shows the schema message and blocks Start', async () => {
+    const app = await openPage({ preset: await presetOf('scansnap', 'scansnap-small'), momentum: 1.5 });
+    await app.click('#start');
+    expect(await app.$eval('#error-momentum', (e) => e.textContent)).toBe(validateConfig(scansnapSchema, { momentum: 1.5 }).errors[0].message);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await debug(app)).status).toBe('idle');
+    expect(await workerMetrics(app)).toEqual([]);
+    await app.close();
+  });
+
+  it('without WebGPU the page says so and what to do, and cannot start', async () => {
+    const page = await browser.newPage();
+    await page.evaluateOnNewDocument(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
+    await page.goto(`${baseUrl}/`, { waitUntil: 'load' });
+    await page.waitForFunction(() => document.querySelector('#no-webgpu')?.classList.contains('shown'), { timeout: 30_000 });
+    const text = await page.$eval('#no-webgpu', (e) => e.textContent ?? '');
+    expect(text).toContain('No WebGPU');
+    expect(text).toContain('chrome://flags/#enable-unsafe-webgpu');
+    expect(await page.$eval('#start', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
+    await page.close();
+  });
+});
