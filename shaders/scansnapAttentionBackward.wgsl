@@ -1,15 +1,16 @@
-// Scan & Snap backward through vn = v / ‖v‖ and the attention softmax, one workgroup per sequence. Only row m
+// Scan & Snap backward through vn = v / ‖v‖ and the attention softmax, one thread per sequence. Only row m
 // (the query) of Z gets gradient, and only at the distinct context tokens k:
 //   dvn_k = Σ_l Y[k][l] dLogit_l,   dZ[m][k] = vn_k (dvn_k − vn_k (vn · dvn)).
 // (The chain rule gives v_k (dv_k − Σ_j v_j dv_j) with dv = (I − vn vnᵀ) dvn / ‖v‖; Σ_j v_j dv_j vanishes
 // because the normalised output does not change when v is scaled.) The per-sequence row is written dense
-// (stride 4·P4, padding zero). Y and dLogit rows are read as vec4s (padding zero in both).
+// (stride 4·P4, padding zero) and holds dvn between the two passes. Y and dLogit rows are read as vec4s, four
+// distinct tokens per pass so that each dLogit load serves four rows of Y.
 
 override BATCH: u32;
 override CTX: u32;
 override M: u32;
 override P4: u32;
-override WG: u32 = 64u;   // a power of two
+override WG: u32 = 64u;
 
 @group(0) @binding(0) var<storage, read> Y: array<vec4<f32>>;            // [R][M][P4]
 @group(0) @binding(1) var<storage, read> dLogit: array<vec4<f32>>;       // [R][BATCH][P4]
@@ -18,39 +19,55 @@ override WG: u32 = 64u;   // a power of two
 @group(0) @binding(4) var<storage, read> uniqueCount: array<u32>;        // [R][BATCH]
 @group(0) @binding(5) var<storage, read_write> queryRowGrad: array<f32>; // [R][BATCH][4 P4]
 
-var<workgroup> dVn: array<f32, CTX>;
-var<workgroup> partial: array<f32, WG>;
+fn sum4(v: vec4<f32>) -> f32 {
+  return (v.x + v.y) + (v.z + v.w);
+}
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let r = wid.y;
-  let seq = r * BATCH + wid.x;
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let b = gid.x;
+  if (b >= BATCH) { return; }
+  let r = gid.y;
+  let seq = r * BATCH + b;
   let count = uniqueCount[seq];
   let list = seq * CTX;
   let yBase = r * M * P4;
   let row4 = seq * P4;
+  let row = 4u * row4;
 
-  var localDot = 0.0;
-  for (var j = lid; j < count; j += WG) {
-    let yRow = yBase + uniqueIds[list + j] * P4;
-    var acc = vec4<f32>(0.0);
-    for (var c = 0u; c < P4; c++) { acc = fma(Y[yRow + c], dLogit[row4 + c], acc); }
-    let d = (acc.x + acc.y) + (acc.z + acc.w);
-    dVn[j] = d;
-    localDot += uniqueVn[list + j] * d;
+  for (var k = 0u; k < 4u * P4; k++) { queryRowGrad[row + k] = 0.0; }
+  var vnDotDVn = 0.0;
+  // Four distinct tokens at a time; past the end the indices clamp to the last one (its value is rewritten
+  // unchanged and counted once in the dot product).
+  for (var j = 0u; j < count; j += 4u) {
+    let j1 = min(j + 1u, count - 1u);
+    let j2 = min(j + 2u, count - 1u);
+    let j3 = min(j + 3u, count - 1u);
+    let y0 = yBase + uniqueIds[list + j] * P4;
+    let y1 = yBase + uniqueIds[list + j1] * P4;
+    let y2 = yBase + uniqueIds[list + j2] * P4;
+    let y3 = yBase + uniqueIds[list + j3] * P4;
+    var a0 = vec4<f32>(0.0);
+    var a1 = vec4<f32>(0.0);
+    var a2 = vec4<f32>(0.0);
+    var a3 = vec4<f32>(0.0);
+    for (var c = 0u; c < P4; c++) {
+      let d = dLogit[row4 + c];
+      a0 = fma(Y[y0 + c], d, a0);
+      a1 = fma(Y[y1 + c], d, a1);
+      a2 = fma(Y[y2 + c], d, a2);
+      a3 = fma(Y[y3 + c], d, a3);
+    }
+    let d = vec4<f32>(sum4(a0), sum4(a1), sum4(a2), sum4(a3));
+    let js = vec4<u32>(j, j1, j2, j3);
+    for (var i = 0u; i < 4u; i++) {
+      queryRowGrad[row + uniqueIds[list + js[i]]] = d[i];
+      if (j + i < count) { vnDotDVn += uniqueVn[list + js[i]] * d[i]; }
+    }
   }
-  partial[lid] = localDot;
-  for (var k = lid; k < 4u * P4; k += WG) { queryRowGrad[4u * row4 + k] = 0.0; }
-  storageBarrier();
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { partial[lid] = partial[lid] + partial[lid + s]; }
-    workgroupBarrier();
-  }
-  let vnDotDVn = partial[0];
-
-  for (var j = lid; j < count; j += WG) {
+  for (var j = 0u; j < count; j++) {
+    let k = uniqueIds[list + j];
     let vn = uniqueVn[list + j];
-    queryRowGrad[4u * row4 + uniqueIds[list + j]] = vn * (dVn[j] - vn * vnDotDVn);
+    queryRowGrad[row + k] = vn * (queryRowGrad[row + k] - vn * vnDotDVn);
   }
 }

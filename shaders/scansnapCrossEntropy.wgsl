@@ -1,15 +1,16 @@
-// Scan & Snap logits, cross-entropy and its gradient, one workgroup per sequence:
+// Scan & Snap logits, cross-entropy and its gradient, one thread per sequence:
 //   logit_l = Σ_k vn_k Y[k][l], gathered over the ≤ CTX distinct context tokens k only;
 //   loss = logsumexp(logit) − logit_next;  dLogit_l = (softmax(logit)_l − [l = next]) / BATCH (batch mean).
 // Rows of Y and dLogit are padded to P4 vec4s (P = 4·P4 ≥ M; padding columns of Y are zero, of dLogit written
-// zero): a thread handles four columns per load, which quarters the loads that bound this kernel.
-// dLogit first holds the logits (each thread rereads only its own columns). Reductions are fixed-order trees.
+// zero). The kernel is bound by loads, so it reads four columns per load and reuses each (id, vn) pair for four
+// vec4s; a thread per sequence needs no barriers (which cost more than the arithmetic on CPU adapters).
+// dLogit first holds the logits.
 
 override BATCH: u32;
 override CTX: u32;
 override M: u32;
 override P4: u32;         // padded row length / 4
-override WG: u32 = 64u;   // a power of two
+override WG: u32 = 64u;
 
 @group(0) @binding(0) var<storage, read> tokens: array<u32>;             // [R][BATCH][CTX + 2]
 @group(0) @binding(1) var<storage, read> Y: array<vec4<f32>>;            // [R][M][P4]
@@ -19,61 +20,58 @@ override WG: u32 = 64u;   // a power of two
 @group(0) @binding(5) var<storage, read_write> dLogit: array<vec4<f32>>; // [R][BATCH][P4]
 @group(0) @binding(6) var<storage, read_write> loss: array<f32>;         // [R][BATCH]
 
-var<workgroup> partial: array<f32, WG>;
-var<workgroup> nextLogit: f32;
-
 fn valid(c: u32) -> vec4<bool> {
   return vec4<u32>(4u * c) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(M);
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let r = wid.y;
-  let seq = r * BATCH + wid.x;
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let b = gid.x;
+  if (b >= BATCH) { return; }
+  let r = gid.y;
+  let seq = r * BATCH + b;
   let next = tokens[seq * (CTX + 2u) + CTX + 1u];
   let count = uniqueCount[seq];
   let list = seq * CTX;
   let yBase = r * M * P4;
   let row = seq * P4;
-  let lowest = vec4<f32>(-3.4e38);
 
-  var localMax = -3.4e38;
-  for (var c = lid; c < P4; c += WG) {
-    var logit = vec4<f32>(0.0);
+  // Four column blocks at a time; past the end the indices clamp to the last block (same value rewritten).
+  for (var c = 0u; c < P4; c += 4u) {
+    let c1 = min(c + 1u, P4 - 1u);
+    let c2 = min(c + 2u, P4 - 1u);
+    let c3 = min(c + 3u, P4 - 1u);
+    var l0 = vec4<f32>(0.0);
+    var l1 = vec4<f32>(0.0);
+    var l2 = vec4<f32>(0.0);
+    var l3 = vec4<f32>(0.0);
     for (var j = 0u; j < count; j++) {
-      logit = fma(vec4<f32>(uniqueVn[list + j]), Y[yBase + uniqueIds[list + j] * P4 + c], logit);
+      let vn = vec4<f32>(uniqueVn[list + j]);
+      let yRow = yBase + uniqueIds[list + j] * P4;
+      l0 = fma(vn, Y[yRow + c], l0);
+      l1 = fma(vn, Y[yRow + c1], l1);
+      l2 = fma(vn, Y[yRow + c2], l2);
+      l3 = fma(vn, Y[yRow + c3], l3);
     }
-    dLogit[row + c] = logit;
-    if (c == next / 4u) { nextLogit = logit[next % 4u]; }
-    let m4 = select(lowest, logit, valid(c));
-    localMax = max(localMax, max(max(m4.x, m4.y), max(m4.z, m4.w)));
+    dLogit[row + c] = l0;
+    dLogit[row + c1] = l1;
+    dLogit[row + c2] = l2;
+    dLogit[row + c3] = l3;
   }
-  partial[lid] = localMax;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { partial[lid] = max(partial[lid], partial[lid + s]); }
-    workgroupBarrier();
-  }
-  let logitMax = partial[0];
-  workgroupBarrier();
 
-  var localSum = 0.0;
-  for (var c = lid; c < P4; c += WG) {
-    let e = select(vec4<f32>(0.0), exp(dLogit[row + c] - logitMax), valid(c));
-    localSum += (e.x + e.y) + (e.z + e.w);
-  }
-  partial[lid] = localSum;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { partial[lid] = partial[lid] + partial[lid + s]; }
-    workgroupBarrier();
-  }
-  let total = partial[0];
+  let lowest = vec4<f32>(-3.4e38);
+  var m4 = lowest;
+  for (var c = 0u; c < P4; c++) { m4 = max(m4, select(lowest, dLogit[row + c], valid(c))); }
+  let logitMax = max(max(m4.x, m4.y), max(m4.z, m4.w));
+  var s4 = vec4<f32>(0.0);
+  for (var c = 0u; c < P4; c++) { s4 += select(vec4<f32>(0.0), exp(dLogit[row + c] - logitMax), valid(c)); }
+  let total = (s4.x + s4.y) + (s4.z + s4.w);
+  let nextLogit = dLogit[row + next / 4u][next % 4u];
 
-  for (var c = lid; c < P4; c += WG) {
+  for (var c = 0u; c < P4; c++) {
     let p = select(vec4<f32>(0.0), exp(dLogit[row + c] - logitMax) / total, valid(c));
     let isNext = select(vec4<f32>(0.0), vec4<f32>(1.0), vec4<u32>(4u * c) + vec4<u32>(0u, 1u, 2u, 3u) == vec4<u32>(next));
     dLogit[row + c] = (p - isNext) / f32(BATCH);
   }
-  if (lid == 0u) { loss[seq] = log(total) + logitMax - nextLogit; }
+  loss[seq] = log(total) + logitMax - nextLogit;
 }

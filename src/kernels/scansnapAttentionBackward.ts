@@ -2,6 +2,7 @@
 // Reference: src/reference/scansnap.ts.
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
 import { checkScanSnapShape, paddedRow, scanSnapSizes, type ScanSnapShape } from './scansnapAttention';
+import { strideGroups } from './grid';
 
 export interface ScanSnapAttentionBackwardBuffers {
   Y: GPUBuffer;
@@ -19,7 +20,7 @@ export async function scansnapAttentionBackward(kernels: KernelLibrary, s: ScanS
   const sequences = s.replicas * s.batch;
   const nnz = Math.min(distinctPerSequence, s.L - 1, s.M);
   return (buffers: ScanSnapAttentionBackwardBuffers, label = 'scansnapAttentionBackward'): Dispatch =>
-    kernel.dispatch({ ...buffers }, [s.batch, s.replicas], {
+    kernel.dispatch({ ...buffers }, [strideGroups(s.batch, kernel.workgroupSize[0]), s.replicas], {
       label,
       minBytes: {
         Y: size.params, dLogit: size.perSequenceRow, uniqueIds: size.uniqueList, uniqueVn: size.uniqueList,

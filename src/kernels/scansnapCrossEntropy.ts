@@ -2,6 +2,7 @@
 // Reference: src/reference/scansnap.ts.
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
 import { checkScanSnapShape, paddedRow, scanSnapSizes, type ScanSnapShape } from './scansnapAttention';
+import { strideGroups } from './grid';
 
 export interface ScanSnapCrossEntropyBuffers {
   tokens: GPUBuffer;
@@ -20,7 +21,7 @@ export async function scansnapCrossEntropy(kernels: KernelLibrary, s: ScanSnapSh
   const sequences = s.replicas * s.batch;
   const nnz = Math.min(distinctPerSequence, s.L - 1, s.M);
   return (buffers: ScanSnapCrossEntropyBuffers, label = 'scansnapCrossEntropy'): Dispatch =>
-    kernel.dispatch({ ...buffers }, [s.batch, s.replicas], {
+    kernel.dispatch({ ...buffers }, [strideGroups(s.batch, kernel.workgroupSize[0]), s.replicas], {
       label,
       minBytes: {
         tokens: size.tokens, Y: size.params, uniqueIds: size.uniqueList, uniqueVn: size.uniqueList,

@@ -68,7 +68,8 @@ export async function timeKernels(args: { replicas: number; batch: number; L: nu
   const { timeDispatches } = await import('../../src/runtime/timing');
   const shape = { replicas: args.replicas, batch: args.batch, L: args.L, M: args.M };
   const work = acquireWorkBuffers(ctx, shape);
-  const n = args.replicas * args.M * args.M;
+  const { paddedRow } = await import('../../src/kernels/scansnapAttention');
+  const n = args.replicas * args.M * paddedRow(args.M);
   const Y = ctx.pool.upload(new Float32Array(n).map((_, i) => Math.sin(i) * 0.1), 'Y');
   const Z = ctx.pool.upload(new Float32Array(n).map((_, i) => Math.cos(i) * 0.1), 'Z');
   const ids = new Uint32Array(args.replicas * args.batch * (args.L + 1));

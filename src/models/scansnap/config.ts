@@ -39,11 +39,6 @@ export const scansnapSchema: Schema = {
   trackNext: { type: 'int', default: 1, min: 0, description: 'record c_{l|n} and Z[ψ(n)][l] for the allowed tokens of the first trackNext next tokens', group: 'metrics' },
 };
 
-/** Bytes of workgroup memory the kernels need (scansnapGradY: two arrays of `batch`; backward: L − 1 + 64). */
-export function workgroupBytes(c: Pick<ScanSnapConfig, 'batch' | 'L'>): number {
-  return Math.max(8 * c.batch + 4, 4 * (c.L - 1) + 4 * 64);
-}
-
 export function checkScanSnapConfig(c: ScanSnapConfig, limits: Record<string, number> = {}): ConfigError[] {
   const errors: ConfigError[] = [];
   const { M, K } = tokenLayout(c);
@@ -53,15 +48,8 @@ export function checkScanSnapConfig(c: ScanSnapConfig, limits: Record<string, nu
   if (c.seed + c.replicas - 1 > 2 ** 31 - 1) {
     errors.push({ key: 'seed', value: c.seed, message: `seed = ${c.seed} with replicas = ${c.replicas}: replica seeds seed + r must stay <= ${2 ** 31 - 1}` });
   }
-  const maxGroups = limits.maxComputeWorkgroupsPerDimension ?? 65535;
-  if (c.batch > maxGroups) errors.push({ key: 'batch', value: c.batch, message: `batch = ${c.batch} is not allowed on this adapter: at most ${maxGroups} (one workgroup per sequence)` });
-  if (M > maxGroups) errors.push({ key: 'numQuery', value: c.numQuery, message: `the vocabulary M = ${M} exceeds ${maxGroups} (one workgroup per row of Y); use fewer tokens` });
-  const wgLimit = limits.maxComputeWorkgroupStorageSize ?? 16384;
-  if (workgroupBytes(c) > wgLimit) {
-    errors.push({ key: 'batch', value: c.batch, message: `batch = ${c.batch} and L = ${c.L} need ${workgroupBytes(c)} bytes of workgroup memory; this adapter allows ${wgLimit}` });
-  }
   const bindLimit = limits.maxStorageBufferBindingSize ?? 2 ** 27;
-  const biggest = Math.max(4 * c.replicas * c.batch * M, 4 * c.replicas * M * M, 4 * c.replicas * c.batch * (c.L + 1));
+  const biggest = Math.max(4 * c.replicas * c.batch * (M + 3), 4 * c.replicas * M * (M + 3), 4 * c.replicas * c.batch * (c.L + 1));
   if (biggest > bindLimit) {
     errors.push({ key: 'replicas', value: c.replicas, message: `replicas = ${c.replicas} needs buffers of ${biggest} bytes (M = ${M}, batch = ${c.batch}); this adapter binds at most ${bindLimit}: use fewer replicas` });
   }

@@ -2,7 +2,7 @@
 // seed) run is a replica of one trainer (4 × 4 × 10 = 160 replicas), and the groups run one after another.
 // Replica r of a group has seed baseSeed + r, etaZ = etaZs[⌊r / (ratios·seeds)⌋], etaY = etaZ · ratio.
 import type { GpuContext } from '../../runtime/context';
-import type { ResultTable } from '../../experiments/types';
+import type { MetricRecord, ResultTable } from '../../experiments/types';
 import { report } from '../../harness/report';
 import { parseScanSnapConfig, type ScanSnapConfig } from './index';
 import { tokenLayout } from './data';
@@ -59,6 +59,36 @@ function meanStd(values: number[]): [number, number] {
   return [mean, Math.sqrt(variance)];
 }
 
+/** Table rows of one shape group from its replicas' final records (mean and sample std over seeds per cell). */
+export function groupRows(o: GridOptions, numQuery: number, final: MetricRecord[]): number[][] {
+  const layout = tokenLayout(groupConfig(o, numQuery));
+  const rows: number[][] = [];
+  o.etaZs.forEach((etaZ, zi) => o.ratios.forEach((ratio, qi) => {
+    const first = (zi * o.ratios.length + qi) * o.seeds;
+    const cell = final.filter((r) => r.replica >= first && r.replica < first + o.seeds);
+    const [mean, std] = meanStd(cell.map((r) => r.entropy));
+    const [lossMean] = meanStd(cell.map((r) => r.loss));
+    rows.push([numQuery, layout.K, layout.M, etaZ, ratio, etaZ * ratio, mean, std, cell.length, lossMean]);
+  }));
+  return rows;
+}
+
+/** For the presets' figures: per K, entropy against the ratio with one column per etaZ. */
+export function entropyByRatioTables(table: ResultTable): Record<string, ResultTable> {
+  const c = (name: string) => table.columns.indexOf(name);
+  const out: Record<string, ResultTable> = {};
+  for (const K of [...new Set(table.rows.map((r) => r[c('K')]))]) {
+    const rows = table.rows.filter((r) => r[c('K')] === K);
+    const etaZs = [...new Set(rows.map((r) => r[c('etaZ')]))];
+    const ratios = [...new Set(rows.map((r) => r[c('ratio')]))];
+    out[`entropyK${K}`] = {
+      columns: ['ratio', ...etaZs.map((z) => `etaZ=${z}`)],
+      rows: ratios.map((q) => [q, ...etaZs.map((z) => rows.find((r) => r[c('etaZ')] === z && r[c('ratio')] === q)![c('entropyMean')])]),
+    };
+  }
+  return out;
+}
+
 export interface GridResult {
   table: ResultTable;
   /** Wall-clock seconds per shape group (trainer creation included) and in total. */
@@ -87,16 +117,7 @@ export async function runScanSnapGrid(ctx: GpuContext, options: Partial<GridOpti
       onProgress: (step) => { if (step % 10 === 0) report({ kind: 'scansnap-grid', numQuery, step }); },
     });
     trainer.destroy();
-    const final = records.filter((r) => r.step === o.steps);
-    const layout = tokenLayout(config);
-    const perCell = o.seeds;
-    o.etaZs.forEach((etaZ, zi) => o.ratios.forEach((ratio, qi) => {
-      const first = (zi * o.ratios.length + qi) * perCell;
-      const cell = final.filter((r) => r.replica >= first && r.replica < first + perCell);
-      const [mean, std] = meanStd(cell.map((r) => r.entropy));
-      const [lossMean] = meanStd(cell.map((r) => r.loss));
-      rows.push([numQuery, layout.K, layout.M, etaZ, ratio, etaZ * ratio, mean, std, cell.length, lossMean]);
-    }));
+    rows.push(...groupRows(o, numQuery, records.filter((r) => r.step === o.steps)));
     seconds.push({ numQuery, replicas: config.replicas, seconds: (performance.now() - tGroup) / 1000 });
   }
   const { adapterLine } = await import('../../runtime/device');

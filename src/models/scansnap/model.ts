@@ -9,7 +9,7 @@ import { MetricsRing, StepPlan } from '../../runtime/plan';
 import { paddedRow, scansnapAttention, scanSnapSizes, type ScanSnapShape } from '../../kernels/scansnapAttention';
 import { scansnapCrossEntropy } from '../../kernels/scansnapCrossEntropy';
 import { scansnapAttentionBackward } from '../../kernels/scansnapAttentionBackward';
-import { scansnapGradY } from '../../kernels/scansnapGradY';
+import { gradYScratchBytes, scansnapGradY } from '../../kernels/scansnapGradY';
 import { scansnapGradZ, type ScanSnapRows } from '../../kernels/scansnapGradZ';
 import { sgdMomentum } from '../../kernels/sgdMomentum';
 import { perReplica } from '../../config/schema';
@@ -30,10 +30,14 @@ export interface ScanSnapWorkBuffers {
   queryRowGrad: GPUBuffer;
   dY: GPUBuffer;
   dZ: GPUBuffer;
+  memberSeq: GPUBuffer;
+  memberVn: GPUBuffer;
+  memberCount: GPUBuffer;
 }
 
 export function acquireWorkBuffers(ctx: GpuContext, shape: ScanSnapShape): ScanSnapWorkBuffers {
   const size = scanSnapSizes(shape);
+  const scratch = gradYScratchBytes(shape);
   const a = (bytes: number, label: string) => ctx.pool.acquire(bytes, `scansnap ${label}`);
   return {
     tokens: a(size.tokens, 'tokens'),
@@ -46,6 +50,9 @@ export function acquireWorkBuffers(ctx: GpuContext, shape: ScanSnapShape): ScanS
     queryRowGrad: a(size.perSequenceRow, 'queryRowGrad'),
     dY: a(size.params, 'dY'),
     dZ: a(size.params, 'dZ'),
+    memberSeq: a(scratch.memberList, 'memberSeq'),
+    memberVn: a(scratch.memberList, 'memberVn'),
+    memberCount: a(scratch.memberCount, 'memberCount'),
   };
 }
 
@@ -72,7 +79,7 @@ export async function lossAndGradsDispatches(
     attention({ tokens: w.tokens, Z, uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount, vnDense: w.vnDense }),
     crossEntropy({ tokens: w.tokens, Y, uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount, dLogit: w.dLogit, loss: w.loss }),
     attentionBackward({ Y, dLogit: w.dLogit, uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount, queryRowGrad: w.queryRowGrad }),
-    gradY({ vnDense: w.vnDense, dLogit: w.dLogit, dY: w.dY }),
+    ...gradY({ vnDense: w.vnDense, dLogit: w.dLogit, dY: w.dY, memberSeq: w.memberSeq, memberVn: w.memberVn, memberCount: w.memberCount }),
     gradZ({ tokens: w.tokens, queryRowGrad: w.queryRowGrad, dZ: w.dZ }),
   ];
 }
