@@ -1,0 +1,134 @@
+// list, doctor, grad (against the float64 reference, both models), sweep with shards, and merge, through the
+// real binary.
+import '../../src/runtime/node-globals';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { models, presets } from '../../src/experiments/registry';
+import type { LossGradsJson, ParamsJson } from '../../src/experiments/types';
+import { Random } from '../../src/util/random';
+import { relativeError } from '../compare';
+import { describeRun, runCli, tempDir } from './spawn';
+
+const dir = tempDir('commands');
+const write = (name: string, value: unknown) => {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(value));
+  return path;
+};
+const json = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
+
+async function ok(args: string[]) {
+  const r = await runCli(args);
+  expect(r.code, describeRun(args, r)).toBe(0);
+  return r;
+}
+
+describe('list and doctor', () => {
+  it('list names every preset with its model, and a model\'s config keys', async () => {
+    const r = await ok(['list']);
+    for (const p of presets) expect(r.stdout).toMatch(new RegExp(`^  ${p.name} +${p.model} +${p.steps} steps  \\S`, 'm'));
+    const keys = await ok(['list', '--keys', 'scansnap']);
+    for (const key of Object.keys(models.scansnap.schema)) expect(keys.stdout).toMatch(new RegExp(`^  ${key} +default `, 'm'));
+  });
+
+  it('doctor names the browser, the flags, the adapter and its limits', async () => {
+    const r = await ok(['doctor']);
+    expect(r.stdout).toMatch(/^browser: \/\S+/m);
+    expect(r.stdout).toMatch(/^flags: .*--enable-unsafe-webgpu/m);
+    expect(r.stdout).toMatch(/^adapter: .+\(chrome/m);
+    expect(r.stdout).toMatch(/^  maxStorageBufferBindingSize \d+$/m);
+  });
+});
+
+function flatGrads(g: LossGradsJson): number[] {
+  return Object.keys(g.grads).sort().flatMap((k) => (g.grads[k] as number[][]).flat());
+}
+
+async function checkGrad(model: 'icl' | 'scansnap', config: string, params: ParamsJson, batch: unknown, runtime: string) {
+  const paramsPath = write(`${model}-params.json`, params);
+  const batchPath = write(`${model}-batch.json`, batch);
+  const base = ['grad', '--config', config, '--params', paramsPath, '--batch', batchPath];
+  const cfg = json(config);
+  delete cfg.model;
+  const want = models[model].lossAndGradsReference(cfg, params, batch);
+  const cpu = await ok([...base, '--backend', 'cpu']);
+  expect(JSON.parse(cpu.stdout)).toEqual(JSON.parse(JSON.stringify(want)));
+  const gpuOut = join(dir, `${model}-grads.json`);
+  const gpu = await ok([...base, '--runtime', runtime, '--out', gpuOut]);
+  expect(gpu.stdout).toMatch(/^adapter: /m);
+  const got = json(gpuOut) as LossGradsJson;
+  expect(Object.keys(got.grads).sort()).toEqual(Object.keys(want.grads).sort());
+  expect(Math.abs(got.loss - want.loss) / Math.max(Math.abs(want.loss), 1e-30)).toBeLessThan(1e-5);
+  const err = relativeError(flatGrads(got), flatGrads(want));
+  expect(err, `${model} gradient relative error`).toBeLessThan(1e-4);
+  expect(Math.max(...flatGrads(want).map(Math.abs))).toBeGreaterThan(0); // a check that can fail: gradients are not all zero
+}
+
+describe('grad: GPU loss and gradients match the float64 reference', () => {
+  it('icl (chrome)', async () => {
+    const rng = new Random(7, 1);
+    const [dX, dY, N, m] = [8, 4, 6, 8];
+    const d = dX + dY;
+    const matrix = (rows: number, cols: number, scale: number) => Array.from({ length: rows }, () => Array.from({ length: cols }, () => rng.range(-scale, scale)));
+    const params: ParamsJson = { model: 'icl', params: { W_Q: matrix(d, d, 0.5), W_K: matrix(d, d, 0.5), W_V: matrix(d, d, 0.5), W_O: matrix(m, d, 1) } };
+    const column = (label: number) => [...Array.from({ length: dX }, () => rng.range(-1, 1)), label, ...new Array(dY - 1).fill(0)];
+    const prompts = Array.from({ length: 16 }, () => ({
+      P: [...Array.from({ length: N }, () => column(rng.sign())), column(0)],
+      z: rng.sign(),
+    }));
+    const config = write('icl-config.json', { model: 'icl', dX, dY, N, m, M1: 3, M2: 4 });
+    await checkGrad('icl', config, params, { prompts }, 'chrome');
+  });
+
+  it('scansnap (node runtime)', async () => {
+    const rng = new Random(8, 1);
+    const M = 3 + 2 * 3 + 2 + 2; // numCommon + K·distinctPerNext + numQuery + K
+    const L = 8;
+    const matrix = () => Array.from({ length: M }, () => Array.from({ length: M }, () => rng.range(-1, 1)));
+    const params: ParamsJson = { model: 'scansnap', params: { Y: matrix(), Z: matrix() } };
+    const sequences = Array.from({ length: 8 }, () => ({ context: Array.from({ length: L - 1 }, () => rng.int(M)), query: rng.int(M), next: rng.int(M) }));
+    const config = write('scansnap-config.json', { model: 'scansnap', numCommon: 3, numQuery: 2, nextPerQuery: 1, distinctPerNext: 3, L, batch: 8 });
+    await checkGrad('scansnap', config, params, { sequences }, 'node');
+  });
+});
+
+describe('sweep with shards, then merge', () => {
+  const sweep = write('sweep.json', {
+    model: 'icl',
+    config: { dX: 12, dY: 4, M1: 4, M2: 8, N: 8, m: 16, testSize: 128, NTest: 8, steps: 20, metricsEvery: 10, seed: 3 },
+    grid: { eta: [3, 6], batch: [16, 32] },
+  });
+  const shard1 = join(dir, 'shard1');
+  const shard2 = join(dir, 'shard2');
+
+  it('each shard runs its packs; merge joins them into one table and figure', async () => {
+    const r1 = await ok(['sweep', sweep, '--shard', '1/2', '--out', shard1]);
+    expect(r1.stdout).toMatch(/4 runs .* in 2 pack\(s\); shard 1\/2 has 1/);
+    await ok(['sweep', sweep, '--shard', '2/2', '--out', shard2, '--runtime', 'node']);
+    const rows1 = json(join(shard1, 'results.json')).rows;
+    const rows2 = json(join(shard2, 'results.json')).rows;
+    // batch is one value per trainer, eta one per replica: a pack per batch, eta packed into replicas.
+    expect(rows1.map((r: Record<string, number>) => [r.batch, r.eta, r.replica, r.seed])).toEqual([[16, 3, 0, 3], [16, 6, 1, 4]]);
+    expect(rows2.map((r: Record<string, number>) => [r.batch, r.eta, r.replica, r.seed])).toEqual([[32, 3, 0, 5], [32, 6, 1, 6]]);
+    expect(json(join(shard1, 'pack-0', 'config.json'))).toMatchObject({ batch: 16, eta: [3, 6], replicas: 2, seed: 3 });
+
+    const partial = await ok(['merge', shard1, '--out', join(dir, 'partial')]);
+    expect(partial.stdout).toMatch(/2 of 4 runs .*\(2 missing/);
+    const merged = join(dir, 'merged');
+    const m = await ok(['merge', shard1, shard2, '--out', merged]);
+    expect(m.stdout).toMatch(/4 of 4 runs/);
+    const csv = readFileSync(join(merged, 'results.csv'), 'utf8').trim().split('\n');
+    const header = csv[0].split(',');
+    expect(header.slice(0, 7)).toEqual(['point', 'seedIndex', 'pack', 'replica', 'seed', 'eta', 'batch']);
+    expect(csv).toHaveLength(5);
+    const errorColumn = header.indexOf('testError');
+    expect(errorColumn).toBeGreaterThan(0);
+    for (const line of csv.slice(1)) {
+      const error = Number(line.split(',')[errorColumn]);
+      expect(error).toBeGreaterThanOrEqual(0);
+      expect(error).toBeLessThanOrEqual(1);
+    }
+    expect(readFileSync(join(merged, 'results.svg'), 'utf8')).toMatch(/^<svg[^]*testError vs eta/);
+  });
+});

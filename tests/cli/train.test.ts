@@ -1,0 +1,149 @@
+// onelayer train end to end through the real binary: the run folder's contents, Ctrl-C and SIGKILL followed by
+// --resume ending with the same parameter bits as an uninterrupted run, eval of a run, and a diverging run.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { iclSchema } from '../../src/models/icl/config';
+import { describeRun, runCli, startCli, tempDir, type CliResult } from './spawn';
+
+const dir = tempDir('train');
+const config = join(dir, 'tiny.json');
+writeFileSync(config, JSON.stringify({ model: 'icl', dX: 12, dY: 4, M1: 4, M2: 8, N: 8, m: 16, batch: 32, testSize: 128, NTest: 8, eta: [5, 3], replicas: 2, steps: 60, metricsEvery: 5 }));
+const common = [config, '--checkpoint-every', '5'];
+
+const json = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
+
+function expectOk(args: string[], r: CliResult): void {
+  expect(r.code, describeRun(args, r)).toBe(0);
+}
+
+async function train(args: string[]): Promise<CliResult> {
+  const r = await runCli(args);
+  expectOk(args, r);
+  return r;
+}
+
+/** Waits until the run's checkpoint is past step 0 and before `steps`, then sends `signal`. */
+async function interruptAfterCheckpoint(args: string[], out: string, steps: number, signal: NodeJS.Signals): Promise<{ result: CliResult; at: number }> {
+  const { child, done } = startCli(args);
+  let at = -1;
+  let finished = false;
+  done.then(() => (finished = true));
+  while (!finished) {
+    const path = join(out, 'checkpoint.json');
+    if (existsSync(path)) {
+      const step = json(path).step as number;
+      if (step > 0 && step < steps) {
+        at = step;
+        child.kill(signal);
+        break;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { result: await done, at };
+}
+
+function expectSameRun(a: string, b: string): void {
+  const ca = json(join(a, 'checkpoint.json'));
+  const cb = json(join(b, 'checkpoint.json'));
+  expect(cb.step).toBe(ca.step);
+  // JSON numbers of float32 values round-trip exactly, so equal numbers are equal bits.
+  expect(cb.replicas).toEqual(ca.replicas);
+  expect(cb.optimizer).toEqual(ca.optimizer);
+  expect(json(join(b, 'params.json'))).toEqual(json(join(a, 'params.json')));
+  expect(readFileSync(join(b, 'metrics.jsonl'), 'utf8')).toBe(readFileSync(join(a, 'metrics.jsonl'), 'utf8'));
+}
+
+describe('onelayer train (chrome)', () => {
+  const reference = join(dir, 'reference');
+
+  it('writes a complete run folder', async () => {
+    const r = await train(['train', ...common, '--out', reference]);
+    expect(r.stdout).toMatch(/^adapter: .+\(chrome/m);
+    expect(r.stdout).toMatch(/step +60\/60 .*steps\/s/);
+    expect(r.stdout).toContain(`results: ${reference}`);
+
+    const resolved = json(join(reference, 'config.json'));
+    for (const key of Object.keys(iclSchema)) expect(resolved, `config.json lacks ${key}`).toHaveProperty(key);
+    expect(resolved).toMatchObject({ model: 'icl', eta: [5, 3], replicas: 2, steps: 60, checkpointEvery: 5 });
+
+    const records = readFileSync(join(reference, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const trainRecords = records.filter((r) => 'loss' in r);
+    expect(trainRecords.map((r) => `${r.step}/${r.replica}`)).toEqual(
+      Array.from({ length: 12 }, (_, i) => [`${5 * (i + 1)}/0`, `${5 * (i + 1)}/1`]).flat(),
+    );
+    for (const r of trainRecords) expect(Number.isFinite(r.loss)).toBe(true);
+    // Both replicas learn: the hinge loss falls well below its start near 1.
+    for (const replica of [0, 1]) expect(trainRecords.filter((r) => r.replica === replica).at(-1).loss).toBeLessThan(0.5);
+
+    const checkpoint = json(join(reference, 'checkpoint.json'));
+    expect(checkpoint).toMatchObject({ format: 'onelayer-checkpoint/1', model: 'icl', step: 60 });
+    expect(checkpoint.replicas).toHaveLength(2);
+    expect(checkpoint.replicas[0].W_O).toHaveLength(16);
+    expect(checkpoint.replicas[0].W_Q[0]).toHaveLength(16);
+    const params = json(join(reference, 'params.json'));
+    expect(params.model).toBe('icl');
+    expect(params.replicas).toEqual(checkpoint.replicas);
+
+    const summary = json(join(reference, 'summary.json'));
+    expect(summary).toMatchObject({ status: 'complete', step: 60, runtime: 'chrome' });
+    expect(summary.adapter).toMatch(/\(chrome/);
+    expect(summary.evaluation).toHaveLength(2);
+    for (const e of summary.evaluation) expect(e.testError).toBeLessThan(0.3);
+    const figures = (summary.files as string[]).filter((f) => f.endsWith('.svg'));
+    expect(figures.length).toBeGreaterThan(0);
+    for (const f of figures) expect(readFileSync(f, 'utf8')).toMatch(/^<svg[^]*<path|^<svg[^]*<polyline/);
+  });
+
+  it('stops cleanly on Ctrl-C with a checkpoint, and --resume ends with the same bits', async () => {
+    const out = join(dir, 'interrupted');
+    const { result, at } = await interruptAfterCheckpoint(['train', ...common, '--out', out], out, 60, 'SIGINT');
+    expect(at, describeRun(['train'], result)).toBeGreaterThan(0);
+    expect(result.code, describeRun(['train'], result)).toBe(130);
+    expect(result.stdout).toMatch(/stopped at step \d+ \(checkpoint saved\); continue with: onelayer train --resume/);
+    expect(json(join(out, 'summary.json')).status).toBe('stopped');
+    expect(json(join(out, 'checkpoint.json')).step).toBeLessThan(60);
+    const r = await train(['train', '--resume', out]);
+    expect(r.stdout).toMatch(/resuming at step \d+/);
+    expectSameRun(reference, out);
+  });
+
+  it('eval evaluates the last checkpoint under changed settings', async () => {
+    const out = join(dir, 'eval-ood');
+    const args = ['eval', reference, '--set', 'alphaTest=0.5', '--out', out];
+    const r = await runCli(args);
+    expectOk(args, r);
+    expect(r.stdout).toMatch(/^adapter: /m);
+    const summary = json(join(out, 'summary.json'));
+    expect(summary).toMatchObject({ step: 60, overrides: { alphaTest: 0.5 } });
+    expect(summary.evaluation).toHaveLength(2);
+    for (const e of summary.evaluation) expect(e.testError).toBeGreaterThanOrEqual(0);
+    // A different test distribution gives different numbers than the run's own evaluation.
+    expect(summary.evaluation).not.toEqual(json(join(reference, 'summary.json')).evaluation);
+  });
+});
+
+describe('onelayer train (node runtime)', () => {
+  const reference = join(dir, 'node-reference');
+
+  it('a run killed with SIGKILL after a checkpoint resumes to the same bits', async () => {
+    await train(['train', ...common, '--runtime', 'node', '--out', reference]);
+    const out = join(dir, 'killed');
+    const { result, at } = await interruptAfterCheckpoint(['train', ...common, '--runtime', 'node', '--out', out], out, 60, 'SIGKILL');
+    expect(at, describeRun(['train'], result)).toBeGreaterThan(0);
+    expect(result.signal).toBe('SIGKILL');
+    const r = await train(['train', '--resume', out, '--runtime', 'node']);
+    expect(r.stdout).toMatch(/\(node/);
+    expectSameRun(reference, out);
+  });
+
+  it('a diverging replica stops the run, naming the step and the replica', async () => {
+    const out = join(dir, 'diverged');
+    const args = ['train', config, '--set', 'eta=[5,1e30]', '--runtime', 'node', '--out', out];
+    const r = await runCli(args);
+    expect(r.code, describeRun(args, r)).toBe(1);
+    expect(r.stderr).toMatch(/became (NaN|Infinity|-Infinity) at step \d+ in replica 1/);
+    expect(json(join(out, 'summary.json')).status).toBe('diverged');
+  });
+});
