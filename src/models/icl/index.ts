@@ -11,7 +11,7 @@ import { iclParamsFromJson } from './params';
 
 export { iclSchema, parseIclConfig, type IclConfig } from './config';
 export { IclTrainer } from './model';
-export { iclParamsToJson, iclParamsFromJson, iclStateToJson, iclStateFromJson } from './params';
+export { iclParamsToJson, iclParamsFromJson } from './params';
 
 function single(config: IclConfig, params: ParamsJson) {
   const sets = iclParamsFromJson(iclShapes(config), params);

@@ -58,6 +58,11 @@ export class IclTrainer implements Trainer {
     return trainer;
   }
 
+  /** The dispatches of one training step (for the bench's per-kernel timings). */
+  get stepDispatches() {
+    return this.plan.dispatches;
+  }
+
   get step(): number {
     return this.currentStep;
   }

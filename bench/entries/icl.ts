@@ -1,0 +1,59 @@
+// ICL training throughput (prompts per second, end to end: CPU batch generation, upload, GPU step) at the SPEC
+// default shapes for R = 1 and a large R, the step's kernels timed one by one (fractions of the adapter's
+// limits), the CPU batch generator alone, and the float64 reference's SGD step for comparison.
+import type { GpuContext } from '../../src/runtime/context';
+import { IclTrainer } from '../../src/models/icl/model';
+import { parseIclConfig, iclShapes } from '../../src/models/icl/config';
+import { densePrompts, inDomainPatterns, initialParams, trainingBatch, writeTrainingBatch } from '../../src/models/icl/data';
+import { iclSgdStepReference } from '../../src/reference/icl';
+import type { BenchEntry, BenchEntryOptions } from '../types';
+
+async function trainingEntry(ctx: GpuContext, config: Record<string, unknown>, stepsPerRun: number): Promise<BenchEntry> {
+  const trainer = await IclTrainer.create(ctx, { ...config, evalTest: false, metricsEvery: 0 });
+  const c = trainer.config;
+  const prompts = c.replicas * c.batch;
+  return {
+    name: `icl train step R=${c.replicas}`,
+    shape: `replicas ${c.replicas}, batch ${c.batch}, N ${c.N}, d ${c.dX + c.dY}, m ${c.m}; host work: ${stepsPerRun} steps per submission chain`,
+    dispatches: trainer.stepDispatches,
+    hostWork: { unit: 'prompts', amount: stepsPerRun * prompts, run: async () => void (await trainer.train(stepsPerRun, { metricsEvery: 0 })) },
+  };
+}
+
+export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions): Promise<BenchEntry[]> {
+  const small = quick ? { dX: 8, dY: 2, N: 4, m: 8, batch: 16, M1: 3, M2: 4 } : {};
+  const largeR = quick ? 2 : ctx.adapter.isSoftware ? 8 : 256;
+  const steps = quick ? 2 : ctx.adapter.isSoftware ? 3 : 20;
+  const config = parseIclConfig(small);
+  const shapes = iclShapes(config);
+  const referencePrompts = quick ? 4 : 32;
+  const referenceConfig = { ...config, batch: referencePrompts };
+  const patterns = inDomainPatterns(config, 0);
+  let params = initialParams(config, 0);
+  let step = 0;
+  const generated = new Uint32Array(config.batch * (config.N + 1) * 4);
+  const generatedFloats = new Float32Array(generated.buffer);
+  return [
+    await trainingEntry(ctx, { ...small, replicas: 1 }, steps),
+    await trainingEntry(ctx, { ...small, replicas: largeR }, steps),
+    {
+      name: 'icl batch generation (CPU, compact)',
+      shape: `batch ${config.batch}, N ${config.N}: what the trainer generates per replica and step`,
+      dispatches: [],
+      hostWork: { unit: 'prompts', amount: config.batch, run: () => writeTrainingBatch(config, 0, step++, generated, generatedFloats) },
+    },
+    {
+      name: 'icl reference SGD step (CPU float64)',
+      shape: `batch ${referencePrompts}, N ${config.N}, d ${shapes.d}, m ${shapes.m}`,
+      dispatches: [],
+      hostWork: {
+        unit: 'prompts',
+        amount: referencePrompts,
+        run: () => {
+          const batch = densePrompts(referenceConfig, trainingBatch(referenceConfig, 0, step++), patterns);
+          params = iclSgdStepReference(shapes, params, batch, 10).params;
+        },
+      },
+    },
+  ];
+}
