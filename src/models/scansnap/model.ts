@@ -210,6 +210,11 @@ export class ScanSnapTrainer implements Trainer {
     return this.stepCount;
   }
 
+  /** The dispatches of one training step, in order (for bench/'s per-kernel timings). */
+  get stepDispatches(): Dispatch[] {
+    return this.plan.dispatches;
+  }
+
   /** The batch of step `step` for every replica, [R][batch][L + 1] (a pure function of seed, replica, step). */
   sequences(step: number, out = this.hostTokens): Uint32Array<ArrayBuffer> {
     return this.sampler.step(out, this.replicas, this.config.batch, this.config.seed, step);
