@@ -136,6 +136,11 @@ export async function runBenchWith(
 ): Promise<BenchResult> {
   const options = validateOptions(partialOptions);
   const filter = options.filter === undefined ? null : new RegExp(options.filter, 'i');
+  const unknown = (options.files ?? []).filter((f) => !(f in loaders));
+  if (unknown.length > 0) {
+    throw new RangeError(`bench: files = ${unknown.join(', ')}: no such bench/entries file; allowed: ${Object.keys(loaders).sort().join(', ')}`);
+  }
+  const files = options.files ?? Object.keys(loaders);
   const t0 = performance.now();
   const timing: BenchResult['timing'] = ctx.device.features.has('timestamp-query') ? 'timestamp-query' : 'wall-clock';
 
@@ -144,7 +149,7 @@ export async function runBenchWith(
   log(`FMA ${limits.fmaGflops.toFixed(2)} GFLOP/s, copy ${limits.copyGBps.toFixed(2)} GB/s`);
 
   const entries: EntryResult[] = [];
-  for (const file of Object.keys(loaders).sort()) {
+  for (const file of [...files].sort()) {
     const mod = await loaders[file]();
     if (!isEntryModule(mod)) throw new Error(`bench/entries/${file}.ts must export benchEntries(ctx, options): Promise<BenchEntry[]>`);
     for (const entry of await mod.benchEntries(ctx, { quick: options.quick })) {

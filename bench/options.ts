@@ -12,6 +12,9 @@ export function validateOptions(options: Partial<BenchOptions>): BenchOptions {
     const min = key === 'repeats' ? 1 : 0;
     if (!Number.isInteger(v) || v < min) throw new RangeError(`bench: ${key} = ${v}; allowed: an integer >= ${min}`);
   }
+  if (merged.files !== undefined && (!Array.isArray(merged.files) || merged.files.some((f) => typeof f !== 'string' || f === ''))) {
+    throw new RangeError(`bench: files = ${JSON.stringify(merged.files)}; allowed: a list of bench/entries file names`);
+  }
   if (merged.filter !== undefined) {
     try {
       new RegExp(merged.filter, 'i');
@@ -28,7 +31,7 @@ export interface BenchCommandOptions extends Partial<BenchOptions> {
   out?: string;
 }
 
-export const BENCH_USAGE = `usage: bench/main.ts [--runtime chrome|node] [--repeats N] [--warmup N] [--quick] [--filter REGEX] [--out FILE]`;
+export const BENCH_USAGE = `usage: bench/main.ts [--runtime chrome|node] [--repeats N] [--warmup N] [--quick] [--filter REGEX] [--files NAME,...] [--out FILE]`;
 
 /** Command-line flags to options; unknown flags and bad values throw with the usage line. */
 export function parseBenchArgs(argv: string[]): BenchCommandOptions {
@@ -57,6 +60,7 @@ export function parseBenchArgs(argv: string[]): BenchCommandOptions {
       case '--warmup': options.warmup = integer(); break;
       case '--quick': options.quick = true; break;
       case '--filter': options.filter = value(); break;
+      case '--files': options.files = value().split(','); break;
       case '--out': options.out = value(); break;
       default: throw new Error(`unknown option ${flag}\n${BENCH_USAGE}`);
     }

@@ -2,8 +2,7 @@
 // prints the table and writes the JSON result. `onelayer bench` and bench/main.ts call runBench.
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { openHarness, projectRoot } from '../src/harness/launcher';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { EntryLoaders } from './core';
 import { validateOptions, type BenchCommandOptions } from './options';
 import { formatTable } from './format';
@@ -19,6 +18,7 @@ export interface RunBenchOptions extends BenchCommandOptions {
   progress?: (line: string) => void;
 }
 
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ENTRIES_DIR = join(projectRoot, 'bench', 'entries');
 
 /** Every bench/entries/*.ts, the Node counterpart of bench/page.ts's import.meta.glob. */
@@ -31,6 +31,8 @@ export function nodeEntryLoaders(dir = ENTRIES_DIR): EntryLoaders {
 }
 
 async function runInChrome(options: BenchOptions, progress: (line: string) => void): Promise<BenchResult> {
+  // Imported here so that the Node runtime needs neither puppeteer nor vite (e.g. on a GPU machine with Node only).
+  const { openHarness } = await import('../src/harness/launcher');
   const harness = await openHarness();
   try {
     harness.session.onReport((event) => {
@@ -63,7 +65,7 @@ export function defaultResultPath(date = new Date()): string {
 export async function runBench(options: RunBenchOptions = {}): Promise<{ result: BenchResult; path: string }> {
   const runtime = options.runtime ?? 'chrome';
   if (runtime !== 'chrome' && runtime !== 'node') throw new RangeError(`bench: runtime = ${String(runtime)}; allowed: chrome, node`);
-  const benchOptions = validateOptions({ repeats: options.repeats, warmup: options.warmup, quick: options.quick, filter: options.filter });
+  const benchOptions = validateOptions({ repeats: options.repeats, warmup: options.warmup, quick: options.quick, filter: options.filter, files: options.files });
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
   const progress = options.progress ?? ((line: string) => process.stderr.write(`[bench] ${line}\n`));
   const result = runtime === 'chrome' ? await runInChrome(benchOptions, progress) : await runInNode(benchOptions, progress);

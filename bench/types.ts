@@ -43,6 +43,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Regular expression (case-insensitive) on entry names; the adapter limits are always measured. */
   filter?: string;
+  /** Only these bench/entries files (names without .ts); the others are not even loaded. Default: all. */
+  files?: string[];
 }
 
 export interface AdapterLimits {

@@ -37,7 +37,7 @@ function expectSane(result: BenchResult, runtime: 'chrome' | 'node') {
 describe('bench in the page (--quick)', () => {
   const gpu = useGpu();
   it('measures the adapter limits and every foundation kernel, with positive finite values', async () => {
-    const result = await gpu().call<BenchResult>('/bench/page.ts', 'runBenchInPage', { quick: true, repeats: 2, warmup: 1 });
+    const result = await gpu().call<BenchResult>('/bench/page.ts', 'runBenchInPage', { quick: true, repeats: 2, warmup: 1, files: ['foundation'] });
     expectSane(result, 'chrome');
     const table = formatTable(result);
     expect(table).toMatch(/^adapter: \S+/);
@@ -46,7 +46,7 @@ describe('bench in the page (--quick)', () => {
   });
 
   it('keeps only the entries the filter names', async () => {
-    const result = await gpu().call<BenchResult>('/bench/page.ts', 'runBenchInPage', { quick: true, repeats: 1, warmup: 0, filter: '^softmax' });
+    const result = await gpu().call<BenchResult>('/bench/page.ts', 'runBenchInPage', { quick: true, repeats: 1, warmup: 0, filter: '^softmax', files: ['foundation'] });
     expect(result.entries.map((e) => e.name)).toEqual(['softmaxRows quick forward', 'softmaxRows quick backward']);
   });
 });
@@ -56,7 +56,7 @@ describe('bench in Node through Dawn (--runtime node --quick)', () => {
     const { runBench } = await import('../bench/run');
     const out = join(mkdtempSync(join(tmpdir(), 'onelayer-bench-')), 'quick.json');
     const printed: string[] = [];
-    const { result, path } = await runBench({ runtime: 'node', quick: true, repeats: 2, warmup: 1, out, print: (t) => printed.push(t), progress: () => {} });
+    const { result, path } = await runBench({ runtime: 'node', quick: true, repeats: 2, warmup: 1, files: ['foundation'], out, print: (t) => printed.push(t), progress: () => {} });
     expect(path).toBe(out);
     expectSane(result, 'node');
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(JSON.parse(JSON.stringify(result)));
@@ -64,10 +64,42 @@ describe('bench in Node through Dawn (--runtime node --quick)', () => {
   });
 });
 
+describe('bench registry contract (runBenchWith in Node)', () => {
+  it('times host-work entries in their own unit and rejects entries with nothing to time', async () => {
+    const { createNodeContext } = await import('../src/runtime/env-node');
+    const { runBenchWith } = await import('../bench/core');
+    const ctx = await createNodeContext();
+    const scratch = ctx.pool.acquire(4096, 'host work scratch');
+    const hostWork = {
+      unit: 'steps',
+      amount: 3,
+      run: () => {
+        for (let step = 0; step < 3; step++) ctx.device.queue.writeBuffer(scratch, 0, new Float32Array(1024).fill(step));
+      },
+    };
+    const withHostWork = { steps: async () => ({ benchEntries: async () => [{ name: 'host steps', shape: '3 uploads', dispatches: [], hostWork }] }) };
+    const result = await runBenchWith(ctx, withHostWork, { quick: true, repeats: 2, warmup: 0 });
+    expect(result.entries).toHaveLength(1);
+    expect(result.entries[0].file).toBe('bench/entries/steps.ts');
+    expect(result.entries[0].ms).toBeUndefined();
+    expect(result.entries[0].hostWork!.unit).toBe('steps');
+    expect(positiveFinite(result.entries[0].hostWork!.perSecond)).toBe(true);
+    expect(result.entries[0].hostWork!.perSecond).toBeCloseTo(3000 / result.entries[0].hostWork!.ms, 6);
+    expect(formatTable(result)).toMatch(/host steps .* steps\/s/);
+
+    const empty = { empty: async () => ({ benchEntries: async () => [{ name: 'nothing', shape: '', dispatches: [] }] }) };
+    await expect(runBenchWith(ctx, empty, { quick: true, repeats: 1 })).rejects.toThrow(/bench\/entries\/empty.ts: entry 'nothing' has neither dispatches nor hostWork/);
+    await expect(runBenchWith(ctx, empty, { quick: true, repeats: 1, files: ['nope'] })).rejects.toThrow(/bench: files = nope: no such bench\/entries file; allowed: empty/);
+    const notAModule = { broken: async () => ({}) };
+    await expect(runBenchWith(ctx, notAModule, { quick: true, repeats: 1 })).rejects.toThrow(/bench\/entries\/broken.ts must export benchEntries/);
+    ctx.device.destroy();
+  });
+});
+
 describe('bench options', () => {
   it('parses the command line', () => {
-    expect(parseBenchArgs(['--runtime', 'node', '--repeats', '3', '--quick', '--filter', 'gemm', '--out', 'x.json'])).toEqual({
-      runtime: 'node', repeats: 3, quick: true, filter: 'gemm', out: 'x.json',
+    expect(parseBenchArgs(['--runtime', 'node', '--repeats', '3', '--quick', '--filter', 'gemm', '--files', 'foundation,icl', '--out', 'x.json'])).toEqual({
+      runtime: 'node', repeats: 3, quick: true, filter: 'gemm', files: ['foundation', 'icl'], out: 'x.json',
     });
   });
   it('rejects bad values, naming the option, the value and what is allowed', () => {

@@ -22,8 +22,12 @@ export function readShaderSources(dir = join(root, 'shaders')): Record<string, s
 
 let held: GPU | null = null; // Dawn's GPU object; while held, Node exits only through process.exit
 
+// Dawn rounds timestamp queries down to multiples of 2^16 ns unless told otherwise (Chrome does the same without
+// --enable-webgpu-developer-features); per-kernel times of a few microseconds need the full resolution.
+const DAWN_FLAGS = ['disable-dawn-features=timestamp_quantization'];
+
 async function createWithCurrentDriver(): Promise<GpuContext> {
-  held = create([]);
+  held = create(DAWN_FLAGS);
   const { device, report } = await acquireDevice(held, 'node');
   return createContext(device, report, readShaderSources());
 }
