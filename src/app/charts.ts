@@ -82,7 +82,7 @@ export class LineChart implements Figure {
         height: options.height ?? 220,
         scales: { x: { time: false }, y: options.logY ? { distr: 3 } : {} },
         axes: [{ label: options.xLabel }, { label: options.yLabel ?? '', size: 60 }],
-        legend: { show: lines.length <= 12 },
+        legend: { show: lines.length <= 12, live: false },
         bands,
         series: [
           { label: options.xLabel },
@@ -92,6 +92,10 @@ export class LineChart implements Figure {
       [[], ...lines.map(() => [])],
       this.element,
     );
+    // Band edges are series (uPlot fills between two series) but not lines a reader should look up.
+    const legendRows = this.plot.root.querySelectorAll<HTMLElement>('.u-legend .u-series');
+    const first = legendRows.length - lines.length; // the x series has a legend row only in live mode
+    lines.forEach((line, i) => line.hidden && legendRows[first + i] && (legendRows[first + i].style.display = 'none'));
   }
 
   setData(x: number[], ys: (number | null)[][]): void {
@@ -183,7 +187,7 @@ export class HeatMap implements Figure {
   readonly element: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
   private current: HeatMapData = { rowLabels: [], values: [] };
-  private static readonly size = { width: 420, height: 220, left: 56, top: 30, bottom: 30, right: 60 };
+  private static readonly size = { width: 420, height: 230, left: 56, top: 40, bottom: 30, right: 60 };
 
   constructor(readonly name: string, private readonly title: string, private readonly xLabel: string) {
     this.element = document.createElement('div');
@@ -238,13 +242,14 @@ export class HeatMap implements Figure {
     g.strokeStyle = '#fff';
     g.fillStyle = '#111';
     g.font = '10px sans-serif';
-    for (const group of data.groups ?? []) {
+    // Narrow groups (one query token) sit side by side: alternate the label heights so they stay readable.
+    (data.groups ?? []).forEach((group, k) => {
       g.beginPath();
       g.moveTo(left + group.start * cw, top);
       g.lineTo(left + group.start * cw, height - bottom);
       g.stroke();
-      g.fillText(group.label, left + group.start * cw + 2, top - 4);
-    }
+      g.fillText(group.label, left + group.start * cw + 2, top - 4 - 11 * (k % 2));
+    });
     const every = Math.max(1, Math.ceil(rows / 8));
     data.rowLabels.forEach((label, i) => i % every === 0 && g.fillText(label, 4, top + (i + 0.5) * ch + 3));
     g.fillText(this.xLabel, left, height - 10);

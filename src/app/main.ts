@@ -24,6 +24,20 @@ const NO_WEBGPU_ADVICE =
 
 interface Download { name: string; text: string }
 
+/** Titles for the metrics the models report; any other metric is titled by its name. */
+const METRIC_TITLES: Record<string, string> = {
+  loss: 'training loss (batch mean)',
+  trainError: 'training error (batch)',
+  testError: 'test error (unseen tasks)',
+  testHinge: 'test hinge loss (unseen tasks)',
+  attention: 'attention concentration on same-pattern contexts (test set)',
+  smallNeuronFraction: 'fraction of small W_O rows',
+  neuronNormGap: 'widest gap between sorted W_O row norms',
+  entropy: 'distinct-token entropy of c_n (nats, mean over n)',
+  distinctMass: 'attention mass on distinct tokens',
+  commonMass: 'attention mass on common tokens',
+};
+
 /** Per-step columns of one metric: x = steps, one column per replica (null where a replica has no value). */
 function metricColumns(records: MetricRecord[], metric: string, replicas: number): { x: number[]; ys: (number | null)[][] } {
   const byStep = new Map<number, (number | null)[]>();
@@ -290,6 +304,8 @@ class App {
         if (format === 'svg') this.download(`${name}.svg`, fig!.svg());
       });
       fig.element.append(exports);
+      // Model views first, then metrics over training, then the post-training analysis.
+      fig.element.style.order = name.startsWith('table-') ? '2' : name.startsWith('metric-') ? '1' : '0';
       $('#figures').append(fig.element);
     }
     return fig;
@@ -306,7 +322,7 @@ class App {
     const R = this.replicas;
     for (const metric of names) {
       const chart = this.figure(`metric-${metric}`, () =>
-        new LineChart(`metric-${metric}`, `${metric} over training`, replicaLines(R), { xLabel: 'step', yLabel: metric, band: R > 1 ? ['max', 'min'] : undefined }));
+        new LineChart(`metric-${metric}`, METRIC_TITLES[metric] ?? `${metric} over training`, replicaLines(R), { xLabel: 'step', yLabel: metric, band: R > 1 ? ['max', 'min'] : undefined }));
       const { x, ys } = metricColumns(this.records, metric, R);
       chart.setData(x, R > 1 ? withSpread(ys) : ys);
     }

@@ -3,7 +3,7 @@
 // checks that the charts show exactly what the worker reported, that pause / learning-rate change / resume
 // act on the run, that exports carry the records, and that a bad value blocks training with the schema's
 // message. Screenshots of each preset's page after training go to test-artifacts/ (not committed).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { build, preview, type PreviewServer } from 'vite';
@@ -131,7 +131,7 @@ async function exportParams(page: Page): Promise<string> {
 
 describe('training page', () => {
   it('ICL: bad value blocked with the schema message; live charts equal the worker records; pause, new eta, resume; exports', async () => {
-    const preset = await presetOf('icl', 'icl-mechanism');
+    const preset = await presetOf('icl', 'icl-pruning');
     const app = await openPage({ preset, ...ICL_TINY });
 
     // An invalid learning rate: the schema's own message beside the field, and nothing starts.
@@ -186,6 +186,15 @@ describe('training page', () => {
     d = await debug(app);
     expect(Math.max(...records.map((r) => r.step))).toBe(ICL_TINY.steps);
     expectChartsMatch(d, records, 'loss', ICL_TINY.replicas);
+    // The preset's post-training analysis (pruning curves) is drawn from its table.
+    const pruning = d.tables.pruning;
+    const col = (name: string) => pruning.columns.indexOf(name);
+    const ratios = [...new Set(pruning.rows.map((row) => row[col('ratio')]))].sort((a, b) => a - b);
+    expect(ratios.length).toBeGreaterThan(3);
+    expect(d.figures['table-pruning-error'].x).toEqual(ratios);
+    expect(d.figures['table-pruning-error'].series['magnitudeError r1']).toEqual(
+      ratios.map((ratio) => pruning.rows.find((row) => row[col('ratio')] === ratio && row[col('replica')] === 1)![col('magnitudeError')]),
+    );
 
     await app.click('#export-csv');
     const csv = (await debug(app)).lastDownload!;
@@ -199,11 +208,36 @@ describe('training page', () => {
     expect(jsonl).toEqual(records);
 
     await app.screenshot({ path: join(artifacts, 'app-icl.png'), fullPage: true });
+    await app.screenshot({ path: join(artifacts, 'app-icl-viewport.png') });
+
+    // Figures export as SVG (redrawn from the chart's data) and PNG (the canvas).
+    await app.click('[data-figure="metric-loss"] a[data-format="svg"]');
+    const svg = (await debug(app)).lastDownload!;
+    expect(svg.name).toBe('metric-loss.svg');
+    expect(svg.text.startsWith('<svg')).toBe(true);
+    const polylines = [...svg.text.matchAll(/<polyline points="([^"]*)"/g)].map((m) => m[1].trim().split(' ').length);
+    expect(polylines).toEqual([...new Array(ICL_TINY.replicas + 1)].map(() => d.figures['metric-loss'].x.length));
+    await app.click('[data-figure="attention"] a[data-format="png"]');
+    const png = (await debug(app)).lastDownload!;
+    expect(png.name).toBe('attention.png');
+    expect(Buffer.from(png.text.replace(/^data:image\/png;base64,/, ''), 'base64').subarray(1, 4).toString()).toBe('PNG');
+
+    // Saved parameters load into the run (optimizer state restarts) and are evaluated; they round-trip exactly.
+    const saved = join(artifacts, 'app-params-before-freeze.json');
+    writeFileSync(saved, before);
+    const input = await app.$('#load-params');
+    await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(saved);
+    await app.waitForFunction(() => document.querySelector('#message')?.textContent?.startsWith('evaluation'), { timeout: 60_000 });
+    expect(await app.$eval('#message', (e) => e.textContent)).toMatch(/testError \d/);
+    expect(paramsDiff(before, await exportParams(app))).toBe(0);
+
+    expect(await app.$eval('#adapter', (e) => e.textContent)).toMatch(/^adapter: .+\(chrome/);
+    expect(await app.$eval('#throughput', (e) => e.textContent)).toMatch(new RegExp(`^step ${ICL_TINY.steps} / ${ICL_TINY.steps} · [0-9.]+ steps/s · [0-9,]+ prompts/s$`));
     await app.close();
   });
 
   it('ICL: a paused and resumed run reports the same metrics, bit for bit, as an uninterrupted one', async () => {
-    const app = await openPage({ preset: await presetOf('icl', 'icl-mechanism'), ...ICL_TINY, steps: 60 });
+    const app = await openPage({ preset: await presetOf('icl', 'icl-mechanism'), ...ICL_TINY, steps: 40 });
     await app.click('#start');
     await waitFor(app, 'uninterrupted run', (x) => x.status === 'done');
     const uninterrupted = await workerMetrics(app);
@@ -211,7 +245,7 @@ describe('training page', () => {
     await waitFor(app, 'first metrics', (x) => x.records.length > 0);
     await app.click('#pause');
     const paused = await waitFor(app, 'pause', (x) => x.status === 'paused' || x.status === 'done');
-    expect(paused.step).toBeLessThan(60);
+    expect(paused.step).toBeLessThan(40);
     await app.click('#step');
     await waitFor(app, 'one step', (x) => x.step === paused.step + 1);
     await app.click('#resume');
@@ -250,6 +284,7 @@ describe('training page', () => {
     const M = SCANSNAP_TINY.numCommon + 2 * SCANSNAP_TINY.distinctPerNext + 1 + 2;
     expect(Object.values(d.figures['z-row'].series)[0]).toHaveLength(M);
     await app.screenshot({ path: join(artifacts, 'app-scansnap.png'), fullPage: true });
+    await app.screenshot({ path: join(artifacts, 'app-scansnap-viewport.png') });
     await app.close();
   });
 
