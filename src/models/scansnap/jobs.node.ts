@@ -1,10 +1,15 @@
-// Runs the Scan & Snap Syn-Medium grid as one job in headless Chrome and writes its table (JSON and Markdown)
-// and figure (SVG). Usage: npx tsx src/models/scansnap/grid-job.node.ts [outDir] ['{"steps": 10, ...}']
+// Scan & Snap jobs in headless Chrome, writing tables and SVG figures:
+//   npx tsx src/models/scansnap/jobs.node.ts grid [outDir] ['{"steps": 10, ...}']   the Syn-Medium grid (one job)
+//   npx tsx src/models/scansnap/jobs.node.ts small [outDir]                          the Syn-Small preset, 100 steps
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openHarness } from '../../harness/launcher';
 import type { GridResult } from './grid';
-import { gridFigure } from './figures';
+import { gridFigure, smallFigure } from './figures';
+import { scansnapPresets } from '../../experiments/presets/scansnap';
+import { tokenLayout } from './data';
+import type { MetricRecord } from '../../experiments/types';
+import type { ScanSnapConfig } from './config';
 
 export function gridMarkdown(result: GridResult): string {
   const { columns, rows } = result.table;
@@ -28,9 +33,30 @@ export function gridMarkdown(result: GridResult): string {
   return lines.join('\n');
 }
 
-async function main() {
-  const outDir = process.argv[2] ?? 'results/scansnap-medium';
-  const options = process.argv[3] ? JSON.parse(process.argv[3]) : {};
+async function small(outDir: string) {
+  const preset = scansnapPresets.find((p) => p.name === 'scansnap-small')!;
+  const config = preset.config as unknown as ScanSnapConfig;
+  const harness = await openHarness();
+  try {
+    const t0 = performance.now();
+    const { records } = await harness.session.call<{ records: MetricRecord[] }>('/tests/probes/scansnap.ts', 'train', {
+      config, steps: preset.steps, metricsEvery: 1,
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'metrics.json'), JSON.stringify(records));
+    writeFileSync(join(outDir, 'small.svg'), smallFigure(records, tokenLayout(config), config.etaY as number[]));
+    for (const r of [0, 1]) {
+      const loss = records.filter((x) => x.replica === r).map((x) => x.loss);
+      console.log(`replica ${r} (etaY ${(config.etaY as number[])[r]}): loss at paper steps 0, 4, 98: ${[0, 4, 98].map((s) => loss[s].toExponential(3)).join(', ')}`);
+    }
+    console.log(`${preset.steps} steps in ${seconds.toFixed(1)} s on ${harness.adapter.description}`);
+  } finally {
+    await harness.close();
+  }
+}
+
+async function grid(outDir: string, options: object) {
   const harness = await openHarness();
   console.log(`adapter: ${harness.adapter.description || harness.adapter.architecture} (${harness.mode})`);
   harness.session.onReport((e) => console.log(`numQuery ${e.numQuery}: step ${e.step} (${new Date().toISOString()})`));
@@ -48,7 +74,14 @@ async function main() {
   }
 }
 
-if (process.argv[1]?.endsWith('grid-job.node.ts')) {
+async function main() {
+  const [job, outDir, options] = process.argv.slice(2);
+  if (job === 'small') return small(outDir ?? 'results/scansnap-small');
+  if (job === 'grid') return grid(outDir ?? 'results/scansnap-medium', options ? JSON.parse(options) : {});
+  throw new Error(`usage: jobs.node.ts small|grid [outDir] [grid options JSON]; got '${job}'`);
+}
+
+if (process.argv[1]?.endsWith('jobs.node.ts')) {
   main().catch((e) => {
     console.error(e);
     process.exit(1);
