@@ -12,6 +12,7 @@ import type { AdapterReport } from '../../src/runtime/device';
 
 // Loaded after env-node: the probes' runtime modules need the WebGPU globals it installs.
 let probes: typeof import('../probes/kernels');
+const icdBefore = process.env.VK_ICD_FILENAMES;
 
 describe('kernels through Dawn in Node (env-node.ts)', () => {
   let adapter: AdapterReport;
@@ -23,9 +24,15 @@ describe('kernels through Dawn in Node (env-node.ts)', () => {
     console.log(`[onelayer] Node/Dawn adapter: ${adapterLine(adapter)}`);
   });
 
-  it('has a Dawn adapter', () => {
+  it('has a Dawn adapter', async () => {
     expect(adapter.runtime).toBe('node');
     expect(adapter.features).toContain('timestamp-query');
+    // Started without VK_ICD_FILENAMES on a machine with no GPU driver (this one), env-node must have found
+    // SwiftShader by setting it itself; where a GPU driver answered first, it must have left it alone.
+    if (!icdBefore) {
+      const { SWIFTSHADER_ICD } = await import('../../src/runtime/env-node');
+      expect(process.env.VK_ICD_FILENAMES).toBe(adapter.isSoftware ? SWIFTSHADER_ICD : undefined);
+    }
   });
 
   // One shape: each gemm pipeline takes seconds to compile on SwiftShader through Dawn.
