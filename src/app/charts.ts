@@ -41,7 +41,8 @@ function niceTicks(lo: number, hi: number, count = 5): number[] {
   return ticks;
 }
 
-function titled(canvas: HTMLCanvasElement, title: string, cssWidth: number, cssHeight: number): string {
+/** The figure's canvas under its title, on white (uPlot draws the title in HTML, not on the canvas). */
+function titled(canvas: HTMLCanvasElement, title: string, cssWidth: number): string {
   const ratio = canvas.width / cssWidth;
   const out = document.createElement('canvas');
   out.width = canvas.width;
@@ -53,7 +54,6 @@ function titled(canvas: HTMLCanvasElement, title: string, cssWidth: number, cssH
   g.font = `${Math.round(14 * ratio)}px sans-serif`;
   g.fillText(title, 8 * ratio, 17 * ratio);
   g.drawImage(canvas, 0, Math.round(24 * ratio));
-  void cssHeight;
   return out.toDataURL('image/png');
 }
 
@@ -111,7 +111,7 @@ export class LineChart implements Figure {
   }
 
   png(): string {
-    return titled(this.plot.ctx.canvas, this.title, this.plot.width, this.plot.height);
+    return titled(this.plot.ctx.canvas, this.title, this.plot.width);
   }
 
   svg(): string {
@@ -163,7 +163,7 @@ export class LineChart implements Figure {
   }
 }
 
-/** Blue (low) to yellow (high) through green: readable in print and for most colour-blind readers. */
+/** Viridis stops, purple (low) to yellow (high): perceptually ordered and readable for most colour-blind readers. */
 function colormap(t: number): string {
   const stops = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
   const s = Math.min(Math.max(t, 0), 1) * (stops.length - 1);
@@ -272,7 +272,7 @@ export class HeatMap implements Figure {
   }
 
   png(): string {
-    return titled(this.canvas, this.title, HeatMap.size.width, HeatMap.size.height);
+    return titled(this.canvas, this.title, HeatMap.size.width);
   }
 
   svg(): string {

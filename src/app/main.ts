@@ -57,8 +57,8 @@ function withSpread(ys: (number | null)[][]): (number | null)[][] {
   return [...ys, stat((c) => c.reduce((a, b) => a + b, 0) / c.length), stat((c) => Math.max(...c)), stat((c) => Math.min(...c))];
 }
 
-function replicaLines(replicas: number, label = 'replica'): LineSpec[] {
-  const lines: LineSpec[] = Array.from({ length: replicas }, (_, r) => ({ label: `${label} ${r}`, color: REPLICA_COLORS[r % REPLICA_COLORS.length], width: replicas > 1 ? 1 : 2 }));
+function replicaLines(replicas: number): LineSpec[] {
+  const lines: LineSpec[] = Array.from({ length: replicas }, (_, r) => ({ label: `replica ${r}`, color: REPLICA_COLORS[r % REPLICA_COLORS.length], width: replicas > 1 ? 1 : 2 }));
   if (replicas > 1) lines.push({ label: 'mean', color: '#000', width: 2.5 }, { label: 'max', color: '#000', hidden: true }, { label: 'min', color: '#000', hidden: true });
   return lines;
 }
@@ -88,9 +88,16 @@ class App {
     this.buildSide();
     const overrides: Record<string, unknown> = {};
     const schema = models[this.preset.model].schema;
-    for (const [key, text] of params) if (key in schema) overrides[key] = parseFieldText(schema[key], text);
+    const unknown: string[] = [];
+    for (const [key, text] of params) {
+      if (key in schema) overrides[key] = parseFieldText(schema[key], text);
+      else if (key !== 'preset') unknown.push(`'${key}'`);
+    }
     this.form.setValues({ ...this.baseline(), ...overrides });
-    if (wanted && wanted !== this.preset.name) this.message(`unknown preset '${wanted}' in the link; showing '${this.preset.name}'`);
+    const problems: string[] = [];
+    if (wanted && wanted !== this.preset.name) problems.push(`unknown preset '${wanted}' in the link; showing '${this.preset.name}'`);
+    if (unknown.length) problems.push(`the link's ${unknown.join(', ')} ${unknown.length > 1 ? 'are not settings' : 'is not a setting'} of ${this.preset.model} (ignored)`);
+    this.message(problems.join('\n'));
   }
 
   async init(): Promise<void> {

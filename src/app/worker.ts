@@ -23,7 +23,7 @@ export interface RunSettings {
   viewEvery: number;
 }
 
-export type EngineStatus = 'idle' | 'running' | 'paused' | 'done' | 'error';
+export type EngineStatus = 'idle' | 'running' | 'paused' | 'analyzing' | 'done' | 'error';
 
 export type EngineUpdate =
   | { kind: 'metrics'; records: MetricRecord[] }
@@ -152,9 +152,10 @@ class Engine {
       while (!this.control.stop && trainer.step < steps) {
         await this.trainChunk(Math.min(viewEvery, steps - trainer.step));
         await this.emitView();
-        this.emitStatus(this.control.stop || trainer.step >= steps ? 'paused' : 'running');
+        if (trainer.step < steps) this.emitStatus(this.control.stop ? 'paused' : 'running');
       }
       if (trainer.step >= steps) {
+        this.emitStatus('analyzing');
         await this.analyze();
         this.emitStatus('done');
       }
