@@ -47,13 +47,29 @@ describe('ICL trainer vs the float64 reference', () => {
     });
   });
 
-  it('the same seed gives the same bits; a different seed differs', async () => {
+  it('the same seed gives the same bits, resumed or not, batches generated on the GPU or the CPU; a different seed differs', async () => {
     const raw = { dX: 8, dY: 2, N: 4, m: 6, batch: 8, M1: 3, M2: 4, evalTest: false, metricsEvery: 0 };
     const a = await gpu().call<{ params: Params32 }>(PROBE, 'train', { config: raw, steps: [5] });
     const b = await gpu().call<{ params: Params32 }>(PROBE, 'train', { config: raw, steps: [2, 3] });
+    const cpu = await gpu().call<{ params: Params32 }>(PROBE, 'train', { config: { ...raw, batchSource: 'cpu' }, steps: [3, 2] });
     const c = await gpu().call<{ params: Params32 }>(PROBE, 'train', { config: { ...raw, seed: 2 }, steps: [5] });
-    for (const name of ICL_PARAM_NAMES) expect(Array.from(b.params[name]), name).toEqual(Array.from(a.params[name]));
+    for (const name of ICL_PARAM_NAMES) {
+      expect(Array.from(b.params[name]), name).toEqual(Array.from(a.params[name]));
+      expect(Array.from(cpu.params[name]), name).toEqual(Array.from(a.params[name]));
+    }
     expect(Array.from(c.params.W_O)).not.toEqual(Array.from(a.params.W_O));
+  });
+
+  it('the GPU batch generator writes the same words as the CPU one (R = 2, per-replica alpha, step 123456)', async () => {
+    const raw = { N: 7, batch: 33, M1: 5, M2: 9, dX: 16, replicas: 2, alpha: [0.8, 0.3], kappaMax: 0.7 };
+    const config = parseIclConfig(raw);
+    const got = await gpu().call<Uint32Array>(PROBE, 'generateBatch', { config: raw, step: 123456 });
+    const perReplica = config.batch * (config.N + 1) * 4;
+    for (let r = 0; r < config.replicas; r++) {
+      expect(Array.from(got.subarray(r * perReplica, (r + 1) * perReplica)), `replica ${r}`).toEqual(Array.from(trainingBatch(config, r, 123456).words));
+    }
+    const rel = Array.from({ length: got.length / 4 }, (_, i) => got[4 * i]);
+    expect(new Set(rel).size, 'every relevant pattern occurs').toBe(config.M1);
   });
 });
 

@@ -5,7 +5,11 @@ import { assertNoDeviceErrors, getContext } from '../../src/runtime/context';
 import type { DenseBatch, IclParams64, IclShapes } from '../../src/reference/icl';
 import { iclLossAndGradsGpu } from '../../src/models/icl/lossAndGrads';
 import { IclTrainer } from '../../src/models/icl/model';
-import type { IclConfig } from '../../src/models/icl/config';
+import { parseIclConfig, type IclConfig } from '../../src/models/icl/config';
+import { replicaDrawWords, trainingTasks } from '../../src/models/icl/data';
+import { iclBatchGenerate } from '../../src/kernels/iclBatchGenerate';
+import { poison, readU32 } from '../../src/runtime/buffers';
+import { StepPlan } from '../../src/runtime/plan';
 import { iclModel } from '../../src/models/icl/index';
 import type { ParamsJson } from '../../src/experiments/types';
 import { oodSweep, pruningCurves, neuronNorms } from '../../src/models/icl/analysis';
@@ -63,4 +67,25 @@ export async function createError(args: { config: Record<string, unknown> }): Pr
   } catch (e) {
     return `${(e as Error).name}: ${(e as Error).message}`;
   }
+}
+
+/** Runs shaders/iclBatchGenerate.wgsl alone for `step` and returns the compact batch [R][batch][N + 1][4]. */
+export async function generateBatch(args: { config: Partial<IclConfig>; step: number }): Promise<Uint32Array> {
+  const ctx = await getContext();
+  const c = parseIclConfig(args.config);
+  const tasks = trainingTasks(c.M1);
+  const words = c.replicas * c.batch * (c.N + 1) * 4;
+  const op = await iclBatchGenerate(ctx.kernels, { replicas: c.replicas, prompts: c.batch, N: c.N, relCount: c.M1, irrCount: c.M2, tasks: tasks.length, kappaMax: c.kappaMax });
+  const step = ctx.pool.upload(new Uint32Array([args.step]), 'step');
+  const replicaDraws = ctx.pool.upload(replicaDrawWords(c), 'replica draws');
+  const taskTable = ctx.pool.upload(Uint32Array.from(tasks.flat()), 'tasks');
+  const columns = ctx.pool.acquire(4 * words, 'columns');
+  poison(ctx.device, columns);
+  new StepPlan(ctx.device, 'generate test').add(op.generate({ step, replicaDraws, tasks: taskTable, columns }), op.advanceStep(step)).run();
+  const out = await readU32(ctx.device, columns, words);
+  const nextStep = (await readU32(ctx.device, step, 1))[0];
+  [step, replicaDraws, taskTable, columns].forEach((b) => ctx.pool.release(b));
+  assertNoDeviceErrors(ctx);
+  if (nextStep !== args.step + 1) throw new Error(`advanceStep left the counter at ${nextStep}, expected ${args.step + 1}`);
+  return out;
 }

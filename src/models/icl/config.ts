@@ -28,6 +28,7 @@ export interface IclConfig extends Record<string, unknown> {
   S1: number;
   metricsEvery: number;
   evalTest: boolean;
+  batchSource: 'gpu' | 'cpu';
 }
 
 export const iclSchema: Schema = {
@@ -55,6 +56,10 @@ export const iclSchema: Schema = {
   replicas: { type: 'int', default: 1, min: 1, max: 65535, description: 'independent runs in the same dispatches', group: 'training' },
   S1: { type: 'number', default: 1.3, min: 0, minExclusive: true, description: 'coefficient sum of the out-of-domain relevant patterns', group: 'evaluation' },
   metricsEvery: { type: 'int', default: 10, min: 0, description: 'record metrics every this many steps (0: only at the end)', group: 'evaluation' },
+  batchSource: {
+    type: 'enum', default: 'gpu', options: ['gpu', 'cpu'], group: 'training',
+    description: 'where training batches are generated (the same bits either way): on the GPU, or on the CPU and uploaded',
+  },
   evalTest: { type: 'boolean', default: true, description: 'evaluate the unseen-task test set at every metrics point', group: 'evaluation' },
 };
 

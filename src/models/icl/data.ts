@@ -10,8 +10,8 @@ import { perReplica } from '../../config/schema';
 
 export const WORDS_PER_COLUMN = 4;
 
-/** Random streams of one replica's generator (seed + replica); training batches use BATCH_STREAM + step. */
-export const STREAM = { init: 1, patterns: 2, testSet: 3, oodRotation: 4, oodTestSet: 5, batch: 16 } as const;
+/** Random streams of one replica's generator (seed + replica) for init, patterns and the fixed test sets. */
+export const STREAM = { init: 1, patterns: 2, testSet: 3, oodRotation: 4, oodTestSet: 5 } as const;
 
 export type Task = [number, number]; // (a, b): label +1 for pattern a, −1 for pattern b (0-based)
 
@@ -150,15 +150,81 @@ function compact(prompts: number, N: number): { set: CompactPrompts; u32: Uint32
   return { set: { prompts, N, words: new Uint32Array(buffer) }, u32: new Uint32Array(buffer), f32: new Float32Array(buffer) };
 }
 
+/** The lowbias32 integer hash (C. Wellons), the mixer of the counter-based batch generator. */
+export function mix32(v: number): number {
+  let x = v >>> 0;
+  x = (x ^ (x >>> 16)) >>> 0;
+  x = Math.imul(x, 0x7feb352d) >>> 0;
+  x = (x ^ (x >>> 15)) >>> 0;
+  x = Math.imul(x, 0x846ca68b) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** Random bits of draw `slot` of a prompt (its key from seed + replica, step and prompt index). */
+function draw(key: number, slot: number): number {
+  return mix32((key + Math.imul(slot + 1, 0x9e3779b9)) >>> 0);
+}
+
+/** Uniform integer in 0..n−1 from the top 16 bits (n < 65536; exact in 32-bit arithmetic). */
+function below(x: number, n: number): number {
+  return ((x >>> 16) * n) >>> 16;
+}
+
+/** kappa in [−kappaMax, kappaMax) from 24 bits, rounded once to float32 as on the GPU. */
+function kappaOf(x: number, kappaMax: number): number {
+  return Math.fround(((x >>> 8) / 8388608 - 1) * Math.fround(kappaMax));
+}
+
+/** The per-replica words shaders/iclBatchGenerate.wgsl reads: seed + r and alpha/2, alpha as 24-bit thresholds. */
+export function replicaDrawWords(c: IclConfig): Uint32Array {
+  const out = new Uint32Array(3 * c.replicas);
+  for (let r = 0; r < c.replicas; r++) {
+    const alpha = perReplica(c.alpha, r);
+    out.set([(c.seed + r) >>> 0, Math.round((alpha / 2) * 2 ** 24), Math.round(alpha * 2 ** 24)], 3 * r);
+  }
+  return out;
+}
+
 /**
- * The training batch of replica r at `step`, written into `out` (a [batch][N + 1][4] window) so that the
- * trainer can fill its upload buffer without allocating.
+ * The training batch of replica r at `step`, written at column `column0` of the given views. Counter-based:
+ * draw i of prompt b is a hash of (seed + r, step, b, i) with fixed slots — task 0, query label 1, query IDI
+ * index 2 and kappa 3, then per context five slots (a / b / other, other pattern, its label coin, IDI index,
+ * kappa) — so shaders/iclBatchGenerate.wgsl computes the same words on the GPU, one thread per prompt.
  */
 export function writeTrainingBatch(c: IclConfig, r: number, step: number, u32: Uint32Array, f32: Float32Array, column0 = 0): void {
-  const rng = new Random(c.seed + r, STREAM.batch + step);
   const tasks = trainingTasks(c.M1);
-  const g: PromptDraw = { relCount: c.M1, irrCount: c.M2, kappaMax: c.kappaMax, alpha: perReplica(c.alpha, r), N: c.N };
-  for (let b = 0; b < c.batch; b++) writePrompt(rng, tasks[rng.int(tasks.length)], g, u32, f32, column0 + b * (c.N + 1));
+  const [, thresholdA, thresholdB] = replicaDrawWords({ ...c, replicas: r + 1 }).subarray(3 * r);
+  const seedKey = mix32((c.seed + r) >>> 0);
+  const writeColumn = (column: number, rel: number, irr: number, kappa: number, label: number) => {
+    const w = column * WORDS_PER_COLUMN;
+    u32[w] = rel;
+    u32[w + 1] = irr;
+    f32[w + 2] = kappa;
+    f32[w + 3] = label;
+  };
+  for (let b = 0; b < c.batch; b++) {
+    const key = mix32((mix32((seedKey + step) >>> 0) + b) >>> 0);
+    const [a, bb] = tasks[below(draw(key, 0), tasks.length)];
+    const first = column0 + b * (c.N + 1);
+    const positive = (draw(key, 1) & 1) === 1;
+    writeColumn(first + c.N, positive ? a : bb, below(draw(key, 2), c.M2), kappaOf(draw(key, 3), c.kappaMax), positive ? 1 : -1);
+    for (let i = 0; i < c.N; i++) {
+      const slot = 4 + 5 * i;
+      const pick = draw(key, slot) >>> 8;
+      let rel = a;
+      let label = 1;
+      if (pick >= thresholdB) {
+        rel = below(draw(key, slot + 1), c.M1 - 2);
+        if (rel >= Math.min(a, bb)) rel++;
+        if (rel >= Math.max(a, bb)) rel++;
+        label = (draw(key, slot + 2) & 1) === 1 ? 1 : -1;
+      } else if (pick >= thresholdA) {
+        rel = bb;
+        label = -1;
+      }
+      writeColumn(first + i, rel, below(draw(key, slot + 3), c.M2), kappaOf(draw(key, slot + 4), c.kappaMax), label);
+    }
+  }
 }
 
 export function trainingBatch(c: IclConfig, r: number, step: number): CompactPrompts {

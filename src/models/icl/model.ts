@@ -1,12 +1,19 @@
 // IclTrainer: R replicas of the ICL model trained by SGD on the GPU. One training step is a StepPlan:
-//   build prompts from the compact batch → forward → hinge → backward → SGD on W_Q, W_K, W_V, W_O.
-// Batches are generated on the CPU (src/models/icl/data.ts) as compact columns, a pure function of
-// (seed + replica, step). For a chunk of k steps the host fills one of two upload buffers with k batches and
-// submits k copies of the step, each preceded by a copy of its batch into the step's input; while the GPU runs
-// that chunk the host generates the next one into the other upload buffer. The host waits only for the chunk
-// before last (bounded queue) and for metrics, which leave through a MetricsRing.
+//   [generate the batch] → build prompts from the compact batch → forward → hinge → backward → SGD on
+//   W_Q, W_K, W_V, W_O → [step += 1].
+// Batches are compact columns, a pure function of (seed + replica, step) from a counter-based RNG
+// (src/models/icl/data.ts, shaders/iclBatchGenerate.wgsl: the same bits on either side).
+// batchSource 'gpu' (default): the plan generates each batch itself from a step counter on the GPU, so k steps
+// are k replays of the plan in one submission with no upload at all.
+// batchSource 'cpu': for a chunk of k steps the host fills one of two upload buffers with k batches and submits
+// k copies of the step, each preceded by a copy of its batch into the step's input; while the GPU runs that
+// chunk the host generates the next one into the other upload buffer (measured: the CPU generator, not the GPU,
+// bounds throughput at large R, hence the default).
+// Either way the host waits only for the chunk before last (bounded queue) and for metrics, which leave through
+// a MetricsRing.
 import { sgdUpdate } from '../../kernels/sgdUpdate';
 import { iclPromptBuild } from '../../kernels/iclPromptBuild';
+import { iclBatchGenerate } from '../../kernels/iclBatchGenerate';
 import { perReplica } from '../../config/schema';
 import type { GpuContext } from '../../runtime/context';
 import { readF32 } from '../../runtime/buffers';
@@ -14,7 +21,7 @@ import { MetricsRing, StepPlan } from '../../runtime/plan';
 import { ICL_PARAM_NAMES, iclParamShapes, type IclParamName, type IclParams64 } from '../../reference/icl';
 import type { MetricRecord, Trainer, TrainerState, TrainOptions } from '../../experiments/types';
 import { iclShapes, parseIclConfig, type IclConfig } from './config';
-import { inDomainPatterns, inDomainTestSet, initialParams, WORDS_PER_COLUMN, writeTrainingBatch, type Patterns } from './data';
+import { inDomainPatterns, inDomainTestSet, initialParams, replicaDrawWords, trainingTasks, WORDS_PER_COLUMN, writeTrainingBatch, type Patterns } from './data';
 import { IclEvaluator, patternTables } from './evaluate';
 import { sortedRowNorms, splitNorms, valueAlignment } from './metrics';
 import { acquireTrainActivations, forwardBackward, type IclParamBuffers } from './network';
@@ -33,6 +40,8 @@ export class IclTrainer implements Trainer {
   private uploadFloats!: Float32Array;
   private nextUpload = 0;
   private stepInput!: GPUBuffer;
+  /** batchSource 'gpu': the step the next replay of the plan generates its batch for. */
+  private stepCounter: GPUBuffer | null = null;
   private learningRates!: GPUBuffer;
   private snapshot!: GPUBuffer;
   private ring!: MetricsRing;
@@ -71,8 +80,9 @@ export class IclTrainer implements Trainer {
     return this.replicas * this.config.batch * (this.config.N + 1) * WORDS_PER_COLUMN * 4;
   }
 
-  /** Steps per submission the upload buffers hold. */
+  /** Steps per submission: what the upload buffers hold (batchSource 'cpu'), else a bound on one command buffer. */
   get maxChunkSteps(): number {
+    if (this.config.batchSource === 'gpu') return 64;
     return Math.max(1, Math.min(64, Math.floor(UPLOAD_BYTES / this.stepBytes)));
   }
 
@@ -100,12 +110,25 @@ export class IclTrainer implements Trainer {
     const relTable = ctx.pool.upload(tables.rel, 'icl relevant patterns');
     const irrTable = ctx.pool.upload(tables.irr, 'icl irrelevant patterns');
     this.owned.push(relTable, irrTable);
-    const chunkBytes = this.maxChunkSteps * this.stepBytes;
-    this.uploads = [this.acquire(chunkBytes, 'batch upload A'), this.acquire(chunkBytes, 'batch upload B')];
-    const host = new ArrayBuffer(chunkBytes);
-    this.uploadWords = new Uint32Array(host);
-    this.uploadFloats = new Float32Array(host);
     this.stepInput = this.acquire(this.stepBytes, 'step batch');
+    this.plan = new StepPlan(ctx.device, 'icl step');
+    let advanceStep = null;
+    if (c.batchSource === 'gpu') {
+      const tasks = trainingTasks(c.M1);
+      const generator = await iclBatchGenerate(ctx.kernels, { replicas: R, prompts: c.batch, N: c.N, relCount: c.M1, irrCount: c.M2, tasks: tasks.length, kappaMax: c.kappaMax });
+      this.stepCounter = this.acquire(4, 'step counter');
+      const replicaDraws = ctx.pool.upload(replicaDrawWords(c), 'icl replica draws');
+      const taskTable = ctx.pool.upload(Uint32Array.from(tasks.flat()), 'icl training tasks');
+      this.owned.push(replicaDraws, taskTable);
+      this.plan.add(generator.generate({ step: this.stepCounter, replicaDraws, tasks: taskTable, columns: this.stepInput }));
+      advanceStep = generator.advanceStep(this.stepCounter);
+    } else {
+      const chunkBytes = this.maxChunkSteps * this.stepBytes;
+      this.uploads = [this.acquire(chunkBytes, 'batch upload A'), this.acquire(chunkBytes, 'batch upload B')];
+      const host = new ArrayBuffer(chunkBytes);
+      this.uploadWords = new Uint32Array(host);
+      this.uploadFloats = new Float32Array(host);
+    }
 
     const dims = { replicas: R, prompts: c.batch, N: c.N, shapes };
     const rows = R * c.batch;
@@ -116,7 +139,7 @@ export class IclTrainer implements Trainer {
     this.owned.push(...Object.values(act));
     this.trainStats = act.trainStats;
     const build = await iclPromptBuild(ctx.kernels, { replicas: R, prompts: c.batch, N: c.N, dX, d, relCount: c.M1, irrCount: c.M2 });
-    this.plan = new StepPlan(ctx.device, 'icl step').add(
+    this.plan.add(
       build({ columns: this.stepInput, relPatterns: relTable, irrPatterns: irrTable, contexts, queries, labels }),
       ...(await forwardBackward(ctx, dims, this.params, this.grads, { contexts, queries, labels, columns: this.stepInput }, act)),
     );
@@ -124,6 +147,7 @@ export class IclTrainer implements Trainer {
       const update = await sgdUpdate(ctx.kernels, { replicas: R, size: sizes[name][0] * sizes[name][1] });
       this.plan.add(update({ param: this.params[name], grad: this.grads[name], lr: this.learningRates }, `sgd ${name}`));
     }
+    if (advanceStep) this.plan.add(advanceStep);
 
     if (c.evalTest) {
       const sets = Array.from({ length: R }, (_, r) => inDomainTestSet(c, r));
@@ -185,14 +209,15 @@ export class IclTrainer implements Trainer {
 
     const end = this.currentStep + steps;
     let previousDone: Promise<unknown> = Promise.resolve();
+    if (this.stepCounter) this.ctx.device.queue.writeBuffer(this.stepCounter, 0, new Uint32Array([this.currentStep]));
     while (this.currentStep < end) {
       const nextMetric = every > 0 ? (Math.floor(this.currentStep / every) + 1) * every : end;
       const chunkEnd = Math.min(end, nextMetric, this.currentStep + this.maxChunkSteps);
       const count = chunkEnd - this.currentStep;
-      const upload = this.uploadBatches(this.currentStep, count);
+      const upload = this.stepCounter ? null : this.uploadBatches(this.currentStep, count);
       const encoder = this.ctx.device.createCommandEncoder({ label: 'icl train' });
       for (let s = 0; s < count; s++) {
-        encoder.copyBufferToBuffer(upload, s * this.stepBytes, this.stepInput, 0, this.stepBytes);
+        if (upload) encoder.copyBufferToBuffer(upload, s * this.stepBytes, this.stepInput, 0, this.stepBytes);
         this.plan.encode(encoder);
       }
       this.currentStep = chunkEnd;
