@@ -8,7 +8,7 @@ import { describeRun, runCli, startCli, tempDir, type CliResult } from './spawn'
 
 const dir = tempDir('train');
 const config = join(dir, 'tiny.json');
-writeFileSync(config, JSON.stringify({ model: 'icl', dX: 12, dY: 4, M1: 4, M2: 8, N: 8, m: 16, batch: 32, testSize: 128, NTest: 8, eta: [5, 3], replicas: 2, steps: 60, metricsEvery: 5 }));
+writeFileSync(config, JSON.stringify({ model: 'icl', dX: 12, dY: 4, M1: 4, M2: 8, N: 8, m: 16, batch: 32, testSize: 128, NTest: 8, eta: [5, 8], replicas: 2, steps: 30, metricsEvery: 5, evalTest: false }));
 const common = [config, '--checkpoint-every', '5'];
 
 const json = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
@@ -61,24 +61,22 @@ describe('onelayer train (chrome)', () => {
   it('writes a complete run folder', async () => {
     const r = await train(['train', ...common, '--out', reference]);
     expect(r.stdout).toMatch(/^adapter: .+\(chrome/m);
-    expect(r.stdout).toMatch(/step +60\/60 .*steps\/s/);
+    expect(r.stdout).toMatch(/step +30\/30 .*steps\/s/);
     expect(r.stdout).toContain(`results: ${reference}`);
 
     const resolved = json(join(reference, 'config.json'));
     for (const key of Object.keys(iclSchema)) expect(resolved, `config.json lacks ${key}`).toHaveProperty(key);
-    expect(resolved).toMatchObject({ model: 'icl', eta: [5, 3], replicas: 2, steps: 60, checkpointEvery: 5 });
+    expect(resolved).toMatchObject({ model: 'icl', eta: [5, 8], replicas: 2, steps: 30, checkpointEvery: 5 });
 
     const records = readFileSync(join(reference, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const trainRecords = records.filter((r) => 'loss' in r);
     expect(trainRecords.map((r) => `${r.step}/${r.replica}`)).toEqual(
-      Array.from({ length: 12 }, (_, i) => [`${5 * (i + 1)}/0`, `${5 * (i + 1)}/1`]).flat(),
+      Array.from({ length: 6 }, (_, i) => [`${5 * (i + 1)}/0`, `${5 * (i + 1)}/1`]).flat(),
     );
     for (const r of trainRecords) expect(Number.isFinite(r.loss)).toBe(true);
-    // Both replicas learn: the hinge loss falls well below its start near 1.
-    for (const replica of [0, 1]) expect(trainRecords.filter((r) => r.replica === replica).at(-1).loss).toBeLessThan(0.5);
 
     const checkpoint = json(join(reference, 'checkpoint.json'));
-    expect(checkpoint).toMatchObject({ format: 'onelayer-checkpoint/1', model: 'icl', step: 60 });
+    expect(checkpoint).toMatchObject({ format: 'onelayer-checkpoint/1', model: 'icl', step: 30 });
     expect(checkpoint.replicas).toHaveLength(2);
     expect(checkpoint.replicas[0].W_O).toHaveLength(16);
     expect(checkpoint.replicas[0].W_Q[0]).toHaveLength(16);
@@ -87,10 +85,14 @@ describe('onelayer train (chrome)', () => {
     expect(params.replicas).toEqual(checkpoint.replicas);
 
     const summary = json(join(reference, 'summary.json'));
-    expect(summary).toMatchObject({ status: 'complete', step: 60, runtime: 'chrome' });
+    expect(summary).toMatchObject({ status: 'complete', step: 30, runtime: 'chrome' });
     expect(summary.adapter).toMatch(/\(chrome/);
     expect(summary.evaluation).toHaveLength(2);
-    for (const e of summary.evaluation) expect(e.testError).toBeLessThan(0.3);
+    // Both replicas learn: unseen-task hinge loss falls well below its start near 1, and so does the error.
+    for (const e of summary.evaluation) {
+      expect(e.testHinge).toBeLessThan(0.6);
+      expect(e.testError).toBeLessThan(0.3);
+    }
     const figures = (summary.files as string[]).filter((f) => f.endsWith('.svg'));
     expect(figures.length).toBeGreaterThan(0);
     for (const f of figures) expect(readFileSync(f, 'utf8')).toMatch(/^<svg[^]*<path|^<svg[^]*<polyline/);
@@ -98,14 +100,23 @@ describe('onelayer train (chrome)', () => {
 
   it('stops cleanly on Ctrl-C with a checkpoint, and --resume ends with the same bits', async () => {
     const out = join(dir, 'interrupted');
-    const { result, at } = await interruptAfterCheckpoint(['train', ...common, '--out', out], out, 60, 'SIGINT');
+    const { result, at } = await interruptAfterCheckpoint(['train', ...common, '--out', out], out, 30, 'SIGINT');
     expect(at, describeRun(['train'], result)).toBeGreaterThan(0);
     expect(result.code, describeRun(['train'], result)).toBe(130);
     expect(result.stdout).toMatch(/stopped at step \d+ \(checkpoint saved\); continue with: onelayer train --resume/);
     expect(json(join(out, 'summary.json')).status).toBe('stopped');
-    expect(json(join(out, 'checkpoint.json')).step).toBeLessThan(60);
+    expect(json(join(out, 'checkpoint.json')).step).toBeLessThan(30);
     const r = await train(['train', '--resume', out]);
     expect(r.stdout).toMatch(/resuming at step \d+/);
+    expectSameRun(reference, out);
+  });
+
+  it('a run killed with SIGKILL after a checkpoint resumes to the same bits', async () => {
+    const out = join(dir, 'killed');
+    const { result, at } = await interruptAfterCheckpoint(['train', ...common, '--out', out], out, 30, 'SIGKILL');
+    expect(at, describeRun(['train'], result)).toBeGreaterThan(0);
+    expect(result.signal).toBe('SIGKILL');
+    await train(['train', '--resume', out]);
     expectSameRun(reference, out);
   });
 
@@ -116,7 +127,7 @@ describe('onelayer train (chrome)', () => {
     expectOk(args, r);
     expect(r.stdout).toMatch(/^adapter: /m);
     const summary = json(join(out, 'summary.json'));
-    expect(summary).toMatchObject({ step: 60, overrides: { alphaTest: 0.5 } });
+    expect(summary).toMatchObject({ step: 30, overrides: { alphaTest: 0.5 } });
     expect(summary.evaluation).toHaveLength(2);
     for (const e of summary.evaluation) expect(e.testError).toBeGreaterThanOrEqual(0);
     // A different test distribution gives different numbers than the run's own evaluation.
@@ -125,19 +136,6 @@ describe('onelayer train (chrome)', () => {
 });
 
 describe('onelayer train (node runtime)', () => {
-  const reference = join(dir, 'node-reference');
-
-  it('a run killed with SIGKILL after a checkpoint resumes to the same bits', async () => {
-    await train(['train', ...common, '--runtime', 'node', '--out', reference]);
-    const out = join(dir, 'killed');
-    const { result, at } = await interruptAfterCheckpoint(['train', ...common, '--runtime', 'node', '--out', out], out, 60, 'SIGKILL');
-    expect(at, describeRun(['train'], result)).toBeGreaterThan(0);
-    expect(result.signal).toBe('SIGKILL');
-    const r = await train(['train', '--resume', out, '--runtime', 'node']);
-    expect(r.stdout).toMatch(/\(node/);
-    expectSameRun(reference, out);
-  });
-
   it('a diverging replica stops the run, naming the step and the replica', async () => {
     const out = join(dir, 'diverged');
     const args = ['train', config, '--set', 'eta=[5,1e30]', '--runtime', 'node', '--out', out];
