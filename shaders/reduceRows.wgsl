@@ -1,5 +1,6 @@
-// Deterministic sum along the batch axis: out[r][j] = SCALE * sum_b x[r][b][j], x laid out [ROWS][BATCH][COLS]
-// (r is usually the replica). SCALE = 1 / BATCH gives the batch mean that losses, metrics and gradients need.
+// Deterministic sum along the batch axis: out[r][j] = SCALE * sum_b x[r][b][j] + BETA * out[r][j], x laid out
+// [ROWS][BATCH][COLS] (r is usually the replica). SCALE = 1 / BATCH gives the batch mean that losses, metrics and
+// gradients need; BETA = 1 accumulates (split-K gemm's beta), BETA = 0 never reads out.
 //
 // A workgroup owns WG_COLS adjacent columns of one row r (adjacent threads read adjacent floats). Its
 // WG_BATCH threads per column each add every WG_BATCH-th batch entry in increasing b, then a tree in
@@ -9,6 +10,7 @@
 override BATCH: u32;
 override COLS: u32;
 override SCALE: f32 = 1.0;
+override BETA: f32 = 0.0;
 override WG_COLS: u32 = 16u;
 override WG_BATCH: u32 = 16u;   // a power of two (the tree halves it)
 
@@ -33,5 +35,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     if (lid.y < half) { partial[lid.y * WG_COLS + lid.x] += partial[(lid.y + half) * WG_COLS + lid.x]; }
     workgroupBarrier();
   }
-  if (lid.y == 0u && col < COLS) { out[r * COLS + col] = SCALE * partial[lid.x]; }
+  if (lid.y == 0u && col < COLS) {
+    let idx = r * COLS + col;
+    var value = SCALE * partial[lid.x];
+    if (BETA != 0.0) { value = value + BETA * out[idx]; }
+    out[idx] = value;
+  }
 }

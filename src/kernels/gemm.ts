@@ -1,6 +1,9 @@
-// Host wrapper for shaders/gemm.wgsl: C[b] = alpha op(A[b]) op(B[b]) + beta C[b]. Reference: src/reference/gemm.ts.
+// Host wrappers for shaders/gemm.wgsl: C[b] = alpha op(A[b]) op(B[b]) + beta C[b], as one dispatch (gemm) or
+// split along K with a fixed-order reduction (gemmSplitK). Reference for both: src/reference/gemm.ts.
 import type { BufferBinding, KernelLibrary, Dispatch } from '../runtime/kernels';
+import type { BufferPool } from '../runtime/buffers';
 import { assertPositiveInt } from './grid';
+import { reduceRows } from './reduceRows';
 
 export interface GemmShape {
   batch: number;
@@ -26,32 +29,130 @@ export interface GemmBuffers {
   C: BufferBinding;
 }
 
-export async function gemm(kernels: KernelLibrary, s: GemmShape) {
-  for (const k of ['batch', 'M', 'N', 'K'] as const) assertPositiveInt('gemm', k, s[k]);
+interface SplitPlan {
+  splits: number;
+  kPerSplit: number;
+}
+
+function checkShape(name: string, s: GemmShape): number {
+  for (const k of ['batch', 'M', 'N', 'K'] as const) assertPositiveInt(name, k, s[k]);
   const wgSide = s.wgSide ?? 8;
-  if (!Number.isInteger(wgSide) || wgSide < 1 || wgSide > 16) throw new RangeError(`gemm: wgSide = ${wgSide}; allowed 1..16`);
+  if (!Number.isInteger(wgSide) || wgSide < 1 || wgSide > 16) throw new RangeError(`${name}: wgSide = ${wgSide}; allowed 1..16`);
+  return wgSide;
+}
+
+/**
+ * The gemm pipeline and its dispatch. With a split plan, z runs over batch * splits and C receives the raw
+ * partial sums [batch][splits][M][N] (alpha and beta are left to the reduction).
+ */
+async function gemmKernel(kernels: KernelLibrary, s: GemmShape, wgSide: number, split?: SplitPlan) {
   const strideA = s.shareA ? 0 : s.M * s.K;
   const strideB = s.shareB ? 0 : s.K * s.N;
   const strideC = s.M * s.N;
+  const splits = split?.splits ?? 1;
   const kernel = await kernels.kernel('gemm', {
     constants: {
       M: s.M, N: s.N, K: s.K,
       TRANS_A: s.transA ? 1 : 0, TRANS_B: s.transB ? 1 : 0,
       STRIDE_A: strideA, STRIDE_B: strideB, STRIDE_C: strideC,
-      ALPHA: s.alpha ?? 1, BETA: s.beta ?? 0, WG_SIDE: wgSide,
+      ALPHA: split ? 1 : (s.alpha ?? 1), BETA: split ? 0 : (s.beta ?? 0), WG_SIDE: wgSide,
+      ...(split && { SPLITS: split.splits, K_SPLIT: split.kPerSplit }),
     },
   });
   const tile = 4 * wgSide;
-  const beta = s.beta ?? 0;
-  return (buffers: GemmBuffers, label = 'gemm'): Dispatch =>
-    kernel.dispatch({ ...buffers }, [Math.ceil(s.N / tile), Math.ceil(s.M / tile), s.batch], {
+  const beta = split ? 0 : (s.beta ?? 0);
+  return (buffers: GemmBuffers, label: string): Dispatch =>
+    kernel.dispatch({ ...buffers }, [Math.ceil(s.N / tile), Math.ceil(s.M / tile), s.batch * splits], {
       label,
       minBytes: {
         A: 4 * (s.shareA ? s.M * s.K : s.batch * s.M * s.K),
         B: 4 * (s.shareB ? s.K * s.N : s.batch * s.K * s.N),
-        C: 4 * s.batch * s.M * s.N,
+        C: 4 * s.batch * splits * s.M * s.N,
       },
       flops: 2 * s.batch * s.M * s.N * s.K,
-      bytes: 4 * ((s.shareA ? 1 : s.batch) * s.M * s.K + (s.shareB ? 1 : s.batch) * s.K * s.N + s.batch * s.M * s.N * (beta ? 2 : 1)),
+      bytes: 4 * ((s.shareA ? 1 : s.batch) * s.M * s.K + (s.shareB ? 1 : s.batch) * s.K * s.N + s.batch * splits * s.M * s.N * (beta ? 2 : 1)),
     });
+}
+
+export async function gemm(kernels: KernelLibrary, s: GemmShape) {
+  const wgSide = checkShape('gemm', s);
+  const op = await gemmKernel(kernels, s, wgSide);
+  return (buffers: GemmBuffers, label = 'gemm'): Dispatch => op(buffers, label);
+}
+
+export interface GemmSplitKShape extends GemmShape {
+  /** K ranges summed by separate workgroups (at most K); default: splitKCount's rule. 1 is plain gemm. */
+  splits?: number;
+}
+
+/** Workgroups a split-K gemm aims for: two per SM of a large GPU (an H100 has 132 SMs). */
+export const SPLIT_K_TARGET_WORKGROUPS = 256;
+/** Below this many k per split, the partials' writes and their reduction cost more than the parallelism wins. */
+export const SPLIT_K_MIN_K = 128;
+const KSLAB = 16; // shaders/gemm.wgsl KSLAB
+const MAX_GRID_Z = 65535;
+
+/**
+ * The automatic split count: enough splits that tiles x batch x splits reaches SPLIT_K_TARGET_WORKGROUPS,
+ * but no split shorter than SPLIT_K_MIN_K (so a short K stays whole), and each split a whole number of
+ * K slabs so that no workgroup loads a half-empty slab. Shapes that already fill the GPU get 1.
+ */
+export function splitKCount(s: GemmShape): number {
+  const tile = 4 * (s.wgSide ?? 8);
+  const workgroups = Math.ceil(s.M / tile) * Math.ceil(s.N / tile) * s.batch;
+  const wanted = Math.min(
+    Math.ceil(SPLIT_K_TARGET_WORKGROUPS / workgroups),
+    Math.floor(s.K / SPLIT_K_MIN_K),
+    Math.floor(MAX_GRID_Z / s.batch),
+  );
+  if (wanted <= 1) return 1;
+  const kPerSplit = Math.ceil(Math.ceil(s.K / wanted) / KSLAB) * KSLAB;
+  return Math.ceil(s.K / kPerSplit);
+}
+
+/** The host-side pieces a split-K gemm needs: kernels, and the pool its scratch comes from. */
+export interface SplitKContext {
+  kernels: KernelLibrary;
+  pool: BufferPool;
+}
+
+/**
+ * C[b] = alpha op(A[b]) op(B[b]) + beta C[b] (the same contract as gemm) for small M x N and long K: each of
+ * `splits` K ranges is summed by its own workgroups into a scratch buffer [batch][splits][M][N] taken from the
+ * pool here, then reduceRows adds the partials in a fixed order and applies alpha and beta. Deterministic (no
+ * atomics); the bits differ from gemm's (another summation order) but not from run to run. With one split it
+ * is gemm's own single dispatch and needs no scratch. Dispatches built from one instance share its scratch,
+ * which is safe in one plan because dispatches run in order; `release()` returns `scratch` to the pool.
+ */
+export async function gemmSplitK(ctx: SplitKContext, s: GemmSplitKShape) {
+  const wgSide = checkShape('gemmSplitK', s);
+  const requested = s.splits ?? splitKCount(s);
+  if (!Number.isInteger(requested) || requested < 1 || requested > s.K) {
+    throw new RangeError(`gemmSplitK: splits = ${requested}; allowed 1..K (K = ${s.K})`);
+  }
+  const kPerSplit = Math.ceil(s.K / requested);
+  const splits = Math.ceil(s.K / kPerSplit); // drops trailing empty ranges (e.g. K = 9, 4 splits of 3)
+  if (s.batch * splits > MAX_GRID_Z) {
+    throw new RangeError(`gemmSplitK: batch x splits = ${s.batch} x ${splits}; allowed at most ${MAX_GRID_Z} (the grid's z limit)`);
+  }
+  if (splits === 1) {
+    const op = await gemmKernel(ctx.kernels, s, wgSide);
+    const build = (buffers: GemmBuffers, label = 'gemmSplitK'): Dispatch[] => [op(buffers, label)];
+    return Object.assign(build, { splits, kPerSplit, scratch: null, release: () => {} });
+  }
+  // Few splits: fewer batch lanes and more columns per workgroup, so that no lane idles.
+  const wgBatch = Math.min(16, 2 ** Math.floor(Math.log2(splits)));
+  const [partials, reduce] = await Promise.all([
+    gemmKernel(ctx.kernels, s, wgSide, { splits, kPerSplit }),
+    reduceRows(ctx.kernels, {
+      rows: s.batch, batch: splits, cols: s.M * s.N, scale: s.alpha ?? 1, beta: s.beta ?? 0,
+      wgBatch, wgCols: 256 / wgBatch,
+    }),
+  ]);
+  const scratch = ctx.pool.acquire(4 * s.batch * splits * s.M * s.N, 'gemmSplitK partials');
+  const build = (buffers: GemmBuffers, label = 'gemmSplitK'): Dispatch[] => [
+    partials({ A: buffers.A, B: buffers.B, C: scratch }, `${label} partials`),
+    reduce({ x: scratch, out: buffers.C }, `${label} reduce`),
+  ];
+  return Object.assign(build, { splits, kPerSplit, scratch, release: () => ctx.pool.release(scratch) });
 }

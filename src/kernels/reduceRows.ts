@@ -1,6 +1,6 @@
-// Host wrapper for shaders/reduceRows.wgsl: out[r][j] = scale * sum_b x[r][b][j] in a fixed order (bit-identical
+// Host wrapper for shaders/reduceRows.wgsl: out[r][j] = scale * sum_b x[r][b][j] (+ beta * out[r][j]) in a fixed order (bit-identical
 // run to run). Reference: src/reference/reduceRows.ts.
-import type { KernelLibrary, Dispatch } from '../runtime/kernels';
+import type { BufferBinding, KernelLibrary, Dispatch } from '../runtime/kernels';
 import { assertPositiveInt } from './grid';
 
 export interface ReduceRowsShape {
@@ -11,6 +11,8 @@ export interface ReduceRowsShape {
   cols: number;
   /** Multiplies the sum: 1 (default) sums, 1 / batch averages. */
   scale?: number;
+  /** 0 (default) overwrites out; 1 adds the result to it. */
+  beta?: number;
   /** Columns per workgroup (default 16). */
   wgCols?: number;
   /** Threads summing along the batch per column, a power of two (default 16); wgCols * wgBatch <= 256. */
@@ -19,9 +21,9 @@ export interface ReduceRowsShape {
 
 export interface ReduceRowsBuffers {
   /** [rows][batch][cols] */
-  x: GPUBuffer;
+  x: BufferBinding;
   /** [rows][cols] */
-  out: GPUBuffer;
+  out: BufferBinding;
 }
 
 const MAX_THREADS = 256; // shaders/reduceRows.wgsl MAX_THREADS
@@ -30,6 +32,8 @@ export async function reduceRows(kernels: KernelLibrary, s: ReduceRowsShape) {
   for (const k of ['rows', 'batch', 'cols'] as const) assertPositiveInt('reduceRows', k, s[k]);
   const scale = s.scale ?? 1;
   if (!Number.isFinite(scale)) throw new RangeError(`reduceRows: scale = ${scale}; it must be a finite number`);
+  const beta = s.beta ?? 0;
+  if (!Number.isFinite(beta)) throw new RangeError(`reduceRows: beta = ${beta}; it must be a finite number`);
   const wgCols = s.wgCols ?? 16;
   const wgBatch = s.wgBatch ?? 16;
   assertPositiveInt('reduceRows', 'wgCols', wgCols);
@@ -38,7 +42,7 @@ export async function reduceRows(kernels: KernelLibrary, s: ReduceRowsShape) {
     throw new RangeError(`reduceRows: wgCols * wgBatch = ${wgCols * wgBatch}; allowed at most ${MAX_THREADS}`);
   }
   const kernel = await kernels.kernel('reduceRows', {
-    constants: { BATCH: s.batch, COLS: s.cols, SCALE: scale, WG_COLS: wgCols, WG_BATCH: wgBatch },
+    constants: { BATCH: s.batch, COLS: s.cols, SCALE: scale, BETA: beta, WG_COLS: wgCols, WG_BATCH: wgBatch },
   });
   const n = s.rows * s.batch * s.cols;
   return (buffers: ReduceRowsBuffers, label = 'reduceRows'): Dispatch =>
@@ -46,6 +50,6 @@ export async function reduceRows(kernels: KernelLibrary, s: ReduceRowsShape) {
       label,
       minBytes: { x: 4 * n, out: 4 * s.rows * s.cols },
       flops: n,
-      bytes: 4 * (n + s.rows * s.cols),
+      bytes: 4 * (n + s.rows * s.cols * (beta ? 2 : 1)),
     });
 }

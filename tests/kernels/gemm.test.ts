@@ -3,7 +3,7 @@ import { useGpu } from '../gpu';
 import { expectClose, seededArray } from '../compare';
 import { Random } from '../../src/util/random';
 import { gemmReference } from '../../src/reference/gemm';
-import type { GemmShape } from '../../src/kernels/gemm';
+import { gemmSplitK, splitKCount, SPLIT_K_MIN_K, type GemmShape, type GemmSplitKShape } from '../../src/kernels/gemm';
 
 const PROBE = '/tests/probes/kernels.ts';
 
@@ -34,6 +34,72 @@ describe('gemm (shaders/gemm.wgsl) against the float64 reference', () => {
       expectClose(got, gemmReference(shape, A, B, C0), 2e-6 * Math.sqrt(shape.K) + 1e-6, 'C');
     });
   }
+});
+
+// Split-K: K not a multiple of the splits, splits = 1 (gemm's own dispatch), M = N = 1, both transposes,
+// beta = 1 accumulation, broadcast B, batch > 1, a request with a trailing empty range, and the automatic count.
+const SPLIT_CASES: GemmSplitKShape[] = [
+  { batch: 1, M: 1, N: 1, K: 7, splits: 3 },
+  { batch: 3, M: 7, N: 5, K: 50, splits: 4, transA: true },
+  { batch: 2, M: 33, N: 31, K: 100, splits: 7, transB: true },
+  { batch: 2, M: 9, N: 40, K: 64, splits: 5, transA: true, transB: true },
+  { batch: 2, M: 12, N: 10, K: 45, splits: 4, alpha: -0.5, beta: 1 },
+  { batch: 3, M: 20, N: 6, K: 40, splits: 3, shareB: true },
+  { batch: 2, M: 8, N: 8, K: 30, splits: 1 },
+  { batch: 1, M: 3, N: 4, K: 9, splits: 4 },
+  { batch: 4, M: 40, N: 40, K: 512, transA: true },
+];
+
+function bits(a: Float32Array): Uint32Array {
+  return new Uint32Array(a.buffer, a.byteOffset, a.length);
+}
+
+describe('gemmSplitK (shaders/gemm.wgsl split along K + reduceRows) against the float64 reference', () => {
+  const gpu = useGpu();
+  for (const shape of SPLIT_CASES) {
+    it(JSON.stringify(shape), async () => {
+      const rng = new Random(shape.M * 1000 + shape.N * 10 + shape.K + 7);
+      const A = seededArray(rng, (shape.shareA ? 1 : shape.batch) * shape.M * shape.K);
+      const B = seededArray(rng, (shape.shareB ? 1 : shape.batch) * shape.K * shape.N);
+      const C0 = shape.beta ? seededArray(rng, shape.batch * shape.M * shape.N) : undefined;
+      const got = await gpu().call<{ results: Float32Array[]; splits: number; dispatches: number }>(PROBE, 'runGemmSplitK', { shape, A, B, C0, runs: 2 });
+      const want = gemmReference(shape, A, B, C0);
+      expectClose(got.results[0], want, 2e-6 * Math.sqrt(shape.K) + 1e-6, 'C');
+      expect(bits(got.results[1]), 'second run, same bits').toEqual(bits(got.results[0]));
+      const expectedSplits = shape.splits === undefined ? splitKCount(shape) : Math.ceil(shape.K / Math.ceil(shape.K / shape.splits));
+      expect(got.splits).toBe(expectedSplits);
+      expect(got.dispatches).toBe(got.splits === 1 ? 1 : 2);
+    });
+  }
+
+  it('with one split is gemm itself, bit for bit', async () => {
+    const shape: GemmShape = { batch: 2, M: 8, N: 8, K: 30 };
+    const rng = new Random(31);
+    const A = seededArray(rng, shape.batch * shape.M * shape.K);
+    const B = seededArray(rng, shape.batch * shape.K * shape.N);
+    const split = await gpu().call<{ results: Float32Array[] }>(PROBE, 'runGemmSplitK', { shape: { ...shape, splits: 1 }, A, B, runs: 1 });
+    const plain = await gpu().call<Float32Array>(PROBE, 'runGemm', { shape, A, B });
+    expect(bits(split.results[0])).toEqual(bits(plain));
+  });
+});
+
+describe('gemmSplitK split count and input checks', () => {
+  it('splits the ICL weight gradient until 256 workgroups, in whole 16-deep slabs of at least SPLIT_K_MIN_K', () => {
+    const icl = { batch: 4, M: 40, N: 40, K: 256 * 21 }; // 2 x 2 tiles x 4 replicas = 16 workgroups
+    expect(splitKCount(icl)).toBe(16);
+    expect(Math.ceil(icl.K / 16) % 16).toBe(0);
+    expect(splitKCount({ ...icl, K: 256 })).toBe(256 / SPLIT_K_MIN_K);
+    expect(splitKCount({ ...icl, K: 1000 })).toBe(7); // 1000 / 7 -> 143 -> 144 per split
+    expect(splitKCount({ ...icl, K: SPLIT_K_MIN_K + 5 })).toBe(1);
+    expect(splitKCount({ batch: 1, M: 512, N: 512, K: 4096 })).toBe(1); // 256 tiles already
+  });
+  it('names the field, value and allowed range', async () => {
+    const noGpu = {} as never;
+    await expect(gemmSplitK(noGpu, { batch: 1, M: 2, N: 2, K: 8, splits: 9 })).rejects.toThrow('gemmSplitK: splits = 9; allowed 1..K (K = 8)');
+    await expect(gemmSplitK(noGpu, { batch: 1, M: 2, N: 2, K: 8, splits: 1.5 })).rejects.toThrow(/splits = 1.5/);
+    await expect(gemmSplitK(noGpu, { batch: 0, M: 2, N: 2, K: 8 })).rejects.toThrow('gemmSplitK: batch = 0; it must be a positive integer');
+    await expect(gemmSplitK(noGpu, { batch: 40000, M: 1, N: 1, K: 8, splits: 2 })).rejects.toThrow(/batch x splits = 40000 x 2; allowed at most 65535/);
+  });
 });
 
 describe('kernel loader checks', () => {

@@ -4,7 +4,7 @@ import { getContext, assertNoDeviceErrors } from '../../src/runtime/context';
 import { poison, readF32 } from '../../src/runtime/buffers';
 import { StepPlan } from '../../src/runtime/plan';
 import { KernelLibrary } from '../../src/runtime/kernels';
-import { gemm, type GemmShape } from '../../src/kernels/gemm';
+import { gemm, gemmSplitK, type GemmShape, type GemmSplitKShape } from '../../src/kernels/gemm';
 import { sgdUpdate } from '../../src/kernels/sgdUpdate';
 import { sgdMomentum } from '../../src/kernels/sgdMomentum';
 import { softmaxRows, type SoftmaxRowsShape } from '../../src/kernels/softmaxRows';
@@ -25,6 +25,35 @@ export async function runGemm(args: { shape: GemmShape; A: Float32Array; B: Floa
   [A, B, C].forEach((b) => pool.release(b));
   assertNoDeviceErrors(ctx);
   return out;
+}
+
+/**
+ * Runs a split-K gemm `runs` times, each time from a fresh C (C0 re-uploaded, or NaN-poisoned when there is
+ * none), and returns every result with the split count the wrapper chose. The scratch is poisoned too, so a
+ * partial that the gemm failed to write would reach the sum.
+ */
+export async function runGemmSplitK(args: { shape: GemmSplitKShape; A: Float32Array; B: Float32Array; C0?: Float32Array<ArrayBuffer>; runs: number }) {
+  const ctx = await getContext();
+  const { device, pool } = ctx;
+  const s = args.shape;
+  const A = pool.upload(args.A, 'A');
+  const B = pool.upload(args.B, 'B');
+  const count = s.batch * s.M * s.N;
+  const C = pool.acquire(4 * count, 'C');
+  const op = await gemmSplitK(ctx, s);
+  const plan = new StepPlan(device, 'gemmSplitK test').add(...op({ A, B, C }));
+  const results: Float32Array[] = [];
+  for (let run = 0; run < args.runs; run++) {
+    if (args.C0) device.queue.writeBuffer(C, 0, args.C0);
+    else poison(device, C);
+    if (op.scratch) poison(device, op.scratch);
+    plan.run();
+    results.push(await readF32(device, C, count));
+  }
+  op.release();
+  [A, B, C].forEach((b) => pool.release(b));
+  assertNoDeviceErrors(ctx);
+  return { results, splits: op.splits, dispatches: plan.dispatches.length };
 }
 
 export async function runSgdUpdate(args: { replicas: number; size: number; param: Float32Array; grad: Float32Array; lr: Float32Array; steps: number }) {
