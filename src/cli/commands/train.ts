@@ -272,8 +272,10 @@ export async function train(args: ParsedArgs, out: Output): Promise<number> {
 
 export function printEvaluation(out: Output, records: MetricRecord[]): void {
   if (records.length === 0) return;
-  const keys = Object.keys(records[0]).filter((k) => k !== 'step' && k !== 'replica');
-  out.log.write(`evaluation (${records.length} replica${records.length > 1 ? 's' : ''}):\n`);
+  const all = Object.keys(records[0]).filter((k) => k !== 'step' && k !== 'replica');
+  const keys = all.slice(0, 6);
+  const more = all.length > keys.length ? `; ${all.length - keys.length} more metrics in summary.json` : '';
+  out.log.write(`evaluation (${records.length} replica${records.length > 1 ? 's' : ''}${more}):\n`);
   out.log.write(`  replica  ${keys.map((k) => k.padStart(12)).join(' ')}\n`);
   for (const r of records) out.log.write(`  ${String(r.replica).padStart(7)}  ${keys.map((k) => String(Number(r[k]?.toPrecision?.(5) ?? r[k])).padStart(12)).join(' ')}\n`);
 }
