@@ -135,7 +135,7 @@ class App {
       <p id="preset-description"></p>
       <div class="controls">
         <button id="start">Start</button><button id="pause">Pause</button><button id="resume">Resume</button>
-        <button id="step">Step once</button><button id="reset">Reset</button><button id="evaluate">Evaluate</button>
+        <button id="step">Step</button><input id="step-count" type="number" min="1" value="1" title="steps per click"><button id="reset">Reset</button><button id="evaluate">Evaluate</button>
       </div>
       <div class="rates"><strong>learning rates</strong> (change while paused, then resume)<div id="rate-fields"></div>
         <button id="apply-rates">Apply</button></div>
@@ -158,7 +158,7 @@ class App {
     $('#start').addEventListener('click', () => void this.start());
     $('#pause').addEventListener('click', () => void this.act(() => this.engine.pause()));
     $('#resume').addEventListener('click', () => void this.act(() => this.engine.resume()));
-    $('#step').addEventListener('click', () => void this.act(() => this.engine.stepOnce()));
+    $('#step').addEventListener('click', () => void this.act(() => this.engine.step(Number($<HTMLInputElement>('#step-count').value))));
     $('#reset').addEventListener('click', () => void this.act(async () => { await this.engine.reset(); this.clearFigures(); }));
     $('#evaluate').addEventListener('click', () => void this.act(() => this.engine.evaluate()));
     $('#apply-rates').addEventListener('click', () => void this.applyRates());
@@ -229,7 +229,13 @@ class App {
     this.replicas = Number(config.replicas ?? 1);
     this.clearFigures();
     for (const key of this.rateKeys()) $<HTMLInputElement>(`#rate-${key}`).value = formatFieldValue(config[key]);
-    await this.act(() => this.engine.start(this.settings!, Comlink.proxy((u: EngineUpdate) => this.onUpdate(u))));
+    this.setStatus('starting');
+    let started = false;
+    await this.act(async () => {
+      await this.engine.start(this.settings!, Comlink.proxy((u: EngineUpdate) => this.onUpdate(u)));
+      started = true;
+    });
+    if (!started) this.setStatus('idle');
     return true;
   }
 
@@ -280,7 +286,7 @@ class App {
     if (message) this.message(message);
     const has = (s: EngineStatus[]) => s.includes(status);
     $<HTMLButtonElement>('#start').disabled = !this.adapter;
-    $<HTMLButtonElement>('#pause').disabled = !has(['running']);
+    $<HTMLButtonElement>('#pause').disabled = !has(['starting', 'running']);
     $<HTMLButtonElement>('#resume').disabled = !has(['paused']);
     $<HTMLButtonElement>('#step').disabled = !has(['paused']);
     $<HTMLButtonElement>('#apply-rates').disabled = !has(['paused', 'done']);

@@ -23,7 +23,7 @@ export interface RunSettings {
   viewEvery: number;
 }
 
-export type EngineStatus = 'idle' | 'running' | 'paused' | 'analyzing' | 'done' | 'error';
+export type EngineStatus = 'idle' | 'starting' | 'running' | 'paused' | 'analyzing' | 'done' | 'error';
 
 export type EngineUpdate =
   | { kind: 'metrics'; records: MetricRecord[] }
@@ -41,6 +41,8 @@ class Engine {
   private config: Record<string, unknown> = {};
   private listener: Listener | null = null;
   private control = { stop: false };
+  /** The control of a run whose trainer is still being built (a pause then applies to it). */
+  private starting: { stop: boolean } | null = null;
   private loop: Promise<void> | null = null;
   private records: MetricRecord[] = [];
   private trainSeconds = 0;
@@ -56,49 +58,53 @@ class Engine {
     }
   }
 
-  /** Builds a trainer for the settings (validated again here: the worker trusts nothing) and starts training. */
+  /**
+   * Builds a trainer for the settings (validated again here: the worker trusts nothing) and starts training.
+   * A pause that arrives while the trainer is being built leaves the run paused at step 0.
+   */
   async start(settings: RunSettings, listener: Listener): Promise<void> {
-    await this.reset();
-    const preset = findPreset(settings.preset);
-    if (!preset) throw new Error(`unknown preset '${settings.preset}'`);
-    const model = models[preset.model];
-    this.config = parseConfig(model.schema, settings.config, (c) => model.check(c, this.ctx?.adapter.limits));
-    this.ctx ??= await getContext();
-    this.settings = settings;
-    this.listener = listener;
-    this.trainer = await model.createTrainer(this.ctx, this.config);
-    await this.emitView();
-    this.resume();
+    const control = { stop: false };
+    this.starting = control;
+    try {
+      await this.clear();
+      const preset = findPreset(settings.preset);
+      if (!preset) throw new Error(`unknown preset '${settings.preset}'`);
+      const model = models[preset.model];
+      this.config = parseConfig(model.schema, settings.config, (c) => model.check(c, this.ctx?.adapter.limits));
+      this.ctx ??= await getContext();
+      this.settings = settings;
+      this.listener = listener;
+      this.trainer = await model.createTrainer(this.ctx, this.config);
+      await this.emitView();
+    } finally {
+      if (this.starting === control) this.starting = null;
+    }
+    if (control.stop) this.emitStatus('paused');
+    else this.run(settings.steps);
   }
 
-  /** Continues (or begins) the loop until the step target, or until paused. */
+  /** Continues the run up to its step target, or until paused. */
   resume(): void {
-    if (!this.trainer || this.loop) return;
-    this.control = { stop: false };
-    this.loop = this.runLoop().finally(() => (this.loop = null));
+    if (this.settings) this.run(this.settings.steps);
   }
 
-  /** Stops at the next chunk boundary and resolves once the loop has ended. */
+  /** Stops at the next chunk boundary (or keeps a run that is still starting from running) and waits for it. */
   async pause(): Promise<void> {
-    this.control.stop = true;
+    if (this.starting) this.starting.stop = true;
+    await this.stopLoop();
+  }
+
+  /** Trains `count` more steps (not past the run's target) and stays paused. */
+  async step(count: number): Promise<void> {
+    await this.stopLoop();
+    if (!this.trainer || !this.settings || this.trainer.step >= this.settings.steps) return;
+    if (!Number.isInteger(count) || count < 1) throw new Error(`steps to take = ${count}: expected an integer >= 1`);
+    this.run(Math.min(this.settings.steps, this.trainer.step + count));
     await this.loop;
   }
 
-  async stepOnce(): Promise<void> {
-    await this.pause();
-    if (!this.trainer) return;
-    await this.trainChunk(1);
-    await this.emitView();
-    this.emitStatus(this.trainer.step >= this.settings!.steps ? 'done' : 'paused');
-  }
-
   async reset(): Promise<void> {
-    await this.pause();
-    this.trainer?.destroy();
-    this.trainer = null;
-    this.records = [];
-    this.trainSeconds = 0;
-    this.trainedSteps = 0;
+    await this.clear();
     this.emitStatus('idle');
   }
 
@@ -123,14 +129,14 @@ class Engine {
 
   async exportParams(): Promise<unknown> {
     if (!this.trainer) throw new Error('no run: start one first');
-    await this.pause();
+    await this.stopLoop();
     return stateToParamsJson(await this.trainer.getState());
   }
 
   /** Replaces the paused run's parameters with a SPEC §3 params file and evaluates them. */
   async loadParams(json: unknown): Promise<MetricRecord[]> {
     if (!this.trainer) throw new Error('start (then pause) a run with the same settings before loading parameters');
-    await this.pause();
+    await this.stopLoop();
     await this.trainer.setState(withLoadedParams(await this.trainer.getState(), json));
     await this.emitView();
     return this.evaluate();
@@ -138,27 +144,50 @@ class Engine {
 
   async evaluate(): Promise<MetricRecord[]> {
     if (!this.trainer) throw new Error('no run: start one first');
-    await this.pause();
+    await this.stopLoop();
     const records = await this.trainer.evaluate();
     this.listener?.({ kind: 'evaluation', records });
     return records;
   }
 
-  private async runLoop(): Promise<void> {
+  private async clear(): Promise<void> {
+    await this.stopLoop();
+    this.trainer?.destroy();
+    this.trainer = null;
+    this.records = [];
+    this.trainSeconds = 0;
+    this.trainedSteps = 0;
+  }
+
+  private async stopLoop(): Promise<void> {
+    this.control.stop = true;
+    await this.loop;
+  }
+
+  private run(target: number): void {
+    if (!this.trainer || this.loop) return;
+    this.control = { stop: false };
+    this.loop = this.runLoop(target).finally(() => (this.loop = null));
+  }
+
+  /** Trains in chunks up to `target`; at the run's own target the preset's analysis follows. */
+  private async runLoop(target: number): Promise<void> {
     const trainer = this.trainer!;
     const { steps, viewEvery } = this.settings!;
     try {
       this.emitStatus('running');
-      while (!this.control.stop && trainer.step < steps) {
-        await this.trainChunk(Math.min(viewEvery, steps - trainer.step));
+      while (!this.control.stop && trainer.step < target) {
+        await this.trainChunk(Math.min(viewEvery, target - trainer.step));
         await this.emitView();
-        if (trainer.step < steps) this.emitStatus(this.control.stop ? 'paused' : 'running');
+        if (trainer.step < target) this.emitStatus(this.control.stop ? 'paused' : 'running');
       }
-      if (trainer.step >= steps) {
-        this.emitStatus('analyzing');
-        await this.analyze();
-        this.emitStatus('done');
+      if (trainer.step < steps) {
+        this.emitStatus('paused');
+        return;
       }
+      this.emitStatus('analyzing');
+      await this.analyze();
+      this.emitStatus('done');
     } catch (e) {
       this.emitStatus('error', (e as Error).message);
     }

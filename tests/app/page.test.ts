@@ -123,6 +123,13 @@ function paramsDiff(a: string, b: string): number {
   return Math.max(...x.map((v, i) => Math.abs(v - y[i])));
 }
 
+/** Steps `count` steps from `from` with the Step button and waits until the run is paused there. */
+async function stepBy(page: Page, count: number, from: number): Promise<void> {
+  await setField(page, '#step-count', String(count));
+  await page.click('#step');
+  await waitFor(page, `${count} steps from ${from}`, (d) => d.status === 'paused' && d.step === from + count);
+}
+
 async function exportParams(page: Page): Promise<string> {
   const count = (await debug(page)).downloads;
   await page.click('#export-params');
@@ -148,14 +155,16 @@ describe('training page', () => {
     // The link carries the preset and every setting that differs from it.
     const shared = new URLSearchParams(await app.evaluate(() => location.search));
     expect(Object.fromEntries(shared)).toMatchObject({ preset, eta: '4', dX: '8', replicas: '2' });
+    // Paused right after Start (a pause while the trainer is built keeps it at step 0; on a fast machine it may
+    // land after a chunk or two), then stepped: no race with the training loop.
     await app.click('#start');
-    await waitFor(app, 'three metric points', (d) => new Set(d.records.map((r) => r.step)).size >= 3);
     await app.click('#pause');
-    let d = await waitFor(app, 'pause', (x) => x.status === 'paused');
-    expect(d.step).toBeLessThan(ICL_TINY.steps);
-    let records = await workerMetrics(app);
-    expect(records.length).toBeGreaterThan(0);
-    d = await debug(app);
+    const start = await waitFor(app, 'pause', (x) => x.status === 'paused');
+    expect(start.step).toBeLessThan(ICL_TINY.steps - 60);
+    await stepBy(app, 30, start.step);
+    const records = await workerMetrics(app);
+    expect(new Set(records.map((r) => r.step)).size).toBeGreaterThanOrEqual(3);
+    let d = await debug(app);
     expect(d.records).toEqual(records);
     for (const metric of Object.keys(records[0]).filter((k) => k !== 'step' && k !== 'replica' && !k.includes('.'))) {
       expectChartsMatch(d, records, metric, ICL_TINY.replicas);
@@ -163,16 +172,12 @@ describe('training page', () => {
     expect(d.figures.attention.series[String(d.views[d.views.length - 1].step)]).toHaveLength(ICL_TINY.N);
     expect(d.figures['neuron-norms'].x).toHaveLength(ICL_TINY.m);
 
-    // A vanishing learning rate freezes the parameters over the resumed steps: the change reached the run.
+    // A vanishing learning rate freezes the parameters over the next steps: the change reached the run.
     const before = await exportParams(app);
     await setField(app, '#rate-eta', '1e-9, 1e-9');
     await app.click('#apply-rates');
     expect(await app.$eval('#message', (e) => e.textContent)).toBe('');
-    const pausedAt = d.step;
-    await app.click('#resume');
-    await waitFor(app, 'steps after resume', (x) => x.step >= pausedAt + 20);
-    await app.click('#pause');
-    await waitFor(app, 'second pause', (x) => x.status === 'paused');
+    await stepBy(app, 20, d.step);
     const frozen = await exportParams(app);
     expect(paramsDiff(before, frozen)).toBeLessThan(1e-5);
 
@@ -180,12 +185,12 @@ describe('training page', () => {
     await setField(app, '#rate-eta', '4');
     await app.click('#apply-rates');
     await app.click('#resume');
-    d = await waitFor(app, 'end of training', (x) => x.status === 'done', 120_000);
+    await waitFor(app, 'end of training', (x) => x.status === 'done', 120_000);
     expect(paramsDiff(frozen, await exportParams(app))).toBeGreaterThan(1e-3);
-    records = await workerMetrics(app);
+    const final = await workerMetrics(app);
     d = await debug(app);
-    expect(Math.max(...records.map((r) => r.step))).toBe(ICL_TINY.steps);
-    expectChartsMatch(d, records, 'loss', ICL_TINY.replicas);
+    expect(Math.max(...final.map((r) => r.step))).toBe(ICL_TINY.steps);
+    expectChartsMatch(d, final, 'loss', ICL_TINY.replicas);
     // The preset's post-training analysis (pruning curves) is drawn from its table.
     const pruning = d.tables.pruning;
     const col = (name: string) => pruning.columns.indexOf(name);
@@ -201,11 +206,11 @@ describe('training page', () => {
     expect(csv.name).toBe('metrics.csv');
     const [header, ...rows] = csv.text.trim().split('\n').map((l) => l.split(','));
     expect(header.slice(0, 2)).toEqual(['step', 'replica']);
-    expect(rows).toHaveLength(records.length);
-    rows.forEach((row, i) => header.forEach((key, k) => expect(row[k]).toBe(key in records[i] ? String(records[i][key]) : '')));
+    expect(rows).toHaveLength(final.length);
+    rows.forEach((row, i) => header.forEach((key, k) => expect(row[k]).toBe(key in final[i] ? String(final[i][key]) : '')));
     await app.click('#export-jsonl');
     const jsonl = (await debug(app)).lastDownload!.text.trim().split('\n').map((l) => JSON.parse(l));
-    expect(jsonl).toEqual(records);
+    expect(jsonl).toEqual(final);
 
     await app.screenshot({ path: join(artifacts, 'app-icl.png'), fullPage: true });
     await app.screenshot({ path: join(artifacts, 'app-icl-viewport.png') });
@@ -242,29 +247,29 @@ describe('training page', () => {
     await waitFor(app, 'uninterrupted run', (x) => x.status === 'done');
     const uninterrupted = await workerMetrics(app);
     await app.click('#start');
-    await waitFor(app, 'first metrics', (x) => x.records.length > 0);
     await app.click('#pause');
-    const paused = await waitFor(app, 'pause', (x) => x.status === 'paused' || x.status === 'done');
-    expect(paused.step).toBeLessThan(40);
-    await app.click('#step');
-    await waitFor(app, 'one step', (x) => x.step === paused.step + 1);
+    const paused = await waitFor(app, 'pause', (x) => x.status === 'paused');
+    await stepBy(app, 1, paused.step);
+    await stepBy(app, 7, paused.step + 1);
     await app.click('#resume');
     await waitFor(app, 'resumed run', (x) => x.status === 'done');
-    // Stopping early and stepping once add records at those steps (each train() call ends with one); every
-    // record of the uninterrupted run is there, identical.
+    // Stopping and stepping add records at those steps (each train() call ends with one); every record of the
+    // uninterrupted run is there, identical.
     const resumed = await workerMetrics(app);
     const steps = new Set(uninterrupted.map((r) => r.step));
     expect(resumed.filter((r) => steps.has(r.step))).toEqual(uninterrupted);
     expect(resumed.some((r) => r.step === paused.step + 1)).toBe(true);
+    expect(resumed.some((r) => r.step === paused.step + 8)).toBe(true);
     await app.close();
   });
 
   it('Scan & Snap: c_n and entropy charts equal the worker records; pause, new etaZ, resume', async () => {
     const app = await openPage({ preset: await presetOf('scansnap', 'scansnap-small'), ...SCANSNAP_TINY });
     await app.click('#start');
-    await waitFor(app, 'metrics', (x) => new Set(x.records.map((r) => r.step)).size >= 2);
     await app.click('#pause');
-    await waitFor(app, 'pause', (x) => x.status === 'paused' || x.status === 'done');
+    const paused = await waitFor(app, 'pause', (x) => x.status === 'paused');
+    await stepBy(app, 10, paused.step);
+    expect(await workerMetrics(app)).not.toEqual([]);
     await setField(app, '#rate-etaZ', '2, 0.5');
     await app.click('#apply-rates');
     expect(await app.$eval('#message', (e) => e.textContent)).toBe('');
