@@ -1,9 +1,9 @@
-// Bench entries for the foundation kernels: gemm, sgdUpdate, sgdMomentum, softmaxRows, reduceRows.
+// Bench entries for the foundation kernels: gemm (and gemmSplitK), sgdUpdate, sgdMomentum, softmaxRows, reduceRows.
 // Shapes are the models' own (SPEC.md defaults with 4 replicas: ICL d = 40, N = 20, m = 64, batch 256;
 // Scan & Snap L = 128, batch 128) plus a 512^3 gemm and a 1M-element optimizer step for comparison with
 // other engines and with the adapter's copy bandwidth.
 import type { GpuContext } from '../../src/runtime/context';
-import { gemm, type GemmShape } from '../../src/kernels/gemm';
+import { gemm, gemmSplitK, type GemmShape, type GemmSplitKShape } from '../../src/kernels/gemm';
 import { sgdUpdate } from '../../src/kernels/sgdUpdate';
 import { sgdMomentum } from '../../src/kernels/sgdMomentum';
 import { softmaxRows, type SoftmaxRowsShape } from '../../src/kernels/softmaxRows';
@@ -25,6 +25,16 @@ async function gemmEntry(ctx: GpuContext, name: string, s: GemmShape): Promise<B
   const C = ctx.pool.acquire(4 * s.batch * s.M * s.N, `${name} C`);
   const op = await gemm(ctx.kernels, s);
   return { name, shape: gemmShapeText(s), dispatches: [op({ A, B, C }, name)] };
+}
+
+/** The same product split along K (partials + fixed-order reduction), timed as one row of two dispatches. */
+async function gemmSplitKEntry(ctx: GpuContext, name: string, s: GemmSplitKShape): Promise<BenchEntry> {
+  const A = randomBuffer(ctx, (s.shareA ? 1 : s.batch) * s.M * s.K, `${name} A`);
+  const B = randomBuffer(ctx, (s.shareB ? 1 : s.batch) * s.K * s.N, `${name} B`);
+  const C = ctx.pool.acquire(4 * s.batch * s.M * s.N, `${name} C`);
+  const op = await gemmSplitK(ctx, s);
+  const how = s.splits === undefined ? 'automatic' : 'given';
+  return { name, shape: `${gemmShapeText(s)}, ${op.splits} splits of K ${op.kPerSplit} (${how})`, dispatches: op({ A, B, C }, name) };
 }
 
 async function softmaxEntries(ctx: GpuContext, name: string, s: SoftmaxRowsShape): Promise<BenchEntry[]> {
@@ -69,6 +79,7 @@ export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions
   if (quick) {
     return [
       await gemmEntry(ctx, 'gemm 32^3', { batch: 1, M: 32, N: 32, K: 32 }),
+    await gemmSplitKEntry(ctx, 'gemmSplitK quick', { batch: 2, M: 8, N: 8, K: 64, splits: 2 }),
       ...(await optimizerEntries(ctx, 2, 1000, 'quick')),
       ...(await softmaxEntries(ctx, 'softmaxRows quick', { batch: 2, rows: 8, cols: 20 })),
       await reduceEntry(ctx, 'reduceRows quick', { rows: 2, batch: 16, cols: 40, scale: 1 / 16 }),
@@ -80,6 +91,19 @@ export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions
     await gemmEntry(ctx, 'gemm icl W.P', { batch: REPLICAS, M: 40, N: ICL_TOKENS, K: 40 }),
     // ICL backward: a weight gradient sums over every token of the batch (K is the long axis).
     await gemmEntry(ctx, 'gemm icl dW', { batch: REPLICAS, M: 40, N: 40, K: ICL_TOKENS, transB: true }),
+    // The same gradient split along K: the automatic count (16 splits of 336: 256 workgroups), and 42 splits
+    // of 128 (672 workgroups) to show what a higher workgroup target would buy.
+    await gemmSplitKEntry(ctx, 'gemmSplitK icl dW', { batch: REPLICAS, M: 40, N: 40, K: ICL_TOKENS, transB: true }),
+    await gemmSplitKEntry(ctx, 'gemmSplitK icl dW 42 splits', { batch: REPLICAS, M: 40, N: 40, K: ICL_TOKENS, transB: true, splits: 42 }),
+    // The ICL model's own weight gradients (dW_Q = d(W_Q p_q)^T p_q): K is the batch of 256 prompts.
+    await gemmEntry(ctx, 'gemm icl dW_Q', { batch: REPLICAS, M: 40, N: 40, K: 256, transA: true }),
+    await gemmSplitKEntry(ctx, 'gemmSplitK icl dW_Q', { batch: REPLICAS, M: 40, N: 40, K: 256, transA: true }),
+    // 2 splits of 128: what a 128-deep floor on the split would give (the automatic rule gives 16 of 16).
+    await gemmSplitKEntry(ctx, 'gemmSplitK icl dW_Q 2 splits', { batch: REPLICAS, M: 40, N: 40, K: 256, transA: true, splits: 2 }),
+    // Scan & Snap's dY as a dense product (vn^T dLogit over the batch of 128 sequences, M = 240 rows): 256 tiles
+    // already, so the automatic rule does not split it; 4 splits shows that splitting it does not pay.
+    await gemmEntry(ctx, 'gemm scansnap dY', { batch: REPLICAS, M: 240, N: 240, K: 128, transA: true }),
+    await gemmSplitKEntry(ctx, 'gemmSplitK scansnap dY 4 splits', { batch: REPLICAS, M: 240, N: 240, K: 128, transA: true, splits: 4 }),
     // ICL MLP: W_O (m x dV) times the batch's attention outputs.
     await gemmEntry(ctx, 'gemm icl W_O.h', { batch: REPLICAS, M: 64, N: 256, K: 40 }),
     ...(await optimizerEntries(ctx, REPLICAS, 40 * 40, 'icl W_Q')),

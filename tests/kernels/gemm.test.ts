@@ -84,13 +84,14 @@ describe('gemmSplitK (shaders/gemm.wgsl split along K + reduceRows) against the 
 });
 
 describe('gemmSplitK split count and input checks', () => {
-  it('splits the ICL weight gradient until 256 workgroups, in whole 16-deep slabs of at least SPLIT_K_MIN_K', () => {
+  it('splits small outputs until 256 workgroups, in whole 16-deep slabs of at least SPLIT_K_MIN_K', () => {
     const icl = { batch: 4, M: 40, N: 40, K: 256 * 21 }; // 2 x 2 tiles x 4 replicas = 16 workgroups
-    expect(splitKCount(icl)).toBe(16);
-    expect(Math.ceil(icl.K / 16) % 16).toBe(0);
-    expect(splitKCount({ ...icl, K: 256 })).toBe(256 / SPLIT_K_MIN_K);
-    expect(splitKCount({ ...icl, K: 1000 })).toBe(7); // 1000 / 7 -> 143 -> 144 per split
-    expect(splitKCount({ ...icl, K: SPLIT_K_MIN_K + 5 })).toBe(1);
+    expect(splitKCount(icl)).toBe(16); // 336 per split
+    expect(splitKCount({ ...icl, K: 256 })).toBe(16); // 16 per split
+    expect(splitKCount({ ...icl, K: 100 })).toBe(4); // at most 6 of 16; 100 / 6 -> 17 -> 32 per split (the last 4)
+    expect(splitKCount({ ...icl, K: 1000 })).toBe(16); // 1000 / 16 -> 62.5 -> 64 per split
+    expect(splitKCount({ ...icl, batch: 1, K: 1000 })).toBe(32); // 62 allowed, 1000 / 62 -> 17 -> 32 per split
+    expect(splitKCount({ ...icl, K: 2 * SPLIT_K_MIN_K - 1 })).toBe(1);
     expect(splitKCount({ batch: 1, M: 512, N: 512, K: 4096 })).toBe(1); // 256 tiles already
   });
   it('names the field, value and allowed range', async () => {
