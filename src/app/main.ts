@@ -216,9 +216,9 @@ class App {
   }
 
   /** Validates the form (messages beside the fields); only a valid config starts a run. */
-  async start(): Promise<boolean> {
+  async start(): Promise<void> {
     const config = this.form.validate();
-    if (!config || !this.adapter) return false;
+    if (!config || !this.adapter) return;
     this.syncUrl();
     const steps = Number(config.steps ?? this.preset.steps);
     const metricsEvery = Number(config.metricsEvery ?? this.preset.metricsEvery);
@@ -236,7 +236,6 @@ class App {
       started = true;
     });
     if (!started) this.setStatus('idle');
-    return true;
   }
 
   private async applyRates(): Promise<void> {
