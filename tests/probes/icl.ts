@@ -5,8 +5,10 @@ import { assertNoDeviceErrors, getContext } from '../../src/runtime/context';
 import type { DenseBatch, IclParams64, IclShapes } from '../../src/reference/icl';
 import { iclLossAndGradsGpu } from '../../src/models/icl/lossAndGrads';
 import { IclTrainer } from '../../src/models/icl/model';
-import { parseIclConfig, type IclConfig } from '../../src/models/icl/config';
-import { replicaDrawWords, trainingTasks } from '../../src/models/icl/data';
+import { iclShapes, parseIclConfig, type IclConfig } from '../../src/models/icl/config';
+import { inDomainTestSet, replicaDrawWords, trainingTasks } from '../../src/models/icl/data';
+import { IclEvaluator } from '../../src/models/icl/evaluate';
+import { zeroRows } from '../../src/models/icl/metrics';
 import { iclBatchGenerate } from '../../src/kernels/iclBatchGenerate';
 import { poison, readU32 } from '../../src/runtime/buffers';
 import { StepPlan } from '../../src/runtime/plan';
@@ -88,4 +90,32 @@ export async function generateBatch(args: { config: Partial<IclConfig>; step: nu
   assertNoDeviceErrors(ctx);
   if (nextStep !== args.step + 1) throw new Error(`advanceStep left the counter at ${nextStep}, expected ${args.step + 1}`);
   return out;
+}
+
+/**
+ * Trains a few steps, then evaluates the unseen-task test set in chunks of `chunk` prompts (the last one padded),
+ * with the live W_O and with `prunedRows` of every replica's W_O zeroed; returns the results and the params.
+ */
+export async function evaluateInChunks(args: { config: Partial<IclConfig>; steps: number; chunk: number; prunedRows: number[] }) {
+  const ctx = await getContext();
+  const trainer = await IclTrainer.create(ctx, { ...args.config, evalTest: false });
+  try {
+    await trainer.train(args.steps, { metricsEvery: 0 });
+    const c = trainer.config;
+    const sets = Array.from({ length: c.replicas }, (_, r) => inDomainTestSet(c, r));
+    const evaluator = await IclEvaluator.create(ctx, c, trainer.params, sets, trainer.patterns, args.chunk);
+    try {
+      const live = await evaluator.evaluate();
+      const params = await trainer.readParams();
+      const { m, dV } = iclShapes(c);
+      const pruned = zeroRows(params.W_O, c.replicas, m, dV, Array.from({ length: c.replicas }, () => args.prunedRows));
+      const [withPruned] = await evaluator.evaluateOutputWeights([pruned]);
+      assertNoDeviceErrors(ctx);
+      return { live, pruned: withPruned, params, chunks: evaluator.chunks };
+    } finally {
+      evaluator.destroy();
+    }
+  } finally {
+    trainer.destroy();
+  }
 }

@@ -56,8 +56,12 @@ export class IclEvaluator {
   ) {}
 
   /** `sets[r]` and `patterns[r]` are replica r's test prompts (all with the same count and N) and pattern tables. */
-  static async create(ctx: GpuContext, config: IclConfig, params: IclParamBuffers, sets: CompactPrompts[], patterns: Patterns[]): Promise<IclEvaluator> {
-    const chunk = Math.min(evalChunk({ ...config, testSize: sets[0].prompts, NTest: sets[0].N }), 65472);
+  /** `chunk` (a multiple of 64) overrides the prompts per chunk, e.g. to test chunking on a small set. */
+  static async create(ctx: GpuContext, config: IclConfig, params: IclParamBuffers, sets: CompactPrompts[], patterns: Patterns[], chunk?: number): Promise<IclEvaluator> {
+    if (chunk !== undefined && (!Number.isInteger(chunk) || chunk < 64 || chunk % 64 !== 0)) {
+      throw new RangeError(`IclEvaluator: chunk = ${chunk}; expected a positive multiple of 64 (chunks are 256-byte-aligned windows)`);
+    }
+    chunk ??= Math.min(evalChunk({ ...config, testSize: sets[0].prompts, NTest: sets[0].N }), 65472);
     const evaluator = new IclEvaluator(ctx, config, params, sets[0].prompts, chunk, Math.ceil(sets[0].prompts / chunk));
     await evaluator.build(sets, patterns);
     return evaluator;
