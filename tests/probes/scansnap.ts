@@ -61,26 +61,3 @@ export async function grid(args: { options: Partial<GridOptions> }) {
   return out;
 }
 
-/** Per-kernel GPU times of one training step's loss-and-gradient dispatches (for bench/ and profiling). */
-export async function timeKernels(args: { replicas: number; batch: number; L: number; M: number; distinct: number; repeats?: number }) {
-  const ctx = await getContext();
-  const { acquireWorkBuffers, lossAndGradsDispatches } = await import('../../src/models/scansnap/model');
-  const { timeDispatches } = await import('../../src/runtime/timing');
-  const shape = { replicas: args.replicas, batch: args.batch, L: args.L, M: args.M };
-  const work = acquireWorkBuffers(ctx, shape);
-  const { paddedRow } = await import('../../src/kernels/scansnapAttention');
-  const n = args.replicas * args.M * paddedRow(args.M);
-  const Y = ctx.pool.upload(new Float32Array(n).map((_, i) => Math.sin(i) * 0.1), 'Y');
-  const Z = ctx.pool.upload(new Float32Array(n).map((_, i) => Math.cos(i) * 0.1), 'Z');
-  const ids = new Uint32Array(args.replicas * args.batch * (args.L + 1));
-  for (let s = 0; s < args.replicas * args.batch; s++) {
-    for (let t = 0; t < args.L - 1; t++) ids[s * (args.L + 1) + t] = (s * 7 + t * 13) % args.distinct;
-    ids[s * (args.L + 1) + args.L - 1] = args.M - 1;
-    ids[s * (args.L + 1) + args.L] = s % args.M;
-  }
-  ctx.device.queue.writeBuffer(work.tokens, 0, ids);
-  const dispatches = await lossAndGradsDispatches(ctx, shape, { Y, Z }, work, { rowBase: args.M - 1, rows: 1 }, args.distinct);
-  const timing = await timeDispatches(ctx.device, dispatches, { repeats: args.repeats ?? 3, warmup: 1 });
-  for (const b of [Y, Z, ...Object.values(work)]) ctx.pool.release(b);
-  return timing.kernels.map((k) => ({ label: k.label, ms: k.ms }));
-}

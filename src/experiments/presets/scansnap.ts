@@ -68,7 +68,7 @@ export const scansnapPresets: Preset<ScanSnapConfig>[] = [
     steps: SYN_MEDIUM.steps,
     metricsEvery: 10,
     async analyze(trainer: Trainer, ctx: GpuContext, config: ScanSnapConfig) {
-      const final = (await trainer.evaluate()).filter((r) => r.step === trainer.step);
+      const final = await trainer.evaluate();
       const rows = groupRows(SYN_MEDIUM, config.numQuery, final);
       const rest = await runScanSnapGrid(ctx, { numQueries: SYN_MEDIUM.numQueries.filter((q) => q !== config.numQuery) });
       const grid: ResultTable = { columns: GRID_COLUMNS, rows: [...rows, ...rest.table.rows] };

@@ -4,7 +4,8 @@
 import type { GpuContext } from '../../runtime/context';
 import type { MetricRecord, ResultTable } from '../../experiments/types';
 import { report } from '../../harness/report';
-import { parseScanSnapConfig, type ScanSnapConfig } from './index';
+import { adapterLine } from '../../runtime/device';
+import { parseScanSnapConfig, scansnapModel, type ScanSnapConfig } from './index';
 import { tokenLayout } from './data';
 
 export interface GridOptions {
@@ -103,7 +104,6 @@ export interface GridResult {
  * report() as { kind: 'scansnap-grid', numQuery, step }.
  */
 export async function runScanSnapGrid(ctx: GpuContext, options: Partial<GridOptions> = {}): Promise<GridResult> {
-  const { scansnapModel } = await import('./index');
   const o = { ...SYN_MEDIUM, ...options };
   const rows: number[][] = [];
   const seconds: GridResult['seconds'] = [];
@@ -120,6 +120,5 @@ export async function runScanSnapGrid(ctx: GpuContext, options: Partial<GridOpti
     rows.push(...groupRows(o, numQuery, records.filter((r) => r.step === o.steps)));
     seconds.push({ numQuery, replicas: config.replicas, seconds: (performance.now() - tGroup) / 1000 });
   }
-  const { adapterLine } = await import('../../runtime/device');
   return { table: { columns: GRID_COLUMNS, rows }, seconds, totalSeconds: (performance.now() - t0) / 1000, adapter: adapterLine(ctx.adapter) };
 }
