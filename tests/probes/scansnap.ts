@@ -4,6 +4,7 @@ import { scansnapLossAndGradsGpu, type GpuLossGradsArgs } from '../../src/models
 import { scansnapModel, type ScanSnapConfig } from '../../src/models/scansnap/index';
 import type { MetricRecord, ParamsJson, TrainerState } from '../../src/experiments/types';
 import { runScanSnapGrid, type GridOptions } from '../../src/models/scansnap/grid';
+import { scansnapPresets } from '../../src/experiments/presets/scansnap';
 
 export async function lossAndGrads(args: GpuLossGradsArgs) {
   const ctx = await getContext();
@@ -61,3 +62,17 @@ export async function grid(args: { options: Partial<GridOptions> }) {
   return out;
 }
 
+
+/** Trains a preset for its steps (or `steps`) with its metrics interval and returns the records and its analysis tables. */
+export async function runPreset(args: { name: string; steps?: number }) {
+  const ctx = await getContext();
+  const preset = scansnapPresets.find((p) => p.name === args.name);
+  if (!preset) throw new Error(`no scansnap preset '${args.name}'`);
+  const config = (await import('../../src/models/scansnap/index')).parseScanSnapConfig(preset.config);
+  const trainer = await scansnapModel.createTrainer(ctx, config);
+  const records = await trainer.train(args.steps ?? preset.steps, { metricsEvery: preset.metricsEvery });
+  const tables = preset.analyze ? await preset.analyze(trainer, ctx, config) : {};
+  trainer.destroy();
+  assertNoDeviceErrors(ctx);
+  return { records, tables };
+}

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useGpu } from '../gpu';
 import { scansnapPresets } from '../../src/experiments/presets/scansnap';
 import { tokenLayout } from '../../src/models/scansnap/data';
-import type { MetricRecord } from '../../src/experiments/types';
+import type { MetricRecord, ResultTable } from '../../src/experiments/types';
 import type { ScanSnapConfig } from '../../src/models/scansnap/config';
 
 const PROBE = '/tests/probes/scansnap.ts';
@@ -35,8 +35,9 @@ function rankCorrelation(a: number[], b: number[]): number {
 describe('scansnap-small (K = 2, M = 34, zero init, etaZ = 1, etaY = 1 and 10)', () => {
   const gpu = useGpu();
   let records: MetricRecord[] = [];
+  let tables: Record<string, ResultTable> = {};
   beforeAll(async () => {
-    ({ records } = await gpu().call<{ records: MetricRecord[] }>(PROBE, 'train', { config: small.config, steps: 100, metricsEvery: 1 }));
+    ({ records, tables } = await gpu().call<{ records: MetricRecord[]; tables: Record<string, ResultTable> }>(PROBE, 'runPreset', { name: 'scansnap-small' }));
     for (const r of [0, 1]) {
       const loss = series(records, r, 'loss');
       console.log(`[scansnap-small] replica ${r}: loss at paper steps 0, 4, 98 = ${[loss[0], loss[4], loss[98]].map((x) => x.toExponential(3)).join(', ')}; ` +
@@ -83,6 +84,22 @@ describe('scansnap-small (K = 2, M = 34, zero init, etaZ = 1, etaY = 1 and 10)',
       // Z itself favours frequent tokens, so attention is more skewed than P(l|n) alone (P ratio 10).
       expect(finalC[9] / finalC[0]).toBeGreaterThan(10);
     }
+  });
+
+  it("the preset's analysis tables agree with its last metrics records", () => {
+    const final = tables.final;
+    expect(final.columns).toEqual(['replica', 'etaY', 'etaZ', 'loss', 'entropy', 'distinctMass']);
+    for (const r of [0, 1]) {
+      const last = records.find((x) => x.step === 100 && x.replica === r)!;
+      expect(final.rows[r].slice(0, 3)).toEqual([r, r === 0 ? 1 : 10, 1]);
+      expect(final.rows[r][3]).toBe(last.loss);
+      expect(final.rows[r][4]).toBeCloseTo(last.entropy, 9);
+    }
+    const attention = tables.attentionNext0;
+    expect(attention.rows.length).toBe(20);
+    for (const row of attention.rows) expect(row[3]).toBeCloseTo(series(records, 0, `c.n0.t${row[0]}`)[99], 9);
+    // small.figures name metrics that the records carry
+    for (const figure of small.figures.filter((f) => f.source === 'metrics')) for (const y of figure.y) expect(records[0][y]).toBeTypeOf('number');
   });
 
   it('the distinct-token entropy falls, then flattens', () => {

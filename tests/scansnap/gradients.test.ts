@@ -8,7 +8,7 @@ import { centralDifferences, scansnapLossAndGradsReference } from '../../src/ref
 import { sgdMomentumReference } from '../../src/reference/optim';
 import { initialParams, SequenceSampler, toBatchJson } from '../../src/models/scansnap/data';
 import { parseScanSnapConfig, paramsToJson, scansnapModel } from '../../src/models/scansnap/index';
-import type { LossGradsJson, TrainerState } from '../../src/experiments/types';
+import type { LossGradsJson, MetricRecord, TrainerState } from '../../src/experiments/types';
 
 const PROBE = '/tests/probes/scansnap.ts';
 
@@ -139,6 +139,51 @@ describe('scansnap trainer: momentum steps vs reference, resume bit for bit', ()
       for (const name of ['Y', 'Z']) {
         expect(new Uint32Array(resumed.state[part][name].buffer)).toEqual(new Uint32Array(straight.state[part][name].buffer));
       }
+    }
+  });
+});
+
+describe('scansnap metrics leave the GPU correctly', () => {
+  const gpu = useGpu();
+  it('recorded loss and attention metrics equal float64 recomputations from the state and the data', async () => {
+    const config = { numCommon: 3, numQuery: 2, nextPerQuery: 2, distinctPerNext: 5, L: 10, batch: 6, replicas: 3, etaY: 2, etaZ: [1, 3, 5], init: 'uniform', seed: 4, trackNext: 4 };
+    const got = await gpu().call<{ state: TrainerState; records: MetricRecord[]; evaluation: MetricRecord[] }>(PROBE, 'train', { config, steps: 3, metricsEvery: 1 });
+    const c = parseScanSnapConfig(config);
+    const sampler = new SequenceSampler(c);
+    const { M, K } = sampler.layout;
+    const mm = M * M;
+    // Loss of step 0's batch on the initial parameters, recorded at step 1.
+    const init = initialParams(c, M);
+    const ids = sampler.step(new Uint32Array(c.replicas * c.batch * (c.L + 1)), c.replicas, c.batch, c.seed, 0);
+    for (let r = 0; r < c.replicas; r++) {
+      const want = scansnapLossAndGradsReference(M, init.Y.subarray(r * mm), init.Z.subarray(r * mm), ids.subarray(r * c.batch * (c.L + 1)), c.batch, c.L).loss;
+      const rec = got.records.find((x) => x.step === 1 && x.replica === r)!;
+      expect(Math.abs(rec.loss - want) / want).toBeLessThan(1e-5);
+    }
+    // Attention metrics at step 3 from the final Z, written out from SPEC §2 here.
+    for (let r = 0; r < c.replicas; r++) {
+      const rec = got.records.find((x) => x.step === 3 && x.replica === r)!;
+      const evaluated = got.evaluation[r];
+      let meanEntropy = 0;
+      for (let n = 0; n < K; n++) {
+        const row = sampler.layout.queryOf(n);
+        const allowed = sampler.layout.allowed(n);
+        const weights = [1, 1, 1, 0.1, 0.325, 0.55, 0.775, 1];
+        const unnormalised = allowed.map((l, i) => weights[i] * Math.exp(got.state.params.Z[r * mm + row * M + l]));
+        const total = unnormalised.reduce((a, b) => a + b, 0);
+        const cn = unnormalised.map((x) => x / total);
+        const distinct = cn.slice(3);
+        const mass = distinct.reduce((a, b) => a + b, 0);
+        const entropy = -distinct.reduce((a, x) => a + (x / mass) * Math.log(x / mass), 0);
+        meanEntropy += entropy / K;
+        for (const source of [rec, evaluated]) {
+          expect(source[`entropy.n${n}`]).toBeCloseTo(entropy, 6);
+          expect(source[`distinctMass.n${n}`]).toBeCloseTo(mass, 6);
+          allowed.forEach((l, i) => expect(source[`c.n${n}.t${l}`]).toBeCloseTo(cn[i], 6));
+        }
+      }
+      expect(rec.entropy).toBeCloseTo(meanEntropy, 6);
+      expect(rec.entropy).toBeLessThan(Math.log(5));
     }
   });
 });
