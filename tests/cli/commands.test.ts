@@ -96,7 +96,7 @@ describe('grad: GPU loss and gradients match the float64 reference', () => {
 describe('sweep with shards, then merge', () => {
   const sweep = write('sweep.json', {
     model: 'icl',
-    config: { dX: 12, dY: 4, M1: 4, M2: 8, N: 8, m: 16, testSize: 128, NTest: 8, steps: 20, metricsEvery: 10, seed: 3 },
+    config: { dX: 12, dY: 4, M1: 4, M2: 8, N: 8, m: 16, testSize: 128, NTest: 8, steps: 10, metricsEvery: 5, seed: 3 },
     grid: { eta: [3, 6], batch: [16, 32] },
   });
   const shard1 = join(dir, 'shard1');
