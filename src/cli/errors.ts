@@ -17,7 +17,7 @@ export class UsageError extends Error {
 
 /** A failure while running whose message says everything (no stack trace): exit code 1. */
 export class RunError extends Error {
-  constructor(message: string, readonly exitCode = EXIT_FAILURE) {
+  constructor(message: string) {
     super(message);
     this.name = 'RunError';
   }
@@ -25,8 +25,8 @@ export class RunError extends Error {
 
 export function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError || error instanceof ConfigValidationError) return EXIT_BAD_INPUT;
-  if (error instanceof RunError) return error.exitCode;
-  return EXIT_FAILURE;
+  // A config the page (runtime chrome) rejected arrives as a RemoteError carrying the original name.
+  return (error as Error)?.name === 'ConfigValidationError' ? EXIT_BAD_INPUT : EXIT_FAILURE;
 }
 
 export function messageOf(error: unknown): string {
