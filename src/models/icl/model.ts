@@ -244,7 +244,8 @@ export class IclTrainer implements Trainer {
     const R = this.replicas;
     const { m, dV, d } = iclShapes(this.config);
     encoder.copyBufferToBuffer(this.trainStats, 0, this.snapshot, 0, 8 * R);
-    if (this.evaluator) {
+    // With evalTest off an evaluator may still exist (built by evaluate() or an analysis); metrics skip it.
+    if (this.config.evalTest && this.evaluator) {
       this.evaluator.encode(encoder);
       encoder.copyBufferToBuffer(this.evaluator.evalStats, 0, this.snapshot, 8 * R, 16 * R);
     }
@@ -260,7 +261,7 @@ export class IclTrainer implements Trainer {
     const R = this.replicas;
     const shapes = iclShapes(this.config);
     const { m, dV, d } = shapes;
-    const test = this.evaluator ? IclEvaluator.results(values, R, 2 * R) : null;
+    const test = this.config.evalTest && this.evaluator ? IclEvaluator.results(values, R, 2 * R) : null;
     return Array.from({ length: R }, (_, r) => {
       const record: MetricRecord = { step, replica: r };
       if (withTrainStats) {
