@@ -4,7 +4,7 @@
 import * as Comlink from 'comlink';
 import 'uplot/dist/uPlot.min.css';
 import { validateConfig } from '../config/schema';
-import type { MetricRecord, Preset, ResultTable } from '../experiments/types';
+import type { FigureSpec, MetricRecord, Preset, ResultTable } from '../experiments/types';
 import { adapterLine, type AdapterReport } from '../runtime/device';
 import { HeatMap, LineChart, REPLICA_COLORS, type Figure, type FigureData, type LineSpec } from './charts';
 import { buildSettingsForm, formatFieldValue, parseFieldText, type SettingsForm } from './form';
@@ -267,6 +267,9 @@ class App {
         this.showEvaluation(update.records);
         return;
       case 'status':
+        // The worker reports a status after the records and views of a chunk: when it says paused or done,
+        // the figures already show everything up to that point.
+        this.flushRedraw();
         this.step = update.step;
         this.setStatus(update.status, update.message);
         $('#throughput').textContent = `step ${update.step} / ${this.settings?.steps ?? '?'} · ${update.stepsPerSecond.toFixed(1)} steps/s · ${Math.round(update.promptsPerSecond).toLocaleString('en')} ${this.preset.model === 'icl' ? 'prompts' : 'sequences'}/s`;
@@ -295,10 +298,13 @@ class App {
   private queueRedraw(): void {
     if (this.redrawQueued) return;
     this.redrawQueued = true;
-    requestAnimationFrame(() => {
-      this.redrawQueued = false;
-      this.redraw();
-    });
+    requestAnimationFrame(() => this.flushRedraw());
+  }
+
+  private flushRedraw(): void {
+    if (!this.redrawQueued) return;
+    this.redrawQueued = false;
+    this.redraw();
   }
 
   private figure<F extends Figure>(name: string, make: () => F): F {
@@ -451,6 +457,11 @@ class App {
       status: this.status, step: this.step, records: this.records, views: this.views, tables: this.tables, lastDownload: this.lastDownload, downloads: this.downloads,
       figures: Object.fromEntries([...this.figures].map(([name, fig]) => [name, fig.data()])),
     };
+  }
+
+  /** The figures the current preset names (the page draws each: metrics as charts, tables after training). */
+  presetFigures(): FigureSpec[] {
+    return this.preset.figures;
   }
 
   /** Every record the worker delivered (the charts must show exactly these). */

@@ -260,6 +260,7 @@ describe('training page', () => {
     expect(resumed.filter((r) => steps.has(r.step))).toEqual(uninterrupted);
     expect(resumed.some((r) => r.step === paused.step + 1)).toBe(true);
     expect(resumed.some((r) => r.step === paused.step + 8)).toBe(true);
+    await app.screenshot({ path: join(artifacts, 'app-icl-mechanism.png'), fullPage: true });
     await app.close();
   });
 
@@ -292,6 +293,34 @@ describe('training page', () => {
     await app.screenshot({ path: join(artifacts, 'app-scansnap-viewport.png') });
     await app.close();
   });
+
+  // icl-mechanism runs in the bit-for-bit test above; scansnap-medium is left out: its analysis trains the full
+  // Syn-Medium grid (3 × 160 replicas at L = 128). The OOD construction pairs IDR patterns, so icl-ood needs M1 >= 4.
+  for (const name of ['icl-indomain', 'icl-ood']) {
+    it(`${name}: trains to the end and draws every figure its preset names`, async () => {
+      const app = await openPage({ preset: name, ...ICL_TINY, M1: 4, steps: 30 });
+      expect(await app.$eval('#preset', (e) => (e as HTMLSelectElement).value)).toBe(name);
+      await app.click('#start');
+      const d = await waitFor(app, 'end of training', (x) => x.status === 'done', 120_000);
+      const figures = await app.evaluate(() =>
+        (globalThis as unknown as { onelayerApp: { presetFigures(): { file: string; source: string; x: string; y: string[] }[] } }).onelayerApp.presetFigures(),
+      );
+      expect(figures.length).toBeGreaterThan(0);
+      for (const spec of figures) {
+        if (spec.source === 'metrics') {
+          for (const y of spec.y) expect(d.figures[`metric-${y}`], `${name}: chart of ${y}`).toBeDefined();
+        } else {
+          const table = d.tables[spec.source];
+          const fig = d.figures[`table-${spec.file.replace(/\.\w+$/, '')}`];
+          expect(fig, `${name}: figure ${spec.file}`).toBeDefined();
+          const xs = [...new Set(table.rows.map((row) => row[table.columns.indexOf(spec.x)]))].sort((a, b) => a - b);
+          expect(fig.x).toEqual(xs);
+        }
+      }
+      await app.screenshot({ path: join(artifacts, `app-${name}.png`), fullPage: true });
+      await app.close();
+    });
+  }
 
   it('an invalid Scan & Snap value shows the schema message and blocks Start', async () => {
     const app = await openPage({ preset: await presetOf('scansnap', 'scansnap-small'), momentum: 1.5 });
