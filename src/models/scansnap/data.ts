@@ -81,15 +81,20 @@ const DATA_STREAM = 1;
  * Samples sequences of replica `replica` at `step` into `out` (batch × (L + 1) ids; see sequenceStride).
  * Replica r draws from seed + r, so runs packed into replicas are the same runs as alone with that seed.
  */
+/** Buckets of the inverse-CDF guide table: u in bucket i starts its search at the first index that can hold it. */
+const GUIDE_BUCKETS = 64;
+
 export class SequenceSampler {
   readonly layout: TokenLayout;
   private readonly cumulative: Float64Array[];
   private readonly allowed: Uint32Array[];
+  private readonly guide: Uint8Array[];
 
   constructor(readonly settings: ScanSnapDataSettings) {
     this.layout = tokenLayout(settings);
     this.allowed = [];
     this.cumulative = [];
+    this.guide = [];
     for (let n = 0; n < this.layout.K; n++) {
       this.allowed.push(Uint32Array.from(this.layout.allowed(n)));
       const p = this.layout.probabilities(n);
@@ -98,6 +103,15 @@ export class SequenceSampler {
       p.forEach((v, i) => (c[i] = acc += v));
       c[c.length - 1] = 1;
       this.cumulative.push(c);
+      // guide[i] = the smallest index whose cumulative probability exceeds i / GUIDE_BUCKETS: the inverse CDF
+      // of any u in bucket i is at or after it (the same answer as a binary search, in a step or two).
+      const guide = new Uint8Array(GUIDE_BUCKETS);
+      let j = 0;
+      for (let i = 0; i < GUIDE_BUCKETS; i++) {
+        while (c[j] <= i / GUIDE_BUCKETS) j++;
+        guide[i] = j;
+      }
+      this.guide.push(guide);
     }
   }
 
@@ -109,17 +123,13 @@ export class SequenceSampler {
       const n = rng.int(this.layout.K);
       const cum = this.cumulative[n];
       const ids = this.allowed[n];
+      const guide = this.guide[n];
       const base = offset + b * stride;
       for (let t = 0; t < L - 1; t++) {
         const u = rng.uniform();
-        let lo = 0;
-        let hi = cum.length - 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (u < cum[mid]) hi = mid;
-          else lo = mid + 1;
-        }
-        out[base + t] = ids[lo];
+        let j = guide[Math.floor(u * GUIDE_BUCKETS)];
+        while (u >= cum[j]) j++;
+        out[base + t] = ids[j];
       }
       out[base + L - 1] = this.layout.queryOf(n);
       out[base + L] = this.layout.nextBase + n;
