@@ -94,10 +94,11 @@ describe('grad: GPU loss and gradients match the float64 reference', () => {
 });
 
 describe('sweep with shards, then merge', () => {
+  // Scan & Snap (the train tests cover ICL): etaY is per replica, L one value per trainer.
   const sweep = write('sweep.json', {
-    model: 'icl',
-    config: { dX: 12, dY: 4, M1: 4, M2: 8, N: 8, m: 16, testSize: 128, NTest: 8, steps: 10, metricsEvery: 5, seed: 3 },
-    grid: { eta: [3, 6], batch: [16, 32] },
+    model: 'scansnap',
+    config: { numCommon: 3, distinctPerNext: 3, batch: 8, steps: 10, metricsEvery: 5, seed: 3 },
+    grid: { etaY: [1, 10], L: [8, 12] },
   });
   const shard1 = join(dir, 'shard1');
   const shard2 = join(dir, 'shard2');
@@ -108,10 +109,10 @@ describe('sweep with shards, then merge', () => {
     await ok(['sweep', sweep, '--shard', '2/2', '--out', shard2, '--runtime', 'node']);
     const rows1 = json(join(shard1, 'results.json')).rows;
     const rows2 = json(join(shard2, 'results.json')).rows;
-    // batch is one value per trainer, eta one per replica: a pack per batch, eta packed into replicas.
-    expect(rows1.map((r: Record<string, number>) => [r.batch, r.eta, r.replica, r.seed])).toEqual([[16, 3, 0, 3], [16, 6, 1, 4]]);
-    expect(rows2.map((r: Record<string, number>) => [r.batch, r.eta, r.replica, r.seed])).toEqual([[32, 3, 0, 5], [32, 6, 1, 6]]);
-    expect(json(join(shard1, 'pack-0', 'config.json'))).toMatchObject({ batch: 16, eta: [3, 6], replicas: 2, seed: 3 });
+    // L is one value per trainer, etaY one per replica: a pack per L, etaY packed into replicas.
+    expect(rows1.map((r: Record<string, number>) => [r.L, r.etaY, r.replica, r.seed])).toEqual([[8, 1, 0, 3], [8, 10, 1, 4]]);
+    expect(rows2.map((r: Record<string, number>) => [r.L, r.etaY, r.replica, r.seed])).toEqual([[12, 1, 0, 5], [12, 10, 1, 6]]);
+    expect(json(join(shard1, 'pack-0', 'config.json'))).toMatchObject({ L: 8, etaY: [1, 10], replicas: 2, seed: 3 });
 
     const partial = await ok(['merge', shard1, '--out', join(dir, 'partial')]);
     expect(partial.stdout).toMatch(/2 of 4 runs .*\(2 missing/);
@@ -120,15 +121,16 @@ describe('sweep with shards, then merge', () => {
     expect(m.stdout).toMatch(/4 of 4 runs/);
     const csv = readFileSync(join(merged, 'results.csv'), 'utf8').trim().split('\n');
     const header = csv[0].split(',');
-    expect(header.slice(0, 7)).toEqual(['point', 'seedIndex', 'pack', 'replica', 'seed', 'eta', 'batch']);
+    expect(header.slice(0, 7)).toEqual(['point', 'seedIndex', 'pack', 'replica', 'seed', 'etaY', 'L']);
     expect(csv).toHaveLength(5);
-    const errorColumn = header.indexOf('testError');
-    expect(errorColumn).toBeGreaterThan(0);
+    const entropyColumn = header.indexOf('entropy');
+    expect(entropyColumn).toBeGreaterThan(0);
     for (const line of csv.slice(1)) {
-      const error = Number(line.split(',')[errorColumn]);
-      expect(error).toBeGreaterThanOrEqual(0);
-      expect(error).toBeLessThanOrEqual(1);
+      // distinct entropy in nats: at most ln(distinctPerNext) = ln 3
+      const entropy = Number(line.split(',')[entropyColumn]);
+      expect(entropy).toBeGreaterThan(0);
+      expect(entropy).toBeLessThanOrEqual(Math.log(3) + 1e-6);
     }
-    expect(readFileSync(join(merged, 'results.svg'), 'utf8')).toMatch(/^<svg[^]*testError vs eta/);
+    expect(readFileSync(join(merged, 'results.svg'), 'utf8')).toMatch(/^<svg[^]*entropy vs etaY/);
   });
 });

@@ -25,6 +25,7 @@ const sweepFile = (grid: unknown) => file(`sweep-${sweeps++}.json`, { model: 'ic
 const cases: Array<[string, string[], RegExp]> = [
   ['unknown command', ['trian'], /unknown command "trian"/],
   ['unknown preset', ['train', 'no-such-preset'], /unknown preset "no-such-preset".*presets: /],
+  ['default preset with a misspelt key', ['train', '--set', 'sigmaQ=0.1'], /unknown key 'sigmaQ' \(did you mean 'sigmaO'\?\)/],
   ['unknown config key with suggestion', ['train', icl, '--set', 'etaa=3'], /unknown key 'etaa' \(did you mean 'eta'\?\)/],
   ['negative learning rate', ['train', icl, '--set', 'eta=-1'], /eta = -1 is not allowed: expected a finite number > 0/],
   ['NaN learning rate', ['train', icl, '--set', 'eta=NaN'], /eta = NaN is not allowed: expected a finite number > 0/],
