@@ -66,7 +66,7 @@ export class Progress {
     const tenth = Math.floor((10 * step) / Math.max(this.total, 1));
     if (this.tty) {
       if (now - this.lastPrint < 100 && step < this.total) return;
-      this.stream.write(`\r\x1b[K${this.text()}`);
+      this.stream.write(`\r\x1b[K${this.fitted()}`);
       this.drawn = true;
     } else {
       if (tenth === this.lastTenth && now - this.lastPrint < 30_000) return;
@@ -79,13 +79,20 @@ export class Progress {
   /** Prints a message on its own line without breaking the progress line. */
   log(message: string): void {
     if (this.tty && this.drawn) {
-      this.stream.write(`\r\x1b[K${message}\n${this.text()}`);
+      this.stream.write(`\r\x1b[K${message}\n${this.fitted()}`);
     } else this.stream.write(`${message}\n`);
   }
 
   finish(): void {
     if (this.tty && this.drawn) this.stream.write(`\r\x1b[K${this.text()}\n`);
     this.drawn = false;
+  }
+
+  /** One terminal row: a wrapped line could not be redrawn in place. */
+  private fitted(): string {
+    const text = this.text();
+    const columns = this.stream.columns ?? 0;
+    return columns > 1 && text.length >= columns ? text.slice(0, columns - 1) : text;
   }
 
   private text(): string {
