@@ -63,7 +63,7 @@ export async function iclLossAndGradsGpu(ctx: GpuContext, shapes: IclShapes, par
     // No compact prompts here: the same-pattern mass is not needed, every column reads as pattern 0.
     columns: upload(new Uint32Array(R * B * (N + 1) * 4), 'columns'),
   };
-  new StepPlan(device, 'icl lossAndGrads').add(...(await forwardBackward(ctx, dims, flatParams, grads, input, act))).run();
+  new StepPlan(device, 'icl lossAndGrads').add(...(await forwardBackward(ctx, dims, flatParams, grads, input, act, buffers))).run();
   const stats = await readF32(device, act.trainStats, 2 * R);
   const out = {} as Record<IclParamName, Float32Array>;
   for (const name of ICL_PARAM_NAMES) out[name] = await readF32(device, grads[name], R * sizes[name][0] * sizes[name][1]);

@@ -141,7 +141,7 @@ export class IclTrainer implements Trainer {
     const build = await iclPromptBuild(ctx.kernels, { replicas: R, prompts: c.batch, N: c.N, dX, d, relCount: c.M1, irrCount: c.M2 });
     this.plan.add(
       build({ columns: this.stepInput, relPatterns: relTable, irrPatterns: irrTable, contexts, queries, labels }),
-      ...(await forwardBackward(ctx, dims, this.params, this.grads, { contexts, queries, labels, columns: this.stepInput }, act)),
+      ...(await forwardBackward(ctx, dims, this.params, this.grads, { contexts, queries, labels, columns: this.stepInput }, act, this.owned)),
     );
     for (const name of ICL_PARAM_NAMES) {
       const update = await sgdUpdate(ctx.kernels, { replicas: R, size: sizes[name][0] * sizes[name][1] });
