@@ -3,27 +3,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { adapterLine } from '../../runtime/device';
-import { RUNTIME_OPTION, SET_OPTION, parseSets, type CommandSpec, type ParsedArgs } from '../args';
+import { parseSets, type ParsedArgs } from '../args';
 import { EXIT_OK, UsageError } from '../errors';
 import { createRunFolder, writeJsonAtomic } from '../files';
 import { checkLimits, loadRunSource, resolveRun } from '../resolve';
 import type { RuntimeKind } from '../runtime';
 import { openRuntimeLogged, type Output } from '../session';
 import { figuresFor, printEvaluation, readCheckpoint, stateOfCheckpoint, writeFiguresAndTables } from './train';
-
-export const evalSpec: CommandSpec = {
-  name: 'eval',
-  summary: "Evaluates a run's last checkpoint (with --set overrides such as S1 or alphaTest) and runs its preset's analyses.",
-  positionals: '<run DIR>',
-  minPositionals: 1,
-  maxPositionals: 1,
-  options: [
-    SET_OPTION,
-    { name: 'out', kind: 'string', valueName: 'DIR', help: 'output folder (default <run DIR>/eval-<UTC time>)' },
-    { name: 'no-analyze', kind: 'flag', help: "only the evaluation, not the preset's analyses" },
-    RUNTIME_OPTION,
-  ],
-};
 
 export async function evaluate(args: ParsedArgs, out: Output): Promise<number> {
   const o = args.options;

@@ -7,31 +7,12 @@ import { ConfigValidationError, validateConfig } from '../../config/schema';
 import { selectReplica } from '../../experiments/params';
 import { findModel, models } from '../../experiments/registry';
 import type { LossGradsJson, ParamsJson } from '../../experiments/types';
-import { RUNTIME_OPTION, SET_OPTION, parseSets, type CommandSpec, type ParsedArgs } from '../args';
+import { parseSets, type ParsedArgs } from '../args';
 import { EXIT_OK, UsageError } from '../errors';
 import { readJsonFile, writeFileAtomic } from '../files';
 import { loadRunSource } from '../resolve';
 import type { RuntimeKind } from '../runtime';
 import { openRuntimeLogged, type Output } from '../session';
-
-export const gradSpec: CommandSpec = {
-  name: 'grad',
-  summary: 'Loss and gradients (SPEC §3 JSON) of a params set on a batch, on the GPU or from the float64 reference.',
-  positionals: '',
-  minPositionals: 0,
-  maxPositionals: 0,
-  options: [
-    { name: 'params', kind: 'string', valueName: 'P.json', help: 'SPEC §3 params (a run\'s params.json or checkpoint.json works too)' },
-    { name: 'batch', kind: 'string', valueName: 'B.json', help: 'SPEC §3 batch of the model' },
-    { name: 'backend', kind: 'string', valueName: 'gpu|cpu', choices: ['gpu', 'cpu'], help: 'gpu (default) or cpu, the float64 reference' },
-    { name: 'model', kind: 'string', valueName: 'icl|scansnap', choices: ['icl', 'scansnap'], help: 'the model (default: the params file\'s "model")' },
-    { name: 'config', kind: 'string', valueName: 'FILE|DIR', help: 'config file or run folder whose config sets the shapes (default: the model\'s defaults)' },
-    SET_OPTION,
-    { name: 'replica', kind: 'int', valueName: 'R', min: 0, help: 'which replica of a params file with several (default 0)' },
-    { name: 'out', kind: 'string', valueName: 'FILE', help: 'write the JSON here instead of stdout' },
-    RUNTIME_OPTION,
-  ],
-};
 
 export async function grad(args: ParsedArgs, out: Output): Promise<number> {
   const o = args.options;

@@ -1,19 +1,10 @@
 // onelayer list (presets and models) and onelayer doctor (which browser, flags and adapter, or why none).
 import { allowedText } from '../../config/schema';
 import { models, presets } from '../../experiments/registry';
-import { RUNTIME_OPTION, type CommandSpec, type ParsedArgs } from '../args';
+import type { ParsedArgs } from '../args';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors';
 import type { RuntimeKind } from '../runtime';
 import { openRuntimeLogged, type Output } from '../session';
-
-export const listSpec: CommandSpec = {
-  name: 'list',
-  summary: 'Lists the presets with one-line descriptions; --keys MODEL lists a model\'s config keys, defaults and allowed values.',
-  positionals: '',
-  minPositionals: 0,
-  maxPositionals: 0,
-  options: [{ name: 'keys', kind: 'string', valueName: 'MODEL', help: 'the config keys of a model (icl or scansnap)' }],
-};
 
 export async function list(args: ParsedArgs, out: Output): Promise<number> {
   const model = args.options.keys as string | undefined;
@@ -33,15 +24,6 @@ export async function list(args: ParsedArgs, out: Output): Promise<number> {
   out.log.write(`models: ${Object.keys(models).join(', ')} (onelayer list --keys MODEL for their config keys)\n`);
   return EXIT_OK;
 }
-
-export const doctorSpec: CommandSpec = {
-  name: 'doctor',
-  summary: 'Says which browser (or Dawn), flags and WebGPU adapter a command would use, with the adapter\'s limits, or why there is none.',
-  positionals: '',
-  minPositionals: 0,
-  maxPositionals: 0,
-  options: [RUNTIME_OPTION],
-};
 
 const SHOWN_LIMITS = [
   'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup',

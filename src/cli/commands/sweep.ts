@@ -10,7 +10,7 @@ import { ConfigValidationError, validateConfig, type ConfigError } from '../../c
 import { findModel, models } from '../../experiments/registry';
 import type { MetricRecord } from '../../experiments/types';
 import { lineChart, type Series } from '../../report/svg';
-import { RUNTIME_OPTION, SET_OPTION, parseSetValue, parseSets, type CommandSpec, type ParsedArgs } from '../args';
+import { parseSetValue, parseSets, type ParsedArgs } from '../args';
 import { EXIT_INTERRUPTED, EXIT_OK, UsageError } from '../errors';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../files';
 import { Progress } from '../progress';
@@ -18,26 +18,6 @@ import { checkLimits, loadRunSource, resolveRun, runConfigJson, type RunConfig, 
 import type { RuntimeKind } from '../runtime';
 import { handleInterrupts, openRuntimeLogged, type Output } from '../session';
 import { executeRun, resumePoint } from './train';
-
-export const sweepSpec: CommandSpec = {
-  name: 'sweep',
-  summary: 'Runs a grid of configs (× seeds) packed into replicas; --shard i/n runs every n-th pack so several machines can share a sweep.',
-  positionals: '<preset | sweep.json>',
-  minPositionals: 1,
-  maxPositionals: 1,
-  options: [
-    { name: 'grid', kind: 'repeat', valueName: 'key=[v1,v2,...]', help: 'a grid axis (with a preset; sweep.json has "grid")' },
-    { name: 'seeds', kind: 'int', valueName: 'N', min: 1, max: 65535, help: 'replicas (seeds) per grid point (default 1)' },
-    SET_OPTION,
-    { name: 'steps', kind: 'int', valueName: 'N', min: 1, max: 1e9, help: 'training steps of every run' },
-    { name: 'max-replicas', kind: 'int', valueName: 'N', min: 1, max: 65535, help: 'most replicas packed into one trainer (default 64)' },
-    { name: 'shard', kind: 'string', valueName: 'i/n', help: 'run shard i of n (1 <= i <= n): packs i-1, i-1+n, ...' },
-    { name: 'metric', kind: 'string', valueName: 'NAME', help: 'metric of the results figure (default: the first evaluation metric)' },
-    { name: 'out', kind: 'string', valueName: 'DIR', help: 'sweep folder (default runs/sweep-<name>-<UTC time>); rerun with the same DIR to continue' },
-    { name: 'no-analyze', kind: 'flag', help: "skip the preset's analyses in every pack" },
-    RUNTIME_OPTION,
-  ],
-};
 
 const SWEEP_KEYS = ['preset', 'model', 'config', 'grid', 'seeds', 'maxReplicas'];
 
@@ -281,18 +261,6 @@ export function writeSweepResults(dir: string, results: SweepResults, metric?: s
   files.push(join(dir, 'results.svg'));
   return files;
 }
-
-export const mergeSpec: CommandSpec = {
-  name: 'merge',
-  summary: "Joins the results of a sweep's shards (their folders) into one table (CSV and JSON) and figure.",
-  positionals: '<sweep DIR> [DIR...]',
-  minPositionals: 1,
-  maxPositionals: Infinity,
-  options: [
-    { name: 'out', kind: 'string', valueName: 'DIR', help: 'where to write results.json/.csv/.svg (default runs/merged-<UTC time>)' },
-    { name: 'metric', kind: 'string', valueName: 'NAME', help: 'metric of the figure (default: the first evaluation metric)' },
-  ],
-};
 
 export async function merge(args: ParsedArgs, out: Output): Promise<number> {
   const parts = args.positionals.map((dir) => {

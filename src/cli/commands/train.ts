@@ -7,7 +7,7 @@ import { checkpointToState, stateToCheckpoint, stateToParamsJson, type Checkpoin
 import { defaultPreset, findPreset, presets } from '../../experiments/registry';
 import type { FigureSpec, MetricRecord, ResultTable, TrainerState } from '../../experiments/types';
 import { adapterLine } from '../../runtime/device';
-import { RUNTIME_OPTION, SET_OPTION, parseSets, type CommandSpec, type ParsedArgs } from '../args';
+import { parseSets, type ParsedArgs } from '../args';
 import { EXIT_INTERRUPTED, EXIT_OK, RunError, UsageError } from '../errors';
 import { createRunFolder, JsonLines, readJsonFile, writeFileAtomic, writeJsonAtomic } from '../files';
 import { drawFigure } from '../figures';
@@ -15,25 +15,6 @@ import { Progress, formatDuration } from '../progress';
 import { checkLimits, loadRunSource, resolveRun, runConfigJson, type RunConfig } from '../resolve';
 import type { JobEvent, JobRuntime, RuntimeKind } from '../runtime';
 import { handleInterrupts, openRuntimeLogged, type Output } from '../session';
-
-export const trainSpec: CommandSpec = {
-  name: 'train',
-  summary: 'Trains a preset or a config file headless, with a live progress line, into a run folder that --resume continues.',
-  positionals: '[preset | config.json]',
-  minPositionals: 0,
-  maxPositionals: 1,
-  options: [
-    SET_OPTION,
-    { name: 'steps', kind: 'int', valueName: 'N', min: 1, max: 1e9, help: 'training steps (with --resume: the new total)' },
-    { name: 'replicas', kind: 'int', valueName: 'R', min: 1, max: 65535, help: 'independent replicas trained in the same dispatches' },
-    { name: 'seed', kind: 'int', valueName: 'S', min: 0, max: 2 ** 31 - 1, help: 'seed (replica r uses seed + r)' },
-    { name: 'checkpoint-every', kind: 'int', valueName: 'N', min: 1, max: 1e9, help: 'steps between checkpoints (default: about a tenth of the run)' },
-    { name: 'out', kind: 'string', valueName: 'DIR', help: 'run folder (default runs/<name>-<UTC time>); must be new or empty' },
-    { name: 'resume', kind: 'string', valueName: 'DIR', help: 'continue the run in DIR from its last checkpoint' },
-    { name: 'no-analyze', kind: 'flag', help: "skip the preset's analyses after training" },
-    RUNTIME_OPTION,
-  ],
-};
 
 export const CHECKPOINT_FORMAT = 'onelayer-checkpoint/1';
 
