@@ -92,6 +92,8 @@ export interface Preset<Config extends Record<string, unknown> = Record<string, 
   /** Training steps and metrics interval when the user gives none. */
   steps: number;
   metricsEvery: number;
+  /** Config rules the preset's analysis adds to the model's own (e.g. OOD needs M1 >= 4), checked before GPU work. */
+  check?: (config: Config) => ConfigError[];
   /** Work after training, next to the GPU (e.g. OOD sweep over S1, pruning curves): named result tables. */
   analyze?: (trainer: Trainer, ctx: GpuContext, config: Config) => Promise<Record<string, ResultTable>>;
   figures: FigureSpec[];

@@ -40,6 +40,8 @@ export const iclPresets: Preset<IclConfig>[] = [
     config: {},
     steps: 1000,
     metricsEvery: 50,
+    check: (c) =>
+      c.M1 >= 4 ? [] : [{ key: 'M1', value: c.M1, message: `M1 = ${c.M1} is not allowed for icl-ood: out-of-domain tasks need M1 >= 4 (M1' = floor(M1/2) >= 2 ODR patterns)` }],
     analyze: async (trainer) => ({ ood: await oodSweep(icl(trainer), OOD_S1), evaluation: await finalEvaluation(trainer) }),
     figures: [
       { file: 'ood-error.svg', title: 'out-of-domain error and hinge loss vs S1', source: 'ood', x: 'S1', y: ['error', 'hinge'], logY: true },

@@ -82,6 +82,15 @@ export function inDomainPatterns(c: IclConfig, r: number): Patterns {
   return { dX, relCount: M1, irrCount: M2, rel: all.slice(0, M1 * dX), irr: all.slice(M1 * dX) };
 }
 
+/** M1' = floor(M1/2) ODR patterns; an OOD task is an ordered pair of two different ones, so M1 must be >= 4. */
+export function outOfDomainPatternCount(c: IclConfig): number {
+  const relCount = Math.floor(c.M1 / 2);
+  if (relCount < 2) {
+    throw new RangeError(`M1 = ${c.M1} is not allowed for out-of-domain evaluation: it needs M1 >= 4 (M1' = floor(M1/2) >= 2 ODR patterns)`);
+  }
+  return relCount;
+}
+
 /**
  * Out-of-domain patterns (SPEC §1): ODR mu'_j = (S1/2)(mu_{2j−1} + mu_{2j}) for the floor(M1/2) pairs of IDR
  * patterns, and ODI patterns = a seeded random rotation of the IDI patterns within their span.
@@ -89,8 +98,7 @@ export function inDomainPatterns(c: IclConfig, r: number): Patterns {
 export function outOfDomainPatterns(c: IclConfig, r: number, S1: number): Patterns {
   const idp = inDomainPatterns(c, r);
   const { dX } = c;
-  const relCount = Math.floor(c.M1 / 2);
-  if (relCount < 2) throw new RangeError(`out-of-domain prompts need M1 >= 4 (two ODR patterns); M1 = ${c.M1}`);
+  const relCount = outOfDomainPatternCount(c);
   const rel = new Float64Array(relCount * dX);
   for (let j = 0; j < relCount; j++) {
     for (let i = 0; i < dX; i++) rel[j * dX + i] = (S1 / 2) * (idp.rel[2 * j * dX + i] + idp.rel[(2 * j + 1) * dX + i]);
@@ -243,7 +251,7 @@ export function inDomainTestSet(c: IclConfig, r: number, prompts = c.testSize): 
  * (only the ODR patterns do), so error curves over S1 compare the same draws.
  */
 export function outOfDomainTestSet(c: IclConfig, r: number, prompts = c.testSize): CompactPrompts {
-  const relCount = Math.floor(c.M1 / 2);
+  const relCount = outOfDomainPatternCount(c);
   return testSet(c, new Random(c.seed + r, STREAM.oodTestSet), allTasks(relCount), relCount, prompts);
 }
 
