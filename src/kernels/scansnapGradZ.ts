@@ -1,5 +1,5 @@
-// Host wrapper for shaders/scansnapGradZ.wgsl (per-row batch sum of the query-row gradients).
-// Reference: src/reference/scansnap.ts.
+// Host wrapper for shaders/scansnapGradZ.wgsl (per-row batch sum of the query-row gradients): two dispatches,
+// listMembers then the sum. Reference: src/reference/scansnap.ts.
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
 import { checkScanSnapShape, paddedRow, scanSnapSizes, type ScanSnapShape } from './scansnapAttention';
 import { strideGroups } from './grid';
@@ -14,6 +14,13 @@ export interface ScanSnapGradZBuffers {
   tokens: GPUBuffer;
   queryRowGrad: GPUBuffer;
   dZ: GPUBuffer;
+  /** Scratch, [R][rows][batch] and [R][rows]. */
+  rowMembers: GPUBuffer;
+  rowMemberCount: GPUBuffer;
+}
+
+export function gradZScratchBytes(s: ScanSnapShape, rows: ScanSnapRows): { rowMembers: number; rowMemberCount: number } {
+  return { rowMembers: 4 * s.replicas * rows.rows * s.batch, rowMemberCount: 4 * s.replicas * rows.rows };
 }
 
 export async function scansnapGradZ(kernels: KernelLibrary, s: ScanSnapShape, rows: ScanSnapRows = { rowBase: 0, rows: s.M }) {
@@ -21,13 +28,27 @@ export async function scansnapGradZ(kernels: KernelLibrary, s: ScanSnapShape, ro
   if (!Number.isInteger(rows.rowBase) || !Number.isInteger(rows.rows) || rows.rowBase < 0 || rows.rows < 1 || rows.rowBase + rows.rows > s.M) {
     throw new RangeError(`scansnapGradZ: rows ${rows.rowBase}..${rows.rowBase + rows.rows - 1} must lie in 0..${s.M - 1}`);
   }
-  const kernel = await kernels.kernel('scansnapGradZ', { constants: { BATCH: s.batch, CTX: s.L - 1, M: s.M, P: paddedRow(s.M), ROW_BASE: rows.rowBase } });
+  const P = paddedRow(s.M);
+  const constants = { BATCH: s.batch, CTX: s.L - 1, M: s.M, P, ROW_BASE: rows.rowBase, ROWS: rows.rows };
+  const [list, sum] = await Promise.all([
+    kernels.kernel('scansnapGradZ', { entryPoint: 'listMembers', constants }),
+    kernels.kernel('scansnapGradZ', { entryPoint: 'main', constants }),
+  ]);
   const size = scanSnapSizes(s);
-  return (buffers: ScanSnapGradZBuffers, label = 'scansnapGradZ'): Dispatch =>
-    kernel.dispatch({ ...buffers }, [strideGroups(paddedRow(s.M), kernel.workgroupSize[0]), rows.rows, s.replicas], {
-      label,
-      minBytes: { tokens: size.tokens, queryRowGrad: size.perSequenceRow, dZ: size.params },
-      flops: s.replicas * rows.rows * s.M * s.batch,
-      bytes: 4 * s.replicas * rows.rows * s.M * s.batch * 2,
-    });
+  const scratch = gradZScratchBytes(s, rows);
+  return (b: ScanSnapGradZBuffers, label = 'scansnapGradZ'): Dispatch[] => [
+    list.dispatch({ tokens: b.tokens, rowMembers: b.rowMembers, rowMemberCount: b.rowMemberCount },
+      [strideGroups(rows.rows, list.workgroupSize[0]), s.replicas], {
+        label: `${label} listMembers`,
+        minBytes: { tokens: size.tokens, rowMembers: scratch.rowMembers, rowMemberCount: scratch.rowMemberCount },
+        bytes: 4 * s.replicas * rows.rows * s.batch,
+      }),
+    sum.dispatch({ queryRowGrad: b.queryRowGrad, dZ: b.dZ, rowMembers: b.rowMembers, rowMemberCount: b.rowMemberCount },
+      [strideGroups(P, sum.workgroupSize[0]), rows.rows, s.replicas], {
+        label,
+        minBytes: { queryRowGrad: size.perSequenceRow, dZ: size.params, rowMembers: scratch.rowMembers, rowMemberCount: scratch.rowMemberCount },
+        flops: s.replicas * s.batch * P,
+        bytes: 4 * s.replicas * (s.batch * P * 2 + rows.rows * P),
+      }),
+  ];
 }

@@ -10,7 +10,7 @@ import { paddedRow, scansnapAttention, scanSnapSizes, type ScanSnapShape } from 
 import { scansnapCrossEntropy } from '../../kernels/scansnapCrossEntropy';
 import { scansnapAttentionBackward } from '../../kernels/scansnapAttentionBackward';
 import { gradYScratchBytes, scansnapGradY } from '../../kernels/scansnapGradY';
-import { scansnapGradZ, type ScanSnapRows } from '../../kernels/scansnapGradZ';
+import { gradZScratchBytes, scansnapGradZ, type ScanSnapRows } from '../../kernels/scansnapGradZ';
 import { sgdMomentum } from '../../kernels/sgdMomentum';
 import { perReplica } from '../../config/schema';
 import type { MetricRecord, TrainOptions, Trainer, TrainerState } from '../../experiments/types';
@@ -33,11 +33,15 @@ export interface ScanSnapWorkBuffers {
   memberSeq: GPUBuffer;
   memberVn: GPUBuffer;
   memberCount: GPUBuffer;
+  rowMembers: GPUBuffer;
+  rowMemberCount: GPUBuffer;
 }
 
-export function acquireWorkBuffers(ctx: GpuContext, shape: ScanSnapShape): ScanSnapWorkBuffers {
+/** `rows`: the rows of Z that get gradient (see scansnapGradZ). */
+export function acquireWorkBuffers(ctx: GpuContext, shape: ScanSnapShape, rows: ScanSnapRows): ScanSnapWorkBuffers {
   const size = scanSnapSizes(shape);
   const scratch = gradYScratchBytes(shape);
+  const rowScratch = gradZScratchBytes(shape, rows);
   const a = (bytes: number, label: string) => ctx.pool.acquire(bytes, `scansnap ${label}`);
   return {
     tokens: a(size.tokens, 'tokens'),
@@ -53,6 +57,8 @@ export function acquireWorkBuffers(ctx: GpuContext, shape: ScanSnapShape): ScanS
     memberSeq: a(scratch.memberList, 'memberSeq'),
     memberVn: a(scratch.memberList, 'memberVn'),
     memberCount: a(scratch.memberCount, 'memberCount'),
+    rowMembers: a(rowScratch.rowMembers, 'rowMembers'),
+    rowMemberCount: a(rowScratch.rowMemberCount, 'rowMemberCount'),
   };
 }
 
@@ -80,7 +86,7 @@ export async function lossAndGradsDispatches(
     crossEntropy({ tokens: w.tokens, Y, uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount, dLogit: w.dLogit, loss: w.loss }),
     attentionBackward({ Y, dLogit: w.dLogit, uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount, queryRowGrad: w.queryRowGrad }),
     ...gradY({ vnDense: w.vnDense, dLogit: w.dLogit, dY: w.dY, memberSeq: w.memberSeq, memberVn: w.memberVn, memberCount: w.memberCount }),
-    gradZ({ tokens: w.tokens, queryRowGrad: w.queryRowGrad, dZ: w.dZ }),
+    ...gradZ({ tokens: w.tokens, queryRowGrad: w.queryRowGrad, dZ: w.dZ, rowMembers: w.rowMembers, rowMemberCount: w.rowMemberCount }),
   ];
 }
 
@@ -117,14 +123,15 @@ export interface GpuLossGradsArgs {
 /** Per-replica batch-mean loss and gradients on the GPU (outputs poisoned with NaN before the kernels run). */
 export async function scansnapLossAndGradsGpu(ctx: GpuContext, a: GpuLossGradsArgs): Promise<{ loss: Float64Array; dY: Float32Array; dZ: Float32Array }> {
   const shape = { replicas: a.replicas, batch: a.batch, L: a.L, M: a.M };
-  const work = acquireWorkBuffers(ctx, shape);
+  const rows = { rowBase: 0, rows: a.M };
+  const work = acquireWorkBuffers(ctx, shape, rows);
   const Y = ctx.pool.upload(padRows(a.Y, a.M), 'scansnap Y');
   const Z = ctx.pool.upload(padRows(a.Z, a.M), 'scansnap Z');
   ctx.device.queue.writeBuffer(work.tokens, 0, a.ids);
   for (const b of [work.uniqueIds, work.uniqueVn, work.uniqueCount, work.vnDense, work.dLogit, work.loss, work.queryRowGrad, work.dY, work.dZ]) {
     poison(ctx.device, b);
   }
-  const dispatches = await lossAndGradsDispatches(ctx, shape, { Y, Z }, work, { rowBase: 0, rows: a.M });
+  const dispatches = await lossAndGradsDispatches(ctx, shape, { Y, Z }, work, rows);
   new StepPlan(ctx.device, 'scansnap loss and gradients').add(...dispatches).run();
   const perSequence = await readF32(ctx.device, work.loss, a.replicas * a.batch);
   const P = paddedRow(a.M);
@@ -188,11 +195,11 @@ export class ScanSnapTrainer implements Trainer {
       etaZ: pool.upload(perReplicaArray(config.etaZ, R), 'scansnap etaZ'),
       momentum: pool.upload(perReplicaArray(config.momentum, R), 'scansnap momentum'),
     };
-    const work = acquireWorkBuffers(ctx, shape);
+    const rows = { rowBase: layout.queryBase, rows: config.numQuery };
+    const work = acquireWorkBuffers(ctx, shape, rows);
     // Only the query rows of Z ever get gradient: the others are zeroed once and never written.
     device.queue.writeBuffer(work.dZ, 0, zeros);
     const distinctPerSequence = config.numCommon + config.distinctPerNext;
-    const rows = { rowBase: layout.queryBase, rows: config.numQuery };
     const momentumUpdate = await sgdMomentum(ctx.kernels, { replicas: R, size: M * P });
     const plan = new StepPlan(device, 'scansnap step')
       .add(...(await lossAndGradsDispatches(ctx, shape, params, work, rows, distinctPerSequence)))
