@@ -155,7 +155,6 @@ export class ScanSnapTrainer implements Trainer {
   readonly replicas: number;
   readonly layout: TokenLayout;
   private stepCount = 0;
-  private readonly sampler: SequenceSampler;
   private readonly hostTokens: Uint32Array<ArrayBuffer>;
   private lastLoss: Float64Array | null = null;
 
@@ -170,10 +169,10 @@ export class ScanSnapTrainer implements Trainer {
     private readonly plan: StepPlan,
     private readonly metricsSource: GPUBuffer,
     private readonly ring: MetricsRing,
+    private readonly sampler: SequenceSampler,
   ) {
     this.replicas = config.replicas;
-    this.sampler = new SequenceSampler(config);
-    this.layout = this.sampler.layout;
+    this.layout = sampler.layout;
     this.hostTokens = new Uint32Array(config.replicas * config.batch * sequenceStride(config.L));
   }
 
@@ -210,7 +209,7 @@ export class ScanSnapTrainer implements Trainer {
     const metricsBytes = 4 * R * (config.batch + config.numQuery * P);
     const metricsSource = pool.acquire(metricsBytes, 'scansnap metrics');
     const ring = new MetricsRing(device, metricsBytes);
-    return new ScanSnapTrainer(ctx, config, shape, params, velocity, rates, work, plan, metricsSource, ring);
+    return new ScanSnapTrainer(ctx, config, shape, params, velocity, rates, work, plan, metricsSource, ring, sampler);
   }
 
   get step(): number {
