@@ -2,13 +2,16 @@
 // b = softmax(s), v = Σ_t b_t e_{x_t}, vn = v / ‖v‖. v has at most CTX nonzeros, so it is built as a list of
 // distinct context tokens (repeats merged: v_k = Σ_{t: x_t = k} b_t) plus a dense copy of vn for the Y gradient.
 // The softmax denominator cancels in the l2 normalisation, so only exp(s_t − max s) is accumulated.
-// Layouts: tokens [R][BATCH][CTX + 2] (context, query, next); Z [R][M][P]; lists [R][BATCH][CTX]; rows of
-// Z and vnDense have P ≥ M entries (padded to whole vec4s for the kernels that read them four at a time).
+// Layouts: tokens [R][BATCH][CTX + 2] (context, query, next); Z [R][ROWS][P]: only the rows ROW_BASE ..
+// ROW_BASE + ROWS − 1 that can be queries (training keeps the other rows, which never change, off the GPU);
+// lists [R][BATCH][CTX]; rows of Z and vnDense have P ≥ M entries (whole vec4s for the kernels that read four).
 
 override BATCH: u32;
 override CTX: u32;    // L − 1 context tokens
 override M: u32;      // vocabulary
 override P: u32;      // padded row length
+override ROW_BASE: u32 = 0u;
+override ROWS: u32;
 override WG: u32 = 64u;
 
 const NO_SLOT: u32 = 0xffffffffu;
@@ -28,7 +31,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (b >= BATCH) { return; }
   let seq = r * BATCH + b;
   let tok = seq * (CTX + 2u);
-  let zRow = (r * M + tokens[tok + CTX]) * P;
+  let zRow = (r * ROWS + tokens[tok + CTX] - ROW_BASE) * P;
   let dense = seq * P;
   let list = seq * CTX;
 

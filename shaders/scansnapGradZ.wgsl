@@ -1,6 +1,6 @@
 // Scan & Snap gradient of Z: only the query row of each sequence gets gradient, so
 //   dZ[i][k] = Σ_{b: query_b = i} queryRowGrad_b[k]
-// for rows i = ROW_BASE .. ROW_BASE + ROWS − 1 (training: the query tokens; other rows stay zero).
+// for rows i = ROW_BASE .. ROW_BASE + ROWS − 1 (training: the query tokens), which are all dZ holds.
 //   listMembers: one thread per (row, replica) lists the sequences whose query is that row, in batch order;
 //   main:        one thread per (column k, row, replica) sums their rows in that order (deterministic).
 // Rows have P ≥ M entries (the padding columns come out zero, as the per-sequence rows are zero there).
@@ -15,7 +15,7 @@ override WG: u32 = 64u;
 
 @group(0) @binding(0) var<storage, read> tokens: array<u32>;                // [R][BATCH][CTX + 2]
 @group(0) @binding(1) var<storage, read> queryRowGrad: array<f32>;          // [R][BATCH][P]
-@group(0) @binding(2) var<storage, read_write> dZ: array<f32>;              // [R][M][P]
+@group(0) @binding(2) var<storage, read_write> dZ: array<f32>;              // [R][ROWS][P]
 @group(0) @binding(3) var<storage, read_write> rowMembers: array<u32>;      // [R][ROWS][BATCH]
 @group(0) @binding(4) var<storage, read_write> rowMemberCount: array<u32>;  // [R][ROWS]
 
@@ -45,5 +45,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let n = rowMemberCount[r * ROWS + i];
   var acc = 0.0;
   for (var j = 0u; j < n; j++) { acc += queryRowGrad[(r * BATCH + rowMembers[list + j]) * P + k]; }
-  dZ[(r * M + ROW_BASE + i) * P + k] = acc;
+  dZ[(r * ROWS + i) * P + k] = acc;
 }

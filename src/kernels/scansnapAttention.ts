@@ -16,6 +16,23 @@ export function checkScanSnapShape(kernel: string, s: ScanSnapShape): void {
   if (s.L < 2) throw new RangeError(`${kernel}: L = ${s.L}; a sequence needs at least one context token and the query (L >= 2)`);
 }
 
+/** Rows of Z held on the GPU (and given gradient): training holds the query tokens' rows; arbitrary batches all M. */
+export interface ScanSnapRows {
+  rowBase: number;
+  rows: number;
+}
+
+export function checkRows(kernel: string, s: ScanSnapShape, rows: ScanSnapRows): void {
+  if (!Number.isInteger(rows.rowBase) || !Number.isInteger(rows.rows) || rows.rowBase < 0 || rows.rows < 1 || rows.rowBase + rows.rows > s.M) {
+    throw new RangeError(`${kernel}: rows ${rows.rowBase}..${rows.rowBase + rows.rows - 1} must lie in 0..${s.M - 1}`);
+  }
+}
+
+/** Bytes of Z (or dZ, or its momentum) on the GPU: R × rows × padded row. */
+export function zBytes(s: ScanSnapShape, rows: ScanSnapRows): number {
+  return 4 * s.replicas * rows.rows * paddedRow(s.M);
+}
+
 /**
  * Row length of Y, Z, their gradients and the per-sequence rows on the GPU: M rounded up to whole vec4s, so
  * that the kernels bound by loads read four columns at once. Padding columns hold zeros and get zero gradient.
@@ -47,16 +64,20 @@ export interface ScanSnapAttentionBuffers {
   vnDense: GPUBuffer;
 }
 
-export async function scansnapAttention(kernels: KernelLibrary, s: ScanSnapShape) {
+/** Every query in the batch must lie in `rows` (Z holds only those rows). */
+export async function scansnapAttention(kernels: KernelLibrary, s: ScanSnapShape, rows: ScanSnapRows = { rowBase: 0, rows: s.M }) {
   checkScanSnapShape('scansnapAttention', s);
-  const kernel = await kernels.kernel('scansnapAttention', { constants: { BATCH: s.batch, CTX: s.L - 1, M: s.M, P: paddedRow(s.M) } });
+  checkRows('scansnapAttention', s, rows);
+  const kernel = await kernels.kernel('scansnapAttention', {
+    constants: { BATCH: s.batch, CTX: s.L - 1, M: s.M, P: paddedRow(s.M), ROW_BASE: rows.rowBase, ROWS: rows.rows },
+  });
   const size = scanSnapSizes(s);
   const sequences = s.replicas * s.batch;
   return (buffers: ScanSnapAttentionBuffers, label = 'scansnapAttention'): Dispatch =>
     kernel.dispatch({ ...buffers }, [strideGroups(s.batch, kernel.workgroupSize[0]), s.replicas], {
       label,
       minBytes: {
-        tokens: size.tokens, Z: size.params, uniqueIds: size.uniqueList, uniqueVn: size.uniqueList,
+        tokens: size.tokens, Z: zBytes(s, rows), uniqueIds: size.uniqueList, uniqueVn: size.uniqueList,
         uniqueCount: size.uniqueCount, vnDense: size.perSequenceRow,
       },
       flops: sequences * 8 * (s.L - 1),

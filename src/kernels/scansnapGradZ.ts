@@ -1,14 +1,10 @@
 // Host wrapper for shaders/scansnapGradZ.wgsl (per-row batch sum of the query-row gradients): two dispatches,
 // listMembers then the sum. Reference: src/reference/scansnap.ts.
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
-import { checkScanSnapShape, paddedRow, scanSnapSizes, type ScanSnapShape } from './scansnapAttention';
+import { checkRows, checkScanSnapShape, paddedRow, scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape } from './scansnapAttention';
 import { strideGroups } from './grid';
 
-/** Rows of Z the kernel writes: training passes the query tokens' rows; arbitrary batches pass all M rows. */
-export interface ScanSnapRows {
-  rowBase: number;
-  rows: number;
-}
+export type { ScanSnapRows } from './scansnapAttention';
 
 export interface ScanSnapGradZBuffers {
   tokens: GPUBuffer;
@@ -25,9 +21,7 @@ export function gradZScratchBytes(s: ScanSnapShape, rows: ScanSnapRows): { rowMe
 
 export async function scansnapGradZ(kernels: KernelLibrary, s: ScanSnapShape, rows: ScanSnapRows = { rowBase: 0, rows: s.M }) {
   checkScanSnapShape('scansnapGradZ', s);
-  if (!Number.isInteger(rows.rowBase) || !Number.isInteger(rows.rows) || rows.rowBase < 0 || rows.rows < 1 || rows.rowBase + rows.rows > s.M) {
-    throw new RangeError(`scansnapGradZ: rows ${rows.rowBase}..${rows.rowBase + rows.rows - 1} must lie in 0..${s.M - 1}`);
-  }
+  checkRows('scansnapGradZ', s, rows);
   const P = paddedRow(s.M);
   const constants = { BATCH: s.batch, CTX: s.L - 1, M: s.M, P, ROW_BASE: rows.rowBase, ROWS: rows.rows };
   const [list, sum] = await Promise.all([
@@ -46,7 +40,7 @@ export async function scansnapGradZ(kernels: KernelLibrary, s: ScanSnapShape, ro
     sum.dispatch({ queryRowGrad: b.queryRowGrad, dZ: b.dZ, rowMembers: b.rowMembers, rowMemberCount: b.rowMemberCount },
       [strideGroups(P, sum.workgroupSize[0]), rows.rows, s.replicas], {
         label,
-        minBytes: { queryRowGrad: size.perSequenceRow, dZ: size.params, rowMembers: scratch.rowMembers, rowMemberCount: scratch.rowMemberCount },
+        minBytes: { queryRowGrad: size.perSequenceRow, dZ: zBytes(s, rows), rowMembers: scratch.rowMembers, rowMemberCount: scratch.rowMemberCount },
         flops: s.replicas * s.batch * P,
         bytes: 4 * s.replicas * (s.batch * P * 2 + rows.rows * P),
       }),

@@ -6,11 +6,11 @@ import type { GpuContext } from '../../runtime/context';
 import { poison, readF32 } from '../../runtime/buffers';
 import type { Dispatch } from '../../runtime/kernels';
 import { MetricsRing, StepPlan } from '../../runtime/plan';
-import { paddedRow, scansnapAttention, scanSnapSizes, type ScanSnapShape } from '../../kernels/scansnapAttention';
+import { paddedRow, scansnapAttention, scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape } from '../../kernels/scansnapAttention';
 import { scansnapCrossEntropy } from '../../kernels/scansnapCrossEntropy';
 import { scansnapAttentionBackward } from '../../kernels/scansnapAttentionBackward';
 import { gradYScratchBytes, scansnapGradY } from '../../kernels/scansnapGradY';
-import { gradZScratchBytes, scansnapGradZ, type ScanSnapRows } from '../../kernels/scansnapGradZ';
+import { gradZScratchBytes, scansnapGradZ } from '../../kernels/scansnapGradZ';
 import { sgdMomentum } from '../../kernels/sgdMomentum';
 import { perReplica } from '../../config/schema';
 import type { MetricRecord, TrainOptions, Trainer, TrainerState } from '../../experiments/types';
@@ -37,7 +37,7 @@ export interface ScanSnapWorkBuffers {
   rowMemberCount: GPUBuffer;
 }
 
-/** `rows`: the rows of Z that get gradient (see scansnapGradZ). */
+/** `rows`: the rows of Z held on the GPU and given gradient (see scansnapAttention). */
 export function acquireWorkBuffers(ctx: GpuContext, shape: ScanSnapShape, rows: ScanSnapRows): ScanSnapWorkBuffers {
   const size = scanSnapSizes(shape);
   const scratch = gradYScratchBytes(shape);
@@ -53,7 +53,7 @@ export function acquireWorkBuffers(ctx: GpuContext, shape: ScanSnapShape, rows: 
     loss: a(size.loss, 'loss'),
     queryRowGrad: a(size.perSequenceRow, 'queryRowGrad'),
     dY: a(size.params, 'dY'),
-    dZ: a(size.params, 'dZ'),
+    dZ: a(zBytes(shape, rows), 'dZ'),
     memberSeq: a(scratch.memberList, 'memberSeq'),
     memberVn: a(scratch.memberList, 'memberVn'),
     memberCount: a(scratch.memberCount, 'memberCount'),
@@ -75,7 +75,7 @@ export async function lossAndGradsDispatches(
   const { Y, Z } = params;
   const w = work;
   const [attention, crossEntropy, attentionBackward, gradY, gradZ] = await Promise.all([
-    scansnapAttention(k, shape),
+    scansnapAttention(k, shape, rows),
     scansnapCrossEntropy(k, shape, distinctPerSequence),
     scansnapAttentionBackward(k, shape, distinctPerSequence),
     scansnapGradY(k, shape, distinctPerSequence),
@@ -88,6 +88,24 @@ export async function lossAndGradsDispatches(
     ...gradY({ vnDense: w.vnDense, dLogit: w.dLogit, dY: w.dY, memberSeq: w.memberSeq, memberVn: w.memberVn, memberCount: w.memberCount }),
     ...gradZ({ tokens: w.tokens, queryRowGrad: w.queryRowGrad, dZ: w.dZ, rowMembers: w.rowMembers, rowMemberCount: w.rowMemberCount }),
   ];
+}
+
+/** Rows rowBase .. rowBase + rows − 1 of every replica's M × M matrix: [R][M][M] → [R][rows][M]. */
+export function selectRows(full: ArrayLike<number>, M: number, r: ScanSnapRows): Float32Array {
+  const replicas = full.length / (M * M);
+  const out = new Float32Array(replicas * r.rows * M);
+  for (let q = 0; q < replicas; q++) {
+    for (let i = 0; i < r.rows * M; i++) out[q * r.rows * M + i] = full[q * M * M + r.rowBase * M + i];
+  }
+  return out;
+}
+
+/** `full` with rows rowBase .. rowBase + rows − 1 of every replica replaced by `part` ([R][rows][M]). */
+export function withRows(full: ArrayLike<number>, part: Float32Array, M: number, r: ScanSnapRows): Float32Array {
+  const out = Float32Array.from(full);
+  const replicas = out.length / (M * M);
+  for (let q = 0; q < replicas; q++) out.set(part.subarray(q * r.rows * M, (q + 1) * r.rows * M), q * M * M + r.rowBase * M);
+  return out;
 }
 
 /** [R][M][M] → [R][M][P] with zero padding columns (the GPU layout of Y, Z and their optimizer state). */
@@ -157,6 +175,11 @@ export class ScanSnapTrainer implements Trainer {
   private stepCount = 0;
   private readonly hostTokens: Uint32Array<ArrayBuffer>;
   private lastLoss: Float64Array | null = null;
+  /**
+   * Z of every replica on the host, [R][M][M]. Only the query rows can get gradient, so only they live on the
+   * GPU (and are updated); the other rows keep these values, and getState merges the two.
+   */
+  private frozenZ: Float32Array;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -170,7 +193,10 @@ export class ScanSnapTrainer implements Trainer {
     private readonly metricsSource: GPUBuffer,
     private readonly ring: MetricsRing,
     private readonly sampler: SequenceSampler,
+    private readonly rows: ScanSnapRows,
+    initialZ: Float32Array,
   ) {
+    this.frozenZ = initialZ;
     this.replicas = config.replicas;
     this.layout = sampler.layout;
     this.hostTokens = new Uint32Array(config.replicas * config.batch * sequenceStride(config.L));
@@ -185,31 +211,34 @@ export class ScanSnapTrainer implements Trainer {
     const shape: ScanSnapShape = { replicas: R, batch: config.batch, L: config.L, M };
     const { device, pool } = ctx;
     const P = paddedRow(M);
+    const rows = { rowBase: layout.queryBase, rows: config.numQuery };
     const init = initialParams(config, M);
-    const params = { Y: pool.upload(padRows(init.Y, M), 'scansnap Y'), Z: pool.upload(padRows(init.Z, M), 'scansnap Z') };
-    const zeros = new Float32Array(R * M * P);
-    const velocity = { Y: pool.upload(zeros, 'scansnap velocity Y'), Z: pool.upload(zeros, 'scansnap velocity Z') };
+    const params = { Y: pool.upload(padRows(init.Y, M), 'scansnap Y'), Z: pool.upload(padRows(selectRows(init.Z, M, rows), M), 'scansnap Z') };
+    const velocity = {
+      Y: pool.upload(new Float32Array(R * M * P), 'scansnap velocity Y'),
+      Z: pool.upload(new Float32Array(R * rows.rows * P), 'scansnap velocity Z'),
+    };
     const rates = {
       etaY: pool.upload(perReplicaArray(config.etaY, R), 'scansnap etaY'),
       etaZ: pool.upload(perReplicaArray(config.etaZ, R), 'scansnap etaZ'),
       momentum: pool.upload(perReplicaArray(config.momentum, R), 'scansnap momentum'),
     };
-    const rows = { rowBase: layout.queryBase, rows: config.numQuery };
     const work = acquireWorkBuffers(ctx, shape, rows);
-    // Only the query rows of Z ever get gradient: the others are zeroed once and never written.
-    device.queue.writeBuffer(work.dZ, 0, zeros);
     const distinctPerSequence = config.numCommon + config.distinctPerNext;
-    const momentumUpdate = await sgdMomentum(ctx.kernels, { replicas: R, size: M * P });
+    const [momentumY, momentumZ] = await Promise.all([
+      sgdMomentum(ctx.kernels, { replicas: R, size: M * P }),
+      sgdMomentum(ctx.kernels, { replicas: R, size: rows.rows * P }),
+    ]);
     const plan = new StepPlan(device, 'scansnap step')
       .add(...(await lossAndGradsDispatches(ctx, shape, params, work, rows, distinctPerSequence)))
       .add(
-        momentumUpdate({ param: params.Y, grad: work.dY, velocity: velocity.Y, lr: rates.etaY, momentum: rates.momentum }, 'sgdMomentum Y'),
-        momentumUpdate({ param: params.Z, grad: work.dZ, velocity: velocity.Z, lr: rates.etaZ, momentum: rates.momentum }, 'sgdMomentum Z'),
+        momentumY({ param: params.Y, grad: work.dY, velocity: velocity.Y, lr: rates.etaY, momentum: rates.momentum }, 'sgdMomentum Y'),
+        momentumZ({ param: params.Z, grad: work.dZ, velocity: velocity.Z, lr: rates.etaZ, momentum: rates.momentum }, 'sgdMomentum Z'),
       );
     const metricsBytes = 4 * R * (config.batch + config.numQuery * P);
     const metricsSource = pool.acquire(metricsBytes, 'scansnap metrics');
     const ring = new MetricsRing(device, metricsBytes);
-    return new ScanSnapTrainer(ctx, config, shape, params, velocity, rates, work, plan, metricsSource, ring, sampler);
+    return new ScanSnapTrainer(ctx, config, shape, params, velocity, rates, work, plan, metricsSource, ring, sampler, rows, init.Z);
   }
 
   get step(): number {
@@ -266,14 +295,9 @@ export class ScanSnapTrainer implements Trainer {
 
   /** Metrics layout: per-sequence losses [R][batch], then Z's query rows [R][numQuery][P]. */
   private encodeMetricsCopies(encoder: GPUCommandEncoder): void {
-    const { batch, numQuery } = this.config;
-    const M = this.layout.M;
-    const P = paddedRow(M);
     const R = this.replicas;
-    encoder.copyBufferToBuffer(this.work.loss, 0, this.metricsSource, 0, 4 * R * batch);
-    for (let r = 0; r < R; r++) {
-      encoder.copyBufferToBuffer(this.params.Z, 4 * (r * M * P + this.layout.queryBase * P), this.metricsSource, 4 * (R * batch + r * numQuery * P), 4 * numQuery * P);
-    }
+    encoder.copyBufferToBuffer(this.work.loss, 0, this.metricsSource, 0, 4 * R * this.config.batch);
+    encoder.copyBufferToBuffer(this.params.Z, 0, this.metricsSource, 4 * R * this.config.batch, zBytes(this.shape, this.rows));
   }
 
   private metricRecords(step: number, values: Float32Array): MetricRecord[] {
@@ -295,25 +319,35 @@ export class ScanSnapTrainer implements Trainer {
   /** Attention metrics of the current Z for every replica, with the loss of the last step that recorded one. */
   async evaluate(): Promise<MetricRecord[]> {
     const M = this.layout.M;
-    const Z = unpadRows(await readF32(this.ctx.device, this.params.Z, this.replicas * M * paddedRow(M)), M);
+    const perReplica = this.rows.rows * M;
+    const Z = await this.readQueryRows(this.params.Z);
     return Array.from({ length: this.replicas }, (_, r) => {
-      const rows = Z.subarray(r * M * M + this.layout.queryBase * M, r * M * M + (this.layout.queryBase + this.config.numQuery) * M);
+      const rows = Z.subarray(r * perReplica, (r + 1) * perReplica);
       const record: MetricRecord = { step: this.stepCount, replica: r, ...attentionMetrics(this.layout, rows, this.config.trackNext) };
       if (this.lastLoss) record.loss = this.lastLoss[r];
       return record;
     });
   }
 
+  /** Z's query rows (or their momentum) from the GPU, [R][numQuery][M]. */
+  private async readQueryRows(buffer: GPUBuffer): Promise<Float32Array> {
+    return unpadRows(await readF32(this.ctx.device, buffer, zBytes(this.shape, this.rows) / 4), this.layout.M);
+  }
+
   async getState(): Promise<TrainerState> {
     const M = this.layout.M;
-    const read = async (b: GPUBuffer) => unpadRows(await readF32(this.ctx.device, b, this.replicas * M * paddedRow(M)), M);
+    const Y = unpadRows(await readF32(this.ctx.device, this.params.Y, this.replicas * M * paddedRow(M)), M);
+    const velocityY = unpadRows(await readF32(this.ctx.device, this.velocity.Y, this.replicas * M * paddedRow(M)), M);
     return {
       model: 'scansnap',
       step: this.stepCount,
       replicas: this.replicas,
       shapes: { Y: [M, M], Z: [M, M] },
-      params: { Y: await read(this.params.Y), Z: await read(this.params.Z) },
-      optimizer: { Y: await read(this.velocity.Y), Z: await read(this.velocity.Z) },
+      params: { Y, Z: withRows(this.frozenZ, await this.readQueryRows(this.params.Z), M, this.rows) },
+      optimizer: {
+        Y: velocityY,
+        Z: withRows(new Float32Array(this.replicas * M * M), await this.readQueryRows(this.velocity.Z), M, this.rows),
+      },
     };
   }
 
@@ -323,18 +357,30 @@ export class ScanSnapTrainer implements Trainer {
     if (state.model !== 'scansnap') throw new Error(`setState: state of model '${state.model}', this trainer is 'scansnap'`);
     if (state.replicas !== this.replicas) throw new Error(`setState: state has ${state.replicas} replicas, this trainer ${this.replicas}`);
     if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`setState: step = ${state.step}; expected an integer >= 0`);
-    const tensors: [string, Float32Array | undefined, GPUBuffer][] = [
-      ['params.Y', state.params.Y, this.params.Y],
-      ['params.Z', state.params.Z, this.params.Z],
-      ['optimizer.Y', state.optimizer.Y, this.velocity.Y],
-      ['optimizer.Z', state.optimizer.Z, this.velocity.Z],
+    const tensors: [string, Float32Array | undefined][] = [
+      ['params.Y', state.params.Y],
+      ['params.Z', state.params.Z],
+      ['optimizer.Y', state.optimizer.Y],
+      ['optimizer.Z', state.optimizer.Z],
     ];
     for (const [name, data] of tensors) {
       if (!(data instanceof Float32Array) || data.length !== n) {
         throw new Error(`setState: ${name} must be a Float32Array of ${n} values (${this.replicas} replicas × ${M} × ${M}), got ${data?.length}`);
       }
     }
-    for (const [, data, buffer] of tensors) this.ctx.device.queue.writeBuffer(buffer, 0, padRows(data!, M));
+    const velocityZ = state.optimizer.Z;
+    const rowOf = (i: number) => Math.floor((i % (M * M)) / M);
+    const isQueryRow = (row: number) => row >= this.rows.rowBase && row < this.rows.rowBase + this.rows.rows;
+    const outside = velocityZ.findIndex((v, i) => v !== 0 && !isQueryRow(rowOf(i)));
+    if (outside >= 0) {
+      throw new Error(`setState: optimizer.Z has momentum in row ${rowOf(outside)}, which is no query token's: only the query rows of Z are trained`);
+    }
+    const queue = this.ctx.device.queue;
+    queue.writeBuffer(this.params.Y, 0, padRows(state.params.Y, M));
+    queue.writeBuffer(this.velocity.Y, 0, padRows(state.optimizer.Y, M));
+    queue.writeBuffer(this.params.Z, 0, padRows(selectRows(state.params.Z, M, this.rows), M));
+    queue.writeBuffer(this.velocity.Z, 0, padRows(selectRows(velocityZ, M, this.rows), M));
+    this.frozenZ = Float32Array.from(state.params.Z);
     this.stepCount = state.step;
   }
 
