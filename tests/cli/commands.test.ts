@@ -93,7 +93,7 @@ describe('grad: GPU loss and gradients match the float64 reference', () => {
   });
 });
 
-describe('sweep with shards, then merge', () => {
+describe('sweep with shards, then merge (the same runs as the unsharded sweep)', () => {
   // Scan & Snap (the train tests cover ICL): etaY is per replica, L one value per trainer.
   const sweep = write('sweep.json', {
     model: 'scansnap',
@@ -106,7 +106,7 @@ describe('sweep with shards, then merge', () => {
   it('each shard runs its packs; merge joins them into one table and figure', async () => {
     const r1 = await ok(['sweep', sweep, '--shard', '1/2', '--out', shard1]);
     expect(r1.stdout).toMatch(/4 runs .* in 2 pack\(s\); shard 1\/2 has 1/);
-    await ok(['sweep', sweep, '--shard', '2/2', '--out', shard2, '--runtime', 'node']);
+    await ok(['sweep', sweep, '--shard', '2/2', '--out', shard2]);
     const rows1 = json(join(shard1, 'results.json')).rows;
     const rows2 = json(join(shard2, 'results.json')).rows;
     // L is one value per trainer, etaY one per replica: a pack per L, etaY packed into replicas.
@@ -132,5 +132,10 @@ describe('sweep with shards, then merge', () => {
       expect(entropy).toBeLessThanOrEqual(Math.log(3) + 1e-6);
     }
     expect(readFileSync(join(merged, 'results.svg'), 'utf8')).toMatch(/^<svg[^]*entropy vs etaY/);
+
+    // Packs are formed before sharding: the whole sweep in one go gives the same runs, bit for bit.
+    const whole = join(dir, 'whole');
+    await ok(['sweep', sweep, '--out', whole]);
+    expect(json(join(whole, 'results.json')).rows).toEqual(json(join(merged, 'results.json')).rows);
   });
 });
