@@ -76,3 +76,20 @@ export async function runPreset(args: { name: string; steps?: number }) {
   assertNoDeviceErrors(ctx);
   return { records, tables };
 }
+
+/** setState with momentum in a non-query row of Z (which this trainer never trains): returns the error message. */
+export async function setStateOutsideQueryRows(args: { config: Partial<ScanSnapConfig>; row: number }): Promise<string> {
+  const ctx = await getContext();
+  const trainer = await scansnapModel.createTrainer(ctx, args.config as ScanSnapConfig);
+  const state = await trainer.getState();
+  const M = state.shapes.Z[0];
+  state.optimizer.Z[args.row * M] = 1;
+  try {
+    await trainer.setState(state);
+    return '';
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    trainer.destroy();
+  }
+}

@@ -132,6 +132,11 @@ describe('scansnap trainer: momentum steps vs reference, resume bit for bit', ()
     expectClose(got.state.optimizer.Z, Z.velocity!, 1e-5, 'velocity of Z');
   });
 
+  it('setState refuses momentum in a row of Z that is no query (only query rows live on the GPU)', async () => {
+    const message = await gpu().call<string>(PROBE, 'setStateOutsideQueryRows', { config, row: 2 });
+    expect(message).toContain('optimizer.Z has momentum in row 2, which is no query token');
+  });
+
   it('2 steps, getState, a fresh trainer, setState, 2 steps equals 4 steps bit for bit', async () => {
     const straight = await gpu().call<{ state: TrainerState }>(PROBE, 'train', { config, steps });
     const resumed = await gpu().call<{ state: TrainerState }>(PROBE, 'train', { config, steps, resumeAt: 2 });
