@@ -46,6 +46,7 @@ export const sweepSpec: CommandSpec = {
     { name: 'metric', kind: 'string', valueName: 'NAME', help: 'metric of the results figure (default: the first evaluation metric)' },
     { name: 'out', kind: 'string', valueName: 'DIR', help: 'sweep folder (default runs/sweep-<name>-<UTC time>); rerun with the same DIR to continue' },
     { name: 'no-analyze', kind: 'flag', help: "skip the preset's analyses in every pack" },
+    { name: 'plan', kind: 'flag', help: 'print the packs (configs, replicas, seeds) and the shard split, then exit without GPU work' },
     RUNTIME_OPTION,
   ],
 };

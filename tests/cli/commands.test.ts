@@ -104,8 +104,12 @@ describe('sweep with shards, then merge (the same runs as the unsharded sweep)',
   const shard2 = join(dir, 'shard2');
 
   it('each shard runs its packs; merge joins them into one table and figure', async () => {
+    const plan = await ok(['sweep', sweep, '--shard', '1/2', '--plan']);
+    expect(plan.stdout).toMatch(/^  pack-0 \(shard 1\/2\): 2 replica\(s\), seeds 3\.\.4, 10 steps, etaY=\[1,10\] L=8$/m);
+    expect(plan.stdout).toMatch(/^  pack-1 \(shard 2\/2\): 2 replica\(s\), seeds 5\.\.6, 10 steps, etaY=\[1,10\] L=12$/m);
+    expect(plan.stdout).not.toMatch(/adapter:/);
     const r1 = await ok(['sweep', sweep, '--shard', '1/2', '--out', shard1]);
-    expect(r1.stdout).toMatch(/4 runs .* in 2 pack\(s\); shard 1\/2 has 1/);
+    expect(r1.stdout).toMatch(/4 runs \(4 grid point\(s\) × 1 seed\(s\)\) in 2 pack\(s\); shard 1\/2 has 1/);
     await ok(['sweep', sweep, '--shard', '2/2', '--out', shard2]);
     const rows1 = json(join(shard1, 'results.json')).rows;
     const rows2 = json(join(shard2, 'results.json')).rows;

@@ -159,6 +159,14 @@ export async function sweep(args: ParsedArgs, out: Output): Promise<number> {
   const identity = { model: def.source.model.name, base: def.source.name, sets: def.sets, grid: def.grid, seeds: def.seeds, maxReplicas: def.maxReplicas };
   const hash = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16);
   const mine = packs.filter((p) => p.index % shard.count === shard.index - 1);
+  out.log.write(`sweep ${hash}: ${units.length} runs (${units.length / def.seeds} grid point(s) × ${def.seeds} seed(s)) in ${packs.length} pack(s); shard ${shard.index}/${shard.count} has ${mine.length}\n`);
+  if (o.plan === true) {
+    for (const pack of packs) {
+      const settings = show(Object.fromEntries(Object.keys(def.grid).map((k) => [k, pack.run.config[k]])));
+      out.log.write(`  pack-${pack.index} (shard ${(pack.index % shard.count) + 1}/${shard.count}): ${pack.units.length} replica(s), seeds ${pack.seed}..${pack.seed + pack.units.length - 1}, ${pack.run.steps} steps, ${settings}\n`);
+    }
+    return EXIT_OK;
+  }
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   const dir = (o.out as string | undefined) ?? join('runs', `sweep-${def.source.name}-${stamp}${shard.count > 1 ? `-shard-${shard.index}-of-${shard.count}` : ''}`);
   const planPath = join(dir, 'sweep.json');
@@ -168,7 +176,6 @@ export async function sweep(args: ParsedArgs, out: Output): Promise<number> {
       usage(`--out ${dir}: already holds something other than this sweep shard; choose a new folder (rerunning the same sweep and shard there continues it)`);
     }
   }
-  out.log.write(`sweep ${hash}: ${units.length} runs (${Object.keys(def.grid).length} grid keys × ${def.seeds} seed(s)) in ${packs.length} pack(s); shard ${shard.index}/${shard.count} has ${mine.length}\n`);
   writeJsonAtomic(planPath, {
     hash, shard, ...identity, totalUnits: units.length,
     packs: mine.map((p) => ({ pack: p.index, dir: `pack-${p.index}`, seed: p.seed, units: p.units.map(({ point, seedIndex }) => ({ point, seedIndex })) })),
