@@ -175,7 +175,7 @@ class App {
   private renderForm(): void {
     const model = models[this.preset.model];
     $('#preset-description').textContent = this.preset.description;
-    this.form = buildSettingsForm(model.schema, this.baseline(), (c) => model.check(c, this.adapter?.limits), () => {
+    this.form = buildSettingsForm(model.schema, this.baseline(), (c) => [...model.check(c, this.adapter?.limits), ...(this.preset.check?.(c) ?? [])], () => {
       if (this.form.validate()) this.syncUrl();
     });
     $('#form').replaceChildren(this.form.element);

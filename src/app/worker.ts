@@ -70,7 +70,7 @@ class Engine {
       const preset = findPreset(settings.preset);
       if (!preset) throw new Error(`unknown preset '${settings.preset}'`);
       const model = models[preset.model];
-      this.config = parseConfig(model.schema, settings.config, (c) => model.check(c, this.ctx?.adapter.limits));
+      this.config = parseConfig(model.schema, settings.config, (c) => [...model.check(c, this.ctx?.adapter.limits), ...(preset.check?.(c) ?? [])]);
       this.ctx ??= await getContext();
       this.settings = settings;
       this.listener = listener;

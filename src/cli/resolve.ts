@@ -139,7 +139,7 @@ export function resolveRun(source: RunSource, overrides: Overrides = {}): RunCon
   if (!errors.some((e) => e.key === 'steps')) checkInt(errors, 'steps', steps, 1);
   const checkpointEvery = overrides.checkpointEvery ?? source.checkpointEvery;
   if (checkpointEvery !== undefined) checkInt(errors, 'checkpointEvery', checkpointEvery, 1);
-  if (errors.length === 0) errors.push(...model.check(config));
+  if (errors.length === 0) errors.push(...model.check(config), ...(source.preset?.check?.(config) ?? []));
   if (errors.length > 0) throw new ConfigValidationError(errors);
   return {
     model: model.name,

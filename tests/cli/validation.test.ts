@@ -33,6 +33,7 @@ const cases: Array<[string, string[], RegExp]> = [
   ['fractional integer', ['train', icl, '--set', 'dX=1.5'], /dX = 1\.5 is not allowed: expected an integer/],
   ['huge dimension', ['train', icl, '--set', 'dX=100000'], /dX = 100000 is not allowed: expected an integer >= 1 and <= 4096/],
   ['inconsistent shapes M1 + M2 > dX', ['train', icl, '--set', 'M1=10'], /M1 \+ M2 = 10 \+ 8 = 18 must be <= dX = 12/],
+  ['preset rule: OOD needs two ODR patterns', ['train', 'icl-ood', '--set', 'M1=3'], /M1 = 3 is not allowed for icl-ood: out-of-domain tasks need M1 >= 4/],
   ['per-replica list of the wrong length', ['train', icl, '--set', 'eta=[1,2]'], /eta has 2 values but replicas = 1/],
   ['list for a single-valued key', ['train', icl, '--set', 'batch=[16,32]'], /batch = \[16,32\] is not allowed.*one value, not a list/],
   ['enum value not allowed', ['train', icl, '--set', 'patterns=grid'], /patterns = "grid" is not allowed: expected one of "basis", "random"/],
