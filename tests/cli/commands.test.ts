@@ -65,6 +65,24 @@ async function checkGrad(model: 'icl' | 'scansnap', config: string, params: Para
   expect(Math.max(...flatGrads(want).map(Math.abs))).toBeGreaterThan(0); // a check that can fail: gradients are not all zero
 }
 
+describe('bench', () => {
+  it('measures the adapter limits and the chosen kernels, prints the table and writes the JSON it names', async () => {
+    const out = join(dir, 'bench.json');
+    const r = await ok(['bench', '--quick', '--repeats', '3', '--warmup', '1', '--filter', '^sgdUpdate', '--out', out]);
+    expect(r.stdout).toMatch(/^adapter: .+/m);
+    expect(r.stdout).toMatch(/^peak FMA: [\d.]+ GFLOP\/s/m);
+    expect(r.stdout).toContain(`results: ${out}`);
+    const result = json(out);
+    expect(result.limits.fmaGflops).toBeGreaterThan(0);
+    expect(result.entries.length).toBeGreaterThan(0);
+    for (const e of result.entries) {
+      expect(e.name).toMatch(/^sgdUpdate/);
+      expect(e.ms).toBeGreaterThan(0);
+      expect(Number.isFinite(e.gflops)).toBe(true);
+    }
+  });
+});
+
 describe('grad: GPU loss and gradients match the float64 reference', () => {
   it('icl (chrome)', async () => {
     const rng = new Random(7, 1);

@@ -74,14 +74,22 @@ describe('ICL paper claims at the SPEC defaults (2 seeds, 40 steps, 1000 test pr
   });
 
   // The issue states the claim at ratio 0.2. With the small group at 5–11% of the 64 neurons, 0.2 (13 neurons)
-  // also removes large ones, and on the H100 runs (5 seeds, 1000 steps) magnitude < random held at 0.2 for 3 of
-  // 5 seeds but at 0.1 for all 5: the test asserts 0.1 and reports 0.2 (README, ICL section).
-  it('at pruning ratio 0.1, magnitude pruning hurts the hinge loss less than random pruning (mean of 10 draws)', async () => {
+  // also removes large ones: on the H100 runs (5 seeds, 1000 steps) magnitude < random held at 0.2 for the mean
+  // over seeds (hinge 0.0023 vs 0.0036) but per seed for only 3 of 5, and at 0.1 for all 5. So the test asserts
+  // 0.2 on the mean over seeds and 0.1 for every seed (README, ICL section).
+  it('magnitude pruning hurts the hinge loss less than random pruning (mean of 10 draws): ratio 0.2 over seeds, 0.1 per seed', async () => {
     await run();
+    const mean = { magnitude: 0, random: 0 };
     for (const [ratio, r, magError, magHinge, randError, randHinge] of result.pruning.rows) {
       console.log(`replica ${r}, ratio ${ratio}: magnitude error ${magError} hinge ${magHinge.toFixed(5)}; random error ${randError} hinge ${randHinge.toFixed(5)}`);
       if (ratio === 0.1) expect(magHinge).toBeLessThan(randHinge);
+      if (ratio === 0.2) {
+        mean.magnitude += magHinge / REPLICAS;
+        mean.random += randHinge / REPLICAS;
+      }
     }
+    console.log(`ratio 0.2, mean over seeds: magnitude hinge ${mean.magnitude.toFixed(5)}, random ${mean.random.toFixed(5)}`);
+    expect(mean.magnitude).toBeLessThan(mean.random);
     console.log(`train + analyses: ${result.seconds.toFixed(1)} s`);
   });
 });
