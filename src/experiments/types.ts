@@ -104,6 +104,8 @@ export interface ModelDefinition<Config extends Record<string, unknown> = Record
   schema: Schema;
   /** Cross-field checks (shapes that must agree, adapter limits) beyond the schema's per-field ones. */
   check(config: Config, limits?: Record<string, number>): ConfigError[];
+  /** Per-replica shape of every trained tensor for this config (checkpoints are checked against it). */
+  paramShapes(config: Config): Record<string, number[]>;
   createTrainer(ctx: GpuContext, config: Config): Promise<Trainer>;
   /** Loss and gradients of one params set on one batch (SPEC §3 JSON in and out), on the GPU. */
   lossAndGrads(ctx: GpuContext, config: Config, params: ParamsJson, batch: unknown): Promise<LossGradsJson>;

@@ -130,6 +130,14 @@ describe('onelayer train (chrome)', () => {
     // A different test distribution gives different numbers than the run's own evaluation.
     expect(summary.evaluation).not.toEqual(json(join(reference, 'summary.json')).evaluation);
   });
+
+  it('eval refuses a setting that changes tensor shapes, as bad input and before any GPU work', async () => {
+    const args = ['eval', reference, '--set', 'm=20'];
+    const r = await runCli(args);
+    expect(r.code, describeRun(args, r)).toBe(2);
+    expect(r.stderr).toMatch(/W_O is 16 x 16, but this config makes it 20 x 16; settings that change tensor shapes cannot be changed for a saved run/);
+    expect(r.stdout + r.stderr).not.toMatch(/^adapter: /m);
+  });
 });
 
 describe('onelayer train (node runtime)', () => {

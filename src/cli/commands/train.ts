@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainJobResult } from '../../experiments/job';
 import { checkpointToState, stateToCheckpoint, stateToParamsJson, type CheckpointJson } from '../../experiments/params';
-import { defaultPreset, findPreset, presets } from '../../experiments/registry';
+import { defaultPreset, findModel, findPreset, presets } from '../../experiments/registry';
 import type { FigureSpec, MetricRecord, ResultTable, TrainerState } from '../../experiments/types';
 import { adapterLine } from '../../runtime/device';
 import { parseSets, type ParsedArgs } from '../args';
@@ -41,11 +41,24 @@ export function stateOfCheckpoint(checkpoint: CheckpointFile, run: RunConfig, pa
   if (typeof replicas === 'number' && checkpoint.replicas.length !== replicas) {
     throw new UsageError(`checkpoint ${path}: ${checkpoint.replicas.length} replicas, but the config says replicas = ${replicas}`);
   }
+  let state: TrainerState;
   try {
-    return checkpointToState(checkpoint);
+    state = checkpointToState(checkpoint);
   } catch (e) {
     throw new UsageError(`checkpoint ${path}: ${(e as Error).message}`);
   }
+  // A --set that changes a tensor's shape cannot apply to saved parameters: say so before any GPU work.
+  const expected = findModel(run.model)!.paramShapes(run.config);
+  for (const [name, shape] of Object.entries(expected)) {
+    const saved = state.shapes[name];
+    if (!saved || saved.join('x') !== shape.join('x')) {
+      throw new UsageError(
+        `checkpoint ${path}: ${name} is ${saved ? saved.join(' x ') : 'missing'}, but this config makes it ${shape.join(' x ')}; ` +
+          'settings that change tensor shapes cannot be changed for a saved run',
+      );
+    }
+  }
+  return state;
 }
 
 /** The preset's figures, or for a config without a preset the metrics figures of the model's first preset. */

@@ -33,6 +33,7 @@ export const iclModel: ModelDefinition<IclConfig> = {
   name: 'icl',
   schema: iclSchema,
   check: (config: IclConfig, limits?: Record<string, number>): ConfigError[] => checkIclConfig(config, limits),
+  paramShapes: (config: IclConfig) => iclParamShapes(iclShapes(config)),
   createTrainer: (ctx, config) => IclTrainer.create(ctx, config),
   async lossAndGrads(ctx, rawConfig, params, batch) {
     const config = parseIclConfig(rawConfig);

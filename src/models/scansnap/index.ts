@@ -41,6 +41,10 @@ export const scansnapModel: ModelDefinition<ScanSnapConfig> = {
   name: 'scansnap',
   schema: scansnapSchema,
   check: checkScanSnapConfig,
+  paramShapes: (config: ScanSnapConfig) => {
+    const { M } = tokenLayout(config);
+    return { Y: [M, M], Z: [M, M] };
+  },
 
   async createTrainer(ctx: GpuContext, config: ScanSnapConfig) {
     const parsed = parseScanSnapConfig(config, ctx.adapter.limits);
