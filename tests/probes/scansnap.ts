@@ -1,5 +1,9 @@
 // In-page probes for the Scan & Snap model: GPU loss and gradients, short training runs, state round trips.
 import { getContext, assertNoDeviceErrors } from '../../src/runtime/context';
+import { poison, readU32 } from '../../src/runtime/buffers';
+import { StepPlan } from '../../src/runtime/plan';
+import { scansnapBatchGenerate } from '../../src/kernels/scansnapBatchGenerate';
+import { replicaSeedWords, SequenceSampler, type ScanSnapDataSettings } from '../../src/models/scansnap/data';
 import { scansnapLossAndGradsGpu, type GpuLossGradsArgs } from '../../src/models/scansnap/model';
 import { scansnapModel, type ScanSnapConfig } from '../../src/models/scansnap/index';
 import type { MetricRecord, ParamsJson, TrainerState } from '../../src/experiments/types';
@@ -16,6 +20,34 @@ export async function lossAndGrads(args: GpuLossGradsArgs) {
 export async function lossAndGradsJson(args: { config: Partial<ScanSnapConfig>; params: ParamsJson; batch: unknown }) {
   const ctx = await getContext();
   const out = await scansnapModel.lossAndGrads(ctx, args.config as ScanSnapConfig, args.params, args.batch);
+  assertNoDeviceErrors(ctx);
+  return out;
+}
+
+/**
+ * scansnapBatchGenerate alone: the step counter set to `firstStep`, then `steps` replays of [generate,
+ * advanceStep], the tokens poisoned before each; returns each step's ids [R][batch][L + 1].
+ */
+export async function generateSequences(args: { settings: ScanSnapDataSettings; replicas: number; batch: number; seed: number; firstStep: number; steps: number }) {
+  const ctx = await getContext();
+  const { settings, replicas, batch } = args;
+  const sampler = new SequenceSampler(settings);
+  const generator = await scansnapBatchGenerate(ctx.kernels, { replicas, batch, L: settings.L, nextPerQuery: settings.nextPerQuery, layout: sampler.layout });
+  const count = replicas * batch * (settings.L + 1);
+  const buffers = {
+    step: ctx.pool.upload(Uint32Array.of(args.firstStep), 'test step counter'),
+    replicaSeeds: ctx.pool.upload(replicaSeedWords(args.seed, replicas), 'test replica seeds'),
+    thresholds: ctx.pool.upload(sampler.thresholds, 'test thresholds'),
+    tokens: ctx.pool.acquire(4 * count, 'test tokens'),
+  };
+  const plan = new StepPlan(ctx.device, 'test scansnapBatchGenerate').add(generator.generate(buffers), generator.advanceStep(buffers.step));
+  const out: Uint32Array[] = [];
+  for (let s = 0; s < args.steps; s++) {
+    poison(ctx.device, buffers.tokens);
+    plan.run();
+    out.push(await readU32(ctx.device, buffers.tokens, count));
+  }
+  for (const b of Object.values(buffers)) ctx.pool.release(b);
   assertNoDeviceErrors(ctx);
   return out;
 }

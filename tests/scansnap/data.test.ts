@@ -1,7 +1,9 @@
-// Scan & Snap data (SPEC §2): the token layout of the paper's code, P(l|n), and sampled sequences.
+// Scan & Snap data (SPEC §2): the token layout of the paper's code, P(l|n), sampled sequences (their documented
+// counter-based draws and their distribution), and the GPU generator against its CPU twin.
 import { describe, expect, it } from 'vitest';
-import { SequenceSampler, tokenLayout } from '../../src/models/scansnap/data';
-import { Random } from '../../src/util/random';
+import { SequenceSampler, tokenLayout, tokenThresholds } from '../../src/models/scansnap/data';
+import { mix32 } from '../../src/models/icl/data';
+import { useGpu } from '../gpu';
 
 describe('scansnap data', () => {
   it('token layout: common, distinct per next token, queries, next tokens (Syn-Small M = 34)', () => {
@@ -16,50 +18,96 @@ describe('scansnap data', () => {
     expect([medium.queryOf(0), medium.queryOf(1), medium.queryOf(2), medium.queryOf(5)]).toEqual([70, 70, 71, 72]);
   });
 
-  it('sequences: allowed tokens only, query ψ(n), token frequencies follow P(l|n), pure function of (seed, replica, step)', () => {
+  it('token thresholds: the 24-bit inverse CDF of P(l|n), each step within 2^-24 of its probability', () => {
+    const l = tokenLayout({ numCommon: 10, numQuery: 2, nextPerQuery: 1, distinctPerNext: 10 });
+    const thresholds = tokenThresholds(l);
+    const p = l.probabilities(0);
+    expect(thresholds.length).toBe(19);
+    const edges = [0, ...thresholds, 2 ** 24];
+    p.forEach((v, j) => expect(Math.abs((edges[j + 1] - edges[j]) / 2 ** 24 - v)).toBeLessThanOrEqual(2 ** -24));
+    expect(Array.from(tokenThresholds(tokenLayout({ numCommon: 0, numQuery: 1, nextPerQuery: 1, distinctPerNext: 1 })))).toEqual([0]);
+  });
+
+  it('sequences: allowed tokens only, query ψ(n), the documented counter-based draws, pure function of (seed, replica, step)', () => {
     const settings = { numCommon: 10, numQuery: 3, nextPerQuery: 2, distinctPerNext: 10, L: 64 };
     const sampler = new SequenceSampler(settings);
     const l = sampler.layout;
-    const batch = 400;
+    const batch = 50;
     const ids = sampler.step(new Uint32Array(2 * batch * 65), 2, batch, 7, 3);
-    const counts = new Map<number, number[]>();
     for (let s = 0; s < 2 * batch; s++) {
       const next = ids[s * 65 + 64] - l.nextBase;
       expect(next).toBeGreaterThanOrEqual(0);
       expect(next).toBeLessThan(l.K);
       expect(ids[s * 65 + 63]).toBe(l.queryOf(next));
       const allowed = l.allowed(next);
-      const c = counts.get(next) ?? new Array<number>(allowed.length).fill(0);
-      for (let t = 0; t < 63; t++) {
-        const i = allowed.indexOf(ids[s * 65 + t]);
-        expect(i).toBeGreaterThanOrEqual(0);
-        c[i]++;
-      }
-      counts.set(next, c);
+      for (let t = 0; t < 63; t++) expect(allowed).toContain(ids[s * 65 + t]);
     }
-    const p = l.probabilities(0);
-    for (const c of counts.values()) {
-      const total = c.reduce((a, b) => a + b, 0);
-      c.forEach((x, i) => expect(Math.abs(x / total - p[i])).toBeLessThan(5 * Math.sqrt(p[i] / total) + 1e-3));
-    }
-    const again = sampler.step(new Uint32Array(2 * batch * 65), 2, batch, 7, 3);
-    expect(again).toEqual(ids);
+    expect(sampler.step(new Uint32Array(2 * batch * 65), 2, batch, 7, 3)).toEqual(ids);
     const replica1Alone = new Uint32Array(batch * 65);
     sampler.fill(replica1Alone, 0, batch, 7, 1, 3);
     expect(replica1Alone).toEqual(ids.subarray(batch * 65));
-    // The documented stream: Random(seed + replica, 1 + step); n = int(K); each token the plain inverse CDF of uniform().
-    const rng = new Random(7 + 1, 1 + 3);
-    const cum = Array.from(p, (_, i) => p.slice(0, i + 1).reduce((a, b) => a + b, 0));
-    for (let s = 0; s < 20; s++) {
-      const n = rng.int(l.K);
-      expect(ids[(batch + s) * 65 + 64]).toBe(l.nextBase + n);
+    // Written out from the documented scheme: key = h(h(h(seed + r) + step) + b), draw i = h(key + (i + 1)·φ),
+    // n = top 16 bits × K >> 16, token t = allowed[#thresholds <= draw(t + 1) >> 8].
+    const thresholds = tokenThresholds(l);
+    const drawOf = (key: number, slot: number) => mix32((key + Math.imul(slot + 1, 0x9e3779b9)) >>> 0);
+    for (let b = 0; b < 5; b++) {
+      const key = mix32((mix32((mix32(7 + 1) + 3) >>> 0) + b) >>> 0);
+      const n = ((drawOf(key, 0) >>> 16) * l.K) >>> 16;
+      const seq = ids.subarray((batch + b) * 65, (batch + b + 1) * 65);
+      expect(seq[64]).toBe(l.nextBase + n);
       for (let t = 0; t < 63; t++) {
-        const u = rng.uniform();
-        const i = cum.findIndex((c, k) => u < c || k === cum.length - 1);
-        expect(ids[(batch + s) * 65 + t]).toBe(l.allowed(n)[i]);
+        const u = drawOf(key, t + 1) >>> 8;
+        expect(seq[t]).toBe(l.allowed(n)[thresholds.filter((x) => u >= x).length]);
       }
     }
-    const other = sampler.step(new Uint32Array(2 * batch * 65), 2, batch, 7, 4);
-    expect(other).not.toEqual(ids);
+    expect(sampler.step(new Uint32Array(2 * batch * 65), 2, batch, 7, 4)).not.toEqual(ids);
   });
+
+  it('sampled frequencies match P(l|n) for every n and n is uniform (chi-square below the 5-sigma quantile)', () => {
+    const settings = { numCommon: 10, numQuery: 3, nextPerQuery: 2, distinctPerNext: 10, L: 128 };
+    const sampler = new SequenceSampler(settings);
+    const l = sampler.layout;
+    const batch = 3000;
+    const ids = sampler.step(new Uint32Array(batch * 129), 1, batch, 12, 5);
+    const nextCounts = new Array<number>(l.K).fill(0);
+    const tokenCounts = Array.from({ length: l.K }, () => new Array<number>(20).fill(0));
+    for (let s = 0; s < batch; s++) {
+      const n = ids[s * 129 + 128] - l.nextBase;
+      nextCounts[n]++;
+      const allowed = l.allowed(n);
+      for (let t = 0; t < 127; t++) tokenCounts[n][allowed.indexOf(ids[s * 129 + t])]++;
+    }
+    // Wilson–Hilferty: the chi-square quantile of df degrees of freedom at a normal z of 5 (p ≈ 3e-7).
+    const quantile = (df: number) => df * (1 - 2 / (9 * df) + 5 * Math.sqrt(2 / (9 * df))) ** 3;
+    const chiSquare = (counts: number[], p: ArrayLike<number>) => {
+      const total = counts.reduce((a, b) => a + b, 0);
+      return counts.reduce((a, c, i) => a + (c - total * p[i]) ** 2 / (total * p[i]), 0);
+    };
+    const p = l.probabilities(0);
+    expect(chiSquare(nextCounts, new Array(l.K).fill(1 / l.K))).toBeLessThan(quantile(l.K - 1));
+    for (const counts of tokenCounts) {
+      expect(chiSquare(counts, p)).toBeLessThan(quantile(19));
+      // The test can fail: the same counts are far from uniform over the allowed tokens.
+      expect(chiSquare(counts, new Array(20).fill(1 / 20))).toBeGreaterThan(10 * quantile(19));
+    }
+  });
+});
+
+describe('scansnapBatchGenerate (GPU) equals SequenceSampler (CPU) bit for bit', () => {
+  const gpu = useGpu();
+  const cases = [
+    { settings: { numCommon: 3, numQuery: 2, nextPerQuery: 2, distinctPerNext: 4, L: 9 }, replicas: 3, batch: 70, seed: 5 },
+    { settings: { numCommon: 0, numQuery: 3, nextPerQuery: 1, distinctPerNext: 1, L: 4 }, replicas: 2, batch: 5, seed: 0 },
+  ];
+  for (const c of cases) {
+    it(`numCommon ${c.settings.numCommon}, distinctPerNext ${c.settings.distinctPerNext}, ${c.replicas} replicas × ${c.batch}: steps 7, 8, 9 from the GPU step counter`, async () => {
+      const got = await gpu().call<Uint32Array[]>('/tests/probes/scansnap.ts', 'generateSequences', { ...c, firstStep: 7, steps: 3 });
+      const sampler = new SequenceSampler(c.settings);
+      got.forEach((ids, s) => {
+        const want = sampler.step(new Uint32Array(c.replicas * c.batch * (c.settings.L + 1)), c.replicas, c.batch, c.seed, 7 + s);
+        expect(ids).toEqual(want);
+      });
+      expect(got[1]).not.toEqual(got[0]);
+    });
+  }
 });

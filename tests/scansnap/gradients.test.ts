@@ -132,6 +132,17 @@ describe('scansnap trainer: momentum steps vs reference, resume bit for bit', ()
     expectClose(got.state.optimizer.Z, Z.velocity!, 1e-5, 'velocity of Z');
   });
 
+  it("batchSource 'cpu' (host sequences, uploaded) trains to the same bits as 'gpu' (generated in the plan)", async () => {
+    const onGpu = await gpu().call<{ state: TrainerState; records: MetricRecord[] }>(PROBE, 'train', { config, steps, metricsEvery: 3 });
+    const onCpu = await gpu().call<{ state: TrainerState; records: MetricRecord[] }>(PROBE, 'train', { config: { ...config, batchSource: 'cpu' }, steps, metricsEvery: 3 });
+    for (const part of ['params', 'optimizer'] as const) {
+      for (const name of ['Y', 'Z']) {
+        expect(new Uint32Array(onCpu.state[part][name].buffer)).toEqual(new Uint32Array(onGpu.state[part][name].buffer));
+      }
+    }
+    expect(onCpu.records.map((r) => [r.step, r.loss])).toEqual(onGpu.records.map((r) => [r.step, r.loss]));
+  });
+
   it('setState refuses momentum in a row of Z that is no query (only query rows live on the GPU)', async () => {
     const message = await gpu().call<string>(PROBE, 'setStateOutsideQueryRows', { config, row: 2 });
     expect(message).toContain('optimizer.Z has momentum in row 2, which is no query token');

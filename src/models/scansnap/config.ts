@@ -19,6 +19,8 @@ export interface ScanSnapConfig extends Record<string, unknown> {
   replicas: number;
   metricsEvery: number;
   trackNext: number;
+  /** Parsed configs always have it; configs written as literals (presets) may leave it to the default 'gpu'. */
+  batchSource?: 'gpu' | 'cpu';
 }
 
 export const scansnapSchema: Schema = {
@@ -37,6 +39,10 @@ export const scansnapSchema: Schema = {
   replicas: { type: 'int', default: 1, min: 1, description: 'independent runs in the same dispatches', group: 'training' },
   metricsEvery: { type: 'int', default: 10, min: 0, description: 'record metrics every this many steps (0: at the end only)', group: 'metrics' },
   trackNext: { type: 'int', default: 1, min: 0, description: 'record c_{l|n} and Z[ψ(n)][l] for the allowed tokens of the first trackNext next tokens', group: 'metrics' },
+  batchSource: {
+    type: 'enum', default: 'gpu', options: ['gpu', 'cpu'], group: 'training',
+    description: 'where training sequences are generated (the same ids either way): on the GPU, or on the CPU and uploaded',
+  },
 };
 
 export function checkScanSnapConfig(c: ScanSnapConfig, limits: Record<string, number> = {}): ConfigError[] {
@@ -44,6 +50,9 @@ export function checkScanSnapConfig(c: ScanSnapConfig, limits: Record<string, nu
   const { M, K } = tokenLayout(c);
   if (c.trackNext > K) {
     errors.push({ key: 'trackNext', value: c.trackNext, message: `trackNext = ${c.trackNext} is not allowed: there are only K = numQuery · nextPerQuery = ${K} next tokens` });
+  }
+  if (K > 65535) {
+    errors.push({ key: 'nextPerQuery', value: c.nextPerQuery, message: `numQuery · nextPerQuery = ${K} next tokens; the sequence generator draws n from 16 bits, so at most 65535 are allowed` });
   }
   if (c.seed + c.replicas - 1 > 2 ** 31 - 1) {
     errors.push({ key: 'seed', value: c.seed, message: `seed = ${c.seed} with replicas = ${c.replicas}: replica seeds seed + r must stay <= ${2 ** 31 - 1}` });

@@ -2,6 +2,7 @@
 // distributions P(l|n), and training batches as a pure function of (seed, replica, step) so that a resumed run
 // sees exactly the batches an uninterrupted one would.
 import { Random } from '../../util/random';
+import { mix32 } from '../icl/data';
 import type { ScanSnapConfig } from './config';
 
 export interface ScanSnapDataSettings {
@@ -73,66 +74,75 @@ export function sequenceStride(L: number): number {
   return L + 1;
 }
 
-/** Random streams: the data of step t uses stream DATA_STREAM + t, the initial parameters INIT_STREAM. */
+/** Random stream of the initial parameters (the data are counter-based, see SequenceSampler). */
 export const INIT_STREAM = 0;
-const DATA_STREAM = 1;
+
+/** Random bits of draw `slot` of a sequence (its key from seed + replica, step and sequence index). */
+function draw(key: number, slot: number): number {
+  return mix32((key + Math.imul(slot + 1, 0x9e3779b9)) >>> 0);
+}
+
+/** Uniform integer in 0..n−1 from the top 16 bits (n < 65536; exact in 32-bit arithmetic). */
+function below(x: number, n: number): number {
+  return ((x >>> 16) * n) >>> 16;
+}
 
 /**
- * Samples sequences of replica `replica` at `step` into `out` (batch × (L + 1) ids; see sequenceStride).
- * Replica r draws from seed + r, so runs packed into replicas are the same runs as alone with that seed.
+ * The inverse CDF of P(l|n) as integers: threshold j is round(2^24 · P(first j + 1 allowed tokens)), one per
+ * allowed token but the last. A 24-bit draw u picks the allowed token whose index is the number of thresholds
+ * u reaches; computed once here in float64 and uploaded, so the GPU and the CPU compare the same integers.
  */
-/** Buckets of the inverse-CDF guide table: u in bucket i starts its search at the first index that can hold it. */
-const GUIDE_BUCKETS = 64;
+export function tokenThresholds(layout: TokenLayout): Uint32Array<ArrayBuffer> {
+  const p = layout.probabilities(0);
+  const out = new Uint32Array(Math.max(1, p.length - 1));
+  let cumulative = 0;
+  for (let j = 0; j < p.length - 1; j++) out[j] = Math.round((cumulative += p[j]) * 2 ** 24);
+  return out;
+}
 
+/** The per-replica words shaders/scansnapBatchGenerate.wgsl reads: seed + r. */
+export function replicaSeedWords(seed: number, replicas: number): Uint32Array<ArrayBuffer> {
+  return Uint32Array.from({ length: replicas }, (_, r) => (seed + r) >>> 0);
+}
+
+/**
+ * Training sequences, counter-based: draw i of sequence b of replica r at step t is a hash of (seed + r, t, b, i)
+ * with slot 0 choosing the next token n uniformly and slot 1 + i the i-th context token from P(l|n) (see
+ * tokenThresholds), so shaders/scansnapBatchGenerate.wgsl computes the same ids on the GPU. Replica r draws from
+ * seed + r, so runs packed into replicas are the same runs as alone with that seed.
+ */
 export class SequenceSampler {
   readonly layout: TokenLayout;
-  private readonly cumulative: Float64Array[];
-  private readonly allowed: Uint32Array[];
-  private readonly guide: Uint8Array[];
+  readonly thresholds: Uint32Array<ArrayBuffer>;
+  private readonly allowedCount: number;
 
   constructor(readonly settings: ScanSnapDataSettings) {
     this.layout = tokenLayout(settings);
-    this.allowed = [];
-    this.cumulative = [];
-    this.guide = [];
-    for (let n = 0; n < this.layout.K; n++) {
-      this.allowed.push(Uint32Array.from(this.layout.allowed(n)));
-      const p = this.layout.probabilities(n);
-      const c = new Float64Array(p.length);
-      let acc = 0;
-      p.forEach((v, i) => (c[i] = acc += v));
-      c[c.length - 1] = 1;
-      this.cumulative.push(c);
-      // guide[i] = the smallest index whose cumulative probability exceeds i / GUIDE_BUCKETS: the inverse CDF
-      // of any u in bucket i is at or after it (the same answer as a binary search, in a step or two).
-      const guide = new Uint8Array(GUIDE_BUCKETS);
-      let j = 0;
-      for (let i = 0; i < GUIDE_BUCKETS; i++) {
-        while (c[j] <= i / GUIDE_BUCKETS) j++;
-        guide[i] = j;
-      }
-      this.guide.push(guide);
-    }
+    this.thresholds = tokenThresholds(this.layout);
+    this.allowedCount = settings.numCommon + settings.distinctPerNext;
   }
 
+  /** Sequences of replica `replica` at `step` into `out` from `offset` (batch × (L + 1) ids; see sequenceStride). */
   fill(out: Uint32Array, offset: number, batch: number, seed: number, replica: number, step: number): void {
-    const { L } = this.settings;
+    const { L, numCommon, distinctPerNext } = this.settings;
+    const { K, distinctBase, nextBase } = this.layout;
     const stride = sequenceStride(L);
-    const rng = new Random(seed + replica, DATA_STREAM + step);
+    const thresholds = this.thresholds;
+    const last = this.allowedCount - 1;
+    const stepKey = mix32((mix32((seed + replica) >>> 0) + step) >>> 0);
     for (let b = 0; b < batch; b++) {
-      const n = rng.int(this.layout.K);
-      const cum = this.cumulative[n];
-      const ids = this.allowed[n];
-      const guide = this.guide[n];
+      const key = mix32((stepKey + b) >>> 0);
+      const n = below(draw(key, 0), K);
       const base = offset + b * stride;
+      const distinctFirst = distinctBase + n * distinctPerNext - numCommon;
       for (let t = 0; t < L - 1; t++) {
-        const u = rng.uniform();
-        let j = guide[Math.floor(u * GUIDE_BUCKETS)];
-        while (u >= cum[j]) j++;
-        out[base + t] = ids[j];
+        const u = draw(key, t + 1) >>> 8;
+        let j = 0;
+        while (j < last && u >= thresholds[j]) j++;
+        out[base + t] = j < numCommon ? j : distinctFirst + j;
       }
       out[base + L - 1] = this.layout.queryOf(n);
-      out[base + L] = this.layout.nextBase + n;
+      out[base + L] = nextBase + n;
     }
   }
 

@@ -1,7 +1,9 @@
 // Scan & Snap on the GPU: buffers for R replicas, the step plan (reads like SPEC §2: attention, logits and
 // cross-entropy, backward through attention, gradients of Y and Z, two momentum updates), and the Trainer.
-// Data for step t is generated on the host while the GPU runs step t − 1 and written with queue.writeBuffer
-// before step t's submission (the queue orders the write after step t − 1's reads).
+// batchSource 'gpu' (default): the plan generates each step's sequences itself (scansnapBatchGenerate) from a
+// step counter on the GPU, so up to MAX_CHUNK_STEPS steps go in one submission and the host only records.
+// batchSource 'cpu': the same ids from SequenceSampler, generated on the host while the GPU runs step t − 1 and
+// written with queue.writeBuffer before step t's submission (the queue orders the write after step t − 1's reads).
 import type { GpuContext } from '../../runtime/context';
 import { poison, readF32 } from '../../runtime/buffers';
 import type { Dispatch } from '../../runtime/kernels';
@@ -12,10 +14,11 @@ import { scansnapAttentionBackward } from '../../kernels/scansnapAttentionBackwa
 import { gradYScratchBytes, scansnapGradY } from '../../kernels/scansnapGradY';
 import { gradZScratchBytes, scansnapGradZ } from '../../kernels/scansnapGradZ';
 import { sgdMomentum } from '../../kernels/sgdMomentum';
+import { scansnapBatchGenerate } from '../../kernels/scansnapBatchGenerate';
 import { perReplica } from '../../config/schema';
 import type { MetricRecord, TrainOptions, Trainer, TrainerState } from '../../experiments/types';
 import type { ScanSnapConfig } from './config';
-import { initialParams, SequenceSampler, sequenceStride, type TokenLayout } from './data';
+import { initialParams, replicaSeedWords, SequenceSampler, sequenceStride, type TokenLayout } from './data';
 import { attentionMetrics } from './metrics';
 
 /** Per-step work buffers of the forward and backward pass (everything except parameters and optimizer). */
@@ -167,13 +170,22 @@ function perReplicaArray(value: number | number[], replicas: number): Float32Arr
 
 /** Submissions allowed in flight before the host waits: bounds the queued data uploads when the GPU is slower. */
 const MAX_IN_FLIGHT = 3;
+/** batchSource 'gpu': steps per submission at most (bounds one command buffer). */
+const MAX_CHUNK_STEPS = 64;
+
+/** batchSource 'gpu': the generator's inputs; `stepCounter` holds the step the next replay generates for. */
+interface GpuBatchSource {
+  stepCounter: GPUBuffer;
+  replicaSeeds: GPUBuffer;
+  thresholds: GPUBuffer;
+}
 
 export class ScanSnapTrainer implements Trainer {
   readonly model = 'scansnap' as const;
   readonly replicas: number;
   readonly layout: TokenLayout;
   private stepCount = 0;
-  private readonly hostTokens: Uint32Array<ArrayBuffer>;
+  private hostTokens: Uint32Array<ArrayBuffer> | null = null;
   private lastLoss: Float64Array | null = null;
   /**
    * Z of every replica on the host, [R][M][M]. Only the query rows can get gradient, so only they live on the
@@ -195,11 +207,11 @@ export class ScanSnapTrainer implements Trainer {
     private readonly sampler: SequenceSampler,
     private readonly rows: ScanSnapRows,
     initialZ: Float32Array,
+    private readonly gpuBatches: GpuBatchSource | null,
   ) {
     this.frozenZ = initialZ;
     this.replicas = config.replicas;
     this.layout = sampler.layout;
-    this.hostTokens = new Uint32Array(config.replicas * config.batch * sequenceStride(config.L));
   }
 
   /** `config` must already be validated (scansnapModel.createTrainer does that). */
@@ -229,16 +241,30 @@ export class ScanSnapTrainer implements Trainer {
       sgdMomentum(ctx.kernels, { replicas: R, size: M * P }),
       sgdMomentum(ctx.kernels, { replicas: R, size: rows.rows * P }),
     ]);
-    const plan = new StepPlan(device, 'scansnap step')
+    const plan = new StepPlan(device, 'scansnap step');
+    let gpuBatches: GpuBatchSource | null = null;
+    let advanceStep: Dispatch | null = null;
+    if (config.batchSource !== 'cpu') {
+      const generator = await scansnapBatchGenerate(ctx.kernels, { replicas: R, batch: config.batch, L: config.L, nextPerQuery: config.nextPerQuery, layout });
+      gpuBatches = {
+        stepCounter: pool.upload(new Uint32Array(1), 'scansnap step counter'),
+        replicaSeeds: pool.upload(replicaSeedWords(config.seed, R), 'scansnap replica seeds'),
+        thresholds: pool.upload(sampler.thresholds, 'scansnap token thresholds'),
+      };
+      plan.add(generator.generate({ step: gpuBatches.stepCounter, replicaSeeds: gpuBatches.replicaSeeds, thresholds: gpuBatches.thresholds, tokens: work.tokens }));
+      advanceStep = generator.advanceStep(gpuBatches.stepCounter);
+    }
+    plan
       .add(...(await lossAndGradsDispatches(ctx, shape, params, work, rows, distinctPerSequence)))
       .add(
         momentumY({ param: params.Y, grad: work.dY, velocity: velocity.Y, lr: rates.etaY, momentum: rates.momentum }, 'sgdMomentum Y'),
         momentumZ({ param: params.Z, grad: work.dZ, velocity: velocity.Z, lr: rates.etaZ, momentum: rates.momentum }, 'sgdMomentum Z'),
       );
+    if (advanceStep) plan.add(advanceStep);
     const metricsBytes = 4 * R * (config.batch + config.numQuery * P);
     const metricsSource = pool.acquire(metricsBytes, 'scansnap metrics');
     const ring = new MetricsRing(device, metricsBytes);
-    return new ScanSnapTrainer(ctx, config, shape, params, velocity, rates, work, plan, metricsSource, ring, sampler, rows, init.Z);
+    return new ScanSnapTrainer(ctx, config, shape, params, velocity, rates, work, plan, metricsSource, ring, sampler, rows, init.Z, gpuBatches);
   }
 
   get step(): number {
@@ -251,7 +277,8 @@ export class ScanSnapTrainer implements Trainer {
   }
 
   /** The batch of step `step` for every replica, [R][batch][L + 1] (a pure function of seed, replica, step). */
-  sequences(step: number, out = this.hostTokens): Uint32Array<ArrayBuffer> {
+  sequences(step: number, out?: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
+    if (!out) out = this.hostTokens ??= new Uint32Array(this.replicas * this.config.batch * sequenceStride(this.config.L));
     return this.sampler.step(out, this.replicas, this.config.batch, this.config.seed, step);
   }
 
@@ -261,30 +288,35 @@ export class ScanSnapTrainer implements Trainer {
     const records: MetricRecord[] = [];
     const delivered: Promise<void>[] = [];
     const inFlight: Promise<undefined>[] = [];
-    if (steps > 0) this.sequences(this.stepCount);
-    for (let i = 0; i < steps; i++) {
-      device.queue.writeBuffer(this.work.tokens, 0, this.hostTokens);
-      this.stepCount++;
-      const last = i === steps - 1 || options.control?.stop === true;
-      if ((every > 0 && this.stepCount % every === 0) || last) {
+    const end = this.stepCount + steps;
+    const gpu = this.gpuBatches;
+    if (gpu) device.queue.writeBuffer(gpu.stepCounter, 0, new Uint32Array([this.stepCount]));
+    else if (steps > 0) this.sequences(this.stepCount);
+    while (this.stepCount < end) {
+      const nextMetric = every > 0 ? (Math.floor(this.stepCount / every) + 1) * every : end;
+      const chunkEnd = gpu ? Math.min(end, nextMetric, this.stepCount + MAX_CHUNK_STEPS) : this.stepCount + 1;
+      if (!gpu) device.queue.writeBuffer(this.work.tokens, 0, this.hostTokens!);
+      const count = chunkEnd - this.stepCount;
+      this.stepCount = chunkEnd;
+      const last = chunkEnd === end || options.control?.stop === true;
+      if ((every > 0 && chunkEnd % every === 0) || last) {
         const slot = await this.ring.reserve();
-        const step = this.stepCount;
-        this.plan.run(1, (encoder) => {
+        this.plan.run(count, (encoder) => {
           this.encodeMetricsCopies(encoder);
           this.ring.record(encoder, slot, this.metricsSource);
         });
         delivered.push(
           this.ring.collect(slot).then((values) => {
-            const batch = this.metricRecords(step, values);
+            const batch = this.metricRecords(chunkEnd, values);
             records.push(...batch);
             options.onMetrics?.(batch);
           }),
         );
       } else {
-        this.plan.run(1);
+        this.plan.run(count);
       }
       inFlight.push(device.queue.onSubmittedWorkDone() as Promise<undefined>);
-      if (!last) this.sequences(this.stepCount); // overlaps with the GPU running the step just submitted
+      if (!gpu && !last) this.sequences(this.stepCount); // overlaps with the GPU running the step just submitted
       if (inFlight.length > MAX_IN_FLIGHT) await inFlight.shift();
       options.onProgress?.(this.stepCount);
       if (last) break;
@@ -396,7 +428,10 @@ export class ScanSnapTrainer implements Trainer {
   }
 
   destroy(): void {
-    const all = [this.params.Y, this.params.Z, this.velocity.Y, this.velocity.Z, ...Object.values(this.rates), ...Object.values(this.work), this.metricsSource];
+    const all = [
+      this.params.Y, this.params.Z, this.velocity.Y, this.velocity.Z, ...Object.values(this.rates), ...Object.values(this.work), this.metricsSource,
+      ...(this.gpuBatches ? Object.values(this.gpuBatches) : []),
+    ];
     for (const b of all) this.ctx.pool.release(b);
     this.ring.destroy();
   }

@@ -1,0 +1,73 @@
+// Scan & Snap training sequences generated on the GPU with a counter-based RNG: every draw of sequence b of
+// replica r at step t is draw(key(seed + r, t, b), slot) with slot 0 choosing the next token n and slot 1 + i
+// the i-th context token, so a batch is a pure function of (seed, replica, step), every token is independent
+// (one thread each), and SequenceSampler in src/models/scansnap/data.ts computes the same ids on the CPU.
+// Context tokens come from P(l|n) by integer inverse CDF: the index among n's allowed tokens is how many of the
+// host's 24-bit cumulative thresholds the draw's top 24 bits reach, so no float compare can differ between sides.
+// Output: ids [R][BATCH][L + 1] (L − 1 context tokens, the query ψ(n), the next token n).
+//   generate:    one thread per token (x) and replica (y), reading the step from `step`.
+//   advanceStep: step += 1, recorded at the end of every training step so that a replayed plan sees step t.
+
+override L: u32;
+override BATCH: u32;
+override K: u32;
+override NUM_COMMON: u32;
+override DISTINCT: u32;
+override NEXT_PER_QUERY: u32;
+override DISTINCT_BASE: u32;
+override QUERY_BASE: u32;
+override NEXT_BASE: u32;
+override THRESHOLDS: u32;   // allowed tokens per next token − 1
+override WG: u32 = 64u;
+
+@group(0) @binding(0) var<storage, read> step: array<u32>;          // [1]
+@group(0) @binding(1) var<storage, read> replicaSeeds: array<u32>;  // [R]: seed + r
+@group(0) @binding(2) var<storage, read> thresholds: array<u32>;    // [max(1, THRESHOLDS)]: cumulative P(l|n) × 2^24
+@group(0) @binding(3) var<storage, read_write> tokens: array<u32>;
+@group(0) @binding(4) var<storage, read_write> stepCounter: array<u32>; // advanceStep only
+
+fn mix32(v: u32) -> u32 {
+  var x = v;
+  x ^= x >> 16u;
+  x *= 0x7feb352du;
+  x ^= x >> 15u;
+  x *= 0x846ca68bu;
+  x ^= x >> 16u;
+  return x;
+}
+
+fn draw(key: u32, slot: u32) -> u32 {
+  return mix32(key + (slot + 1u) * 0x9e3779b9u);
+}
+
+fn below(x: u32, n: u32) -> u32 {
+  return ((x >> 16u) * n) >> 16u;
+}
+
+@compute @workgroup_size(WG)
+fn generate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let r = gid.y;
+  let stride = L + 1u;
+  let stepKey = mix32(mix32(replicaSeeds[r]) + step[0]);
+  for (var i = gid.x; i < BATCH * stride; i += groups.x * WG) {
+    let b = i / stride;
+    let t = i - b * stride;
+    let key = mix32(stepKey + b);
+    let n = below(draw(key, 0u), K);
+    var id = NEXT_BASE + n;
+    if (t + 1u < L) {
+      let u = draw(key, t + 1u) >> 8u;
+      var j = 0u;
+      for (var k = 0u; k < THRESHOLDS; k++) { j += select(0u, 1u, u >= thresholds[k]); }
+      id = select(DISTINCT_BASE + n * DISTINCT + (j - NUM_COMMON), j, j < NUM_COMMON);
+    } else if (t + 1u == L) {
+      id = QUERY_BASE + n / NEXT_PER_QUERY;
+    }
+    tokens[r * BATCH * stride + i] = id;
+  }
+}
+
+@compute @workgroup_size(1)
+fn advanceStep() {
+  stepCounter[0] = stepCounter[0] + 1u;
+}

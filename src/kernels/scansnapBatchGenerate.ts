@@ -1,0 +1,47 @@
+// Host wrapper for shaders/scansnapBatchGenerate.wgsl: Scan & Snap training sequences from a counter-based RNG
+// on the GPU, and the step counter it reads. Reference: SequenceSampler in src/models/scansnap/data.ts (the same
+// ids on the CPU).
+import type { BufferBinding, Dispatch, KernelLibrary } from '../runtime/kernels';
+import type { TokenLayout } from '../models/scansnap/data';
+import { assertPositiveInt, strideGroups } from './grid';
+
+export interface ScansnapBatchGenerateShape {
+  replicas: number;
+  batch: number;
+  L: number;
+  nextPerQuery: number;
+  layout: TokenLayout;
+}
+
+export interface ScansnapBatchGenerateBuffers {
+  step: BufferBinding;
+  /** [R]: seed + r (replicaSeedWords). */
+  replicaSeeds: BufferBinding;
+  /** tokenThresholds(layout), at least one word. */
+  thresholds: BufferBinding;
+  /** [R][batch][L + 1] ids. */
+  tokens: BufferBinding;
+}
+
+export async function scansnapBatchGenerate(kernels: KernelLibrary, s: ScansnapBatchGenerateShape) {
+  for (const k of ['replicas', 'batch', 'L', 'nextPerQuery'] as const) assertPositiveInt('scansnapBatchGenerate', k, s[k]);
+  const { layout } = s;
+  const allowed = layout.numCommon + layout.distinctPerNext;
+  const constants = {
+    L: s.L, BATCH: s.batch, K: layout.K, NUM_COMMON: layout.numCommon, DISTINCT: layout.distinctPerNext, NEXT_PER_QUERY: s.nextPerQuery,
+    DISTINCT_BASE: layout.distinctBase, QUERY_BASE: layout.queryBase, NEXT_BASE: layout.nextBase, THRESHOLDS: allowed - 1,
+  };
+  const generate = await kernels.kernel('scansnapBatchGenerate', { entryPoint: 'generate', constants });
+  const advance = await kernels.kernel('scansnapBatchGenerate', { entryPoint: 'advanceStep' });
+  const perReplica = s.batch * (s.L + 1);
+  return {
+    generate: (buffers: ScansnapBatchGenerateBuffers, label = 'scansnapBatchGenerate'): Dispatch =>
+      generate.dispatch({ ...buffers }, [strideGroups(perReplica, generate.workgroupSize[0]), s.replicas], {
+        label,
+        minBytes: { step: 4, replicaSeeds: 4 * s.replicas, thresholds: 4 * Math.max(1, allowed - 1), tokens: 4 * s.replicas * perReplica },
+        flops: 0,
+        bytes: 4 * s.replicas * perReplica,
+      }),
+    advanceStep: (stepCounter: BufferBinding): Dispatch => advance.dispatch({ stepCounter }, [1], { label: 'scansnapBatchGenerate step += 1', bytes: 8 }),
+  };
+}
