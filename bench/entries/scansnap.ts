@@ -1,7 +1,8 @@
-// Scan & Snap training throughput, end to end (CPU sequence generation, upload, GPU step), in run-steps per
-// second (steps × replicas): R = 1 at the Syn-Small shapes, and the grid job's largest shape group (numQuery 10,
-// M = 240; 160 replicas on a real GPU, fewer on a CPU adapter), each step's kernels timed one by one; the CPU
-// sequence generator alone; and the float64 reference's step (loss, gradients, momentum update) at R = 1.
+// Scan & Snap training throughput, end to end (sequences generated in the recorded step, GPU step), in run-steps
+// per second (steps × replicas): R = 1 at the Syn-Small shapes, and the grid job's largest shape group (numQuery
+// 10, M = 240; 160 replicas on a real GPU, fewer on a CPU adapter), each step's kernels timed one by one; the
+// same group with batchSource 'cpu' (host generation and upload every step); the CPU sequence generator alone;
+// and the float64 reference's step (loss, gradients, momentum update) at R = 1.
 import type { GpuContext } from '../../src/runtime/context';
 import { ScanSnapTrainer } from '../../src/models/scansnap/model';
 import { parseScanSnapConfig } from '../../src/models/scansnap/index';
@@ -36,11 +37,11 @@ export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions
   const one = Float64Array.of(1);
   const mu = Float64Array.of(0.9);
   let step = 0;
+  const gridGroup = { ...(quick ? small : { batch: 128, L: 128 }), numQuery: quick ? 2 : 10, nextPerQuery: 2, replicas: gridReplicas, init: 'uniform' };
   return [
     await trainingEntry(ctx, 'scansnap train step R=1', { ...small }, steps),
-    await trainingEntry(ctx, `scansnap train step grid group R=${gridReplicas}`, {
-      ...(quick ? small : { batch: 128, L: 128 }), numQuery: quick ? 2 : 10, nextPerQuery: 2, replicas: gridReplicas, init: 'uniform',
-    }, steps),
+    await trainingEntry(ctx, `scansnap train step grid group R=${gridReplicas}`, gridGroup, steps),
+    await trainingEntry(ctx, `scansnap train step grid group R=${gridReplicas} (batchSource cpu)`, { ...gridGroup, batchSource: 'cpu' }, steps),
     {
       name: 'scansnap sequence generation (CPU)',
       shape: `batch ${smallConfig.batch}, L ${smallConfig.L}: one replica's step`,

@@ -1,6 +1,6 @@
 // Scan & Snap on a GPU machine with Node but no npm (Dawn, as bench/device/bundle.sh packs it): GPU vs float64
-// gradients (up to the grid's largest shapes), the Syn-Small loss log, the grid group's throughput at R = 160 and
-// the host sequence generator's, and the full Syn-Medium grid; writes $OUT/grid.json and $OUT/log.txt.
+// gradients (up to the grid's largest shapes), the Syn-Small loss log, the grid group's throughput at R = 160 (batchSource
+// gpu and cpu) and the host sequence generator's, and the full Syn-Medium grid; writes $OUT/grid.json and $OUT/log.txt.
 // Bundle: node_modules/.bin/esbuild src/models/scansnap/device-check.node.ts --bundle --platform=node \
 //   --format=esm --target=node20 --external:webgpu --outfile=.gl/bundle/scansnap.mjs
 import { writeFileSync } from 'node:fs';
@@ -61,20 +61,23 @@ for (const r of [0, 1]) {
 }
 trainer.destroy();
 
-// Throughput of the grid's largest group, R = 160, without metrics.
-const big = await scansnapModel.createTrainer(ctx, parseScanSnapConfig({ numQuery: 10, nextPerQuery: 2, replicas: 160, init: 'uniform', metricsEvery: 0, trackNext: 0 }));
-await big.train(3, { metricsEvery: 0 });
-t0 = performance.now();
-await big.train(20, { metricsEvery: 0 });
-await ctx.device.queue.onSubmittedWorkDone();
-const s = (performance.now() - t0) / 1000;
-say(`grid group numQuery 10, R=160: ${(20 / s).toFixed(2)} steps/s = ${(20 * 160 / s).toFixed(0)} run-steps/s`);
+// Throughput of the grid's largest group, R = 160, without metrics, with sequences generated on the GPU and on the host.
+for (const batchSource of ['gpu', 'cpu']) {
+  const big = await scansnapModel.createTrainer(ctx, parseScanSnapConfig({ numQuery: 10, nextPerQuery: 2, replicas: 160, init: 'uniform', metricsEvery: 0, trackNext: 0, batchSource }));
+  await big.train(3, { metricsEvery: 0 });
+  await ctx.device.queue.onSubmittedWorkDone();
+  t0 = performance.now();
+  await big.train(20, { metricsEvery: 0 });
+  await ctx.device.queue.onSubmittedWorkDone();
+  const s = (performance.now() - t0) / 1000;
+  say(`grid group numQuery 10, R=160, batchSource ${batchSource}: ${(20 / s).toFixed(2)} steps/s = ${(20 * 160 / s).toFixed(0)} run-steps/s`);
+  big.destroy();
+}
 const sampler = new SequenceSampler(parseScanSnapConfig({ numQuery: 10, nextPerQuery: 2 }));
 const host = new Uint32Array(160 * 128 * 129);
 t0 = performance.now();
 for (let i = 0; i < 5; i++) sampler.step(host, 160, 128, 0, i);
 say(`host sequence generation for R=160: ${((performance.now() - t0) / 5).toFixed(1)} ms per step`);
-big.destroy();
 
 const grid = await runScanSnapGrid(ctx);
 say(`full grid: ${grid.totalSeconds.toFixed(1)} s; groups ${grid.seconds.map((g) => `${g.numQuery}: ${g.seconds.toFixed(1)} s`).join(', ')}`);
