@@ -33,6 +33,8 @@ describe('scansnap config schema', () => {
     [{ numQuery: [1, 2] }, '(this key takes one value, not a list)'],
     [{ etaz: 1 }, "unknown key 'etaz' (did you mean"],
     [{ trackNext: 5 }, 'trackNext = 5 is not allowed: there are only K = numQuery · nextPerQuery = 2 next tokens'],
+    [{ batchSource: 'host' }, 'batchSource = "host" is not allowed: expected one of "gpu", "cpu"'],
+    [{ numQuery: 300, nextPerQuery: 300, trackNext: 0 }, 'numQuery · nextPerQuery = 90000 next tokens; the sequence generator draws n from 16 bits, so at most 65535 are allowed'],
   ])('%j', (raw, expected) => {
     expect(message(raw)).toContain(expected);
   });
