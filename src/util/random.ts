@@ -97,3 +97,21 @@ export class Random {
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
+
+// Counter-based draws, for data that must be a pure function of (seed, replica, step, index) and identical on
+// the GPU: shaders/iclBatchGenerate.wgsl and shaders/scansnapBatchGenerate.wgsl compute the same hashes.
+
+/** The lowbias32 integer hash (C. Wellons). */
+export function mix32(v: number): number {
+  let x = v >>> 0;
+  x = (x ^ (x >>> 16)) >>> 0;
+  x = Math.imul(x, 0x7feb352d) >>> 0;
+  x = (x ^ (x >>> 15)) >>> 0;
+  x = Math.imul(x, 0x846ca68b) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** Random bits of draw `slot` of an item whose key hashes its seed + replica, step and index. */
+export function counterDraw(key: number, slot: number): number {
+  return mix32((key + Math.imul(slot + 1, 0x9e3779b9)) >>> 0);
+}

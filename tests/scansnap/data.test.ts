@@ -2,7 +2,7 @@
 // counter-based draws and their distribution), and the GPU generator against its CPU twin.
 import { describe, expect, it } from 'vitest';
 import { SequenceSampler, tokenLayout, tokenThresholds } from '../../src/models/scansnap/data';
-import { mix32 } from '../../src/models/icl/data';
+import { mix32 } from '../../src/util/random';
 import { useGpu } from '../gpu';
 
 describe('scansnap data', () => {

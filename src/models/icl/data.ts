@@ -3,7 +3,7 @@
 // and the GPU (shaders/iclPromptBuild.wgsl) expands it to p = [mu_rel + kappa nu_irr ; label q]. The query's
 // label word holds its target z (its column's label part is zero). Everything is a pure function of
 // (seed + replica, stream[, step]) so a resumed run sees the same batches as an uninterrupted one.
-import { Random } from '../../util/random';
+import { counterDraw as draw, mix32, Random } from '../../util/random';
 import type { DenseBatch, IclParams64 } from '../../reference/icl';
 import { iclShapes, type IclConfig } from './config';
 import { perReplica } from '../../config/schema';
@@ -158,20 +158,6 @@ function compact(prompts: number, N: number): { set: CompactPrompts; u32: Uint32
   return { set: { prompts, N, words: new Uint32Array(buffer) }, u32: new Uint32Array(buffer), f32: new Float32Array(buffer) };
 }
 
-/** The lowbias32 integer hash (C. Wellons), the mixer of the counter-based batch generator. */
-export function mix32(v: number): number {
-  let x = v >>> 0;
-  x = (x ^ (x >>> 16)) >>> 0;
-  x = Math.imul(x, 0x7feb352d) >>> 0;
-  x = (x ^ (x >>> 15)) >>> 0;
-  x = Math.imul(x, 0x846ca68b) >>> 0;
-  return (x ^ (x >>> 16)) >>> 0;
-}
-
-/** Random bits of draw `slot` of a prompt (its key from seed + replica, step and prompt index). */
-function draw(key: number, slot: number): number {
-  return mix32((key + Math.imul(slot + 1, 0x9e3779b9)) >>> 0);
-}
 
 /** Uniform integer in 0..n−1 from the top 16 bits (n < 65536; exact in 32-bit arithmetic). */
 function below(x: number, n: number): number {

@@ -2,7 +2,7 @@
 // distributions P(l|n), and training batches as a pure function of (seed, replica, step) so that a resumed run
 // sees exactly the batches an uninterrupted one would.
 import { Random } from '../../util/random';
-import { mix32 } from '../icl/data';
+import { counterDraw as draw, mix32 } from '../../util/random';
 import type { ScanSnapConfig } from './config';
 
 export interface ScanSnapDataSettings {
@@ -77,10 +77,6 @@ export function sequenceStride(L: number): number {
 /** Random stream of the initial parameters (the data are counter-based, see SequenceSampler). */
 export const INIT_STREAM = 0;
 
-/** Random bits of draw `slot` of a sequence (its key from seed + replica, step and sequence index). */
-function draw(key: number, slot: number): number {
-  return mix32((key + Math.imul(slot + 1, 0x9e3779b9)) >>> 0);
-}
 
 /** Uniform integer in 0..n−1 from the top 16 bits (n < 65536; exact in 32-bit arithmetic). */
 function below(x: number, n: number): number {
