@@ -20,19 +20,7 @@ override WG: u32 = 64u;
 @group(0) @binding(3) var<storage, read_write> columns: array<u32>;
 @group(0) @binding(4) var<storage, read_write> stepCounter: array<u32>; // advanceStep only
 
-fn mix32(v: u32) -> u32 {
-  var x = v;
-  x ^= x >> 16u;
-  x *= 0x7feb352du;
-  x ^= x >> 15u;
-  x *= 0x846ca68bu;
-  x ^= x >> 16u;
-  return x;
-}
-
-fn draw(key: u32, slot: u32) -> u32 {
-  return mix32(key + (slot + 1u) * 0x9e3779b9u);
-}
+// #include "lib/counterHash.wgsl"
 
 fn below(x: u32, n: u32) -> u32 {
   return ((x >> 16u) * n) >> 16u;

@@ -2,10 +2,11 @@
 import { setContextFactory, createContext, type GpuContext } from './context';
 import { acquireDevice } from './device';
 
-const files = import.meta.glob('/shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+const files = import.meta.glob(['/shaders/*.wgsl', '/shaders/lib/*.wgsl'], { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
 
+/** Kernels by name ('gemm'), shared snippets by path ('lib/counterHash'). */
 export const shaderSources: Record<string, string> = Object.fromEntries(
-  Object.entries(files).map(([path, text]) => [path.replace(/^.*\//, '').replace(/\.wgsl$/, ''), text]),
+  Object.entries(files).map(([path, text]) => [path.replace(/^\/shaders\//, '').replace(/\.wgsl$/, ''), text]),
 );
 
 export async function createBrowserContext(): Promise<GpuContext> {

@@ -14,9 +14,12 @@ import { acquireDevice, NoAdapterError } from './device';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
+/** Kernels by name ('gemm'), shared snippets under shaders/lib/ by path ('lib/counterHash'). */
 export function readShaderSources(dir = join(root, 'shaders')): Record<string, string> {
   const sources: Record<string, string> = {};
   for (const f of readdirSync(dir)) if (f.endsWith('.wgsl')) sources[f.slice(0, -5)] = readFileSync(join(dir, f), 'utf8');
+  const lib = join(dir, 'lib');
+  if (existsSync(lib)) for (const f of readdirSync(lib)) if (f.endsWith('.wgsl')) sources[`lib/${f.slice(0, -5)}`] = readFileSync(join(lib, f), 'utf8');
   return sources;
 }
 

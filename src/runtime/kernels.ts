@@ -4,7 +4,48 @@
 // that the host supplies each binding with the right usage and enough bytes.
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 
-export type ShaderSources = Record<string, string>; // kernel name (file name without .wgsl) -> WGSL text
+// kernel name (file name without .wgsl) -> WGSL text; shared snippets are keyed by their path under shaders/,
+// e.g. 'lib/counterHash', and are not kernels themselves.
+export type ShaderSources = Record<string, string>;
+
+/** `// #include "lib/x.wgsl"` on a line of its own splices shaders/lib/x.wgsl in at that line. */
+const INCLUDE = /^[ \t]*\/\/[ \t]*#include[ \t]+"([^"]+)\.wgsl"[ \t]*$/;
+
+/** A kernel's text with its includes spliced in, and for every line of it the file and line it came from. */
+export interface ExpandedSource {
+  text: string;
+  origin: { file: string; line: number }[];
+}
+
+/**
+ * Splices shared snippets into a kernel: WGSL has no includes, and the counter hash (for instance) must be the
+ * same words in every kernel that draws random numbers. Each snippet is spliced once per kernel (a second
+ * include of it is dropped) and snippets may include others; errors name the including file and line.
+ */
+export function expandIncludes(file: string, sources: ShaderSources): ExpandedSource {
+  const text: string[] = [];
+  const origin: ExpandedSource['origin'] = [];
+  const seen = new Set<string>();
+  const visit = (name: string, stack: string[]) => {
+    const source = sources[name];
+    if (source === undefined) throw new Error(`shaders/${stack[stack.length - 1]}.wgsl: #include "${name}.wgsl": no such file under shaders/`);
+    source.split('\n').forEach((line, i) => {
+      const m = INCLUDE.exec(line);
+      if (!m) {
+        text.push(line);
+        origin.push({ file: `shaders/${name}.wgsl`, line: i + 1 });
+        return;
+      }
+      const target = m[1];
+      if (stack.includes(target)) throw new Error(`shaders/${name}.wgsl:${i + 1}: #include "${target}.wgsl" includes itself (${[...stack, name, target].join(' -> ')})`);
+      if (seen.has(target)) return;
+      seen.add(target);
+      visit(target, [...stack, name]);
+    });
+  };
+  visit(file, []);
+  return { text: text.join('\n'), origin };
+}
 
 export type BindingKind = 'uniform' | 'storage' | 'read-only-storage';
 
@@ -20,11 +61,12 @@ export interface BindingInfo {
 export class WgslCompileError extends Error {
   constructor(
     readonly file: string,
-    readonly messages: { line: number; column: number; type: string; message: string }[],
+    /** `file` of a message is the snippet a line came from when it is not the kernel itself. */
+    readonly messages: { file?: string; line: number; column: number; type: string; message: string }[],
   ) {
     super(
       messages
-        .map((m) => `${file}:${m.line}:${m.column}: ${m.type}: ${m.message}`)
+        .map((m) => `${m.file ?? file}:${m.line}:${m.column}: ${m.type}: ${m.message}`)
         .join('\n'),
     );
     this.name = 'WgslCompileError';
@@ -158,8 +200,9 @@ export class KernelLibrary {
     readonly sources: ShaderSources,
   ) {}
 
+  /** Kernel files (shared snippets under lib/ excluded). */
   names(): string[] {
-    return Object.keys(this.sources).sort();
+    return Object.keys(this.sources).filter((n) => !n.startsWith('lib/')).sort();
   }
 
   /** Compiles (once) and returns the pipeline for a kernel file, entry point and override constants. */
@@ -175,12 +218,23 @@ export class KernelLibrary {
     return kernel;
   }
 
-  private source(file: string): string {
-    const source = this.sources[file];
-    if (source === undefined) {
-      throw new Error(`unknown kernel '${file}': shaders/ has ${this.names().join(', ')}`);
+  private readonly expanded = new Map<string, ExpandedSource>();
+
+  /** The kernel's WGSL with its includes spliced in (what is compiled and reflected). */
+  private expand(file: string): ExpandedSource {
+    let e = this.expanded.get(file);
+    if (!e) {
+      if (this.sources[file] === undefined || file.startsWith('lib/')) {
+        throw new Error(`unknown kernel '${file}': shaders/ has ${this.names().join(', ')}`);
+      }
+      e = expandIncludes(file, this.sources);
+      this.expanded.set(file, e);
     }
-    return source;
+    return e;
+  }
+
+  private source(file: string): string {
+    return this.expand(file).text;
   }
 
   private reflect(file: string): Reflected {
@@ -218,9 +272,14 @@ export class KernelLibrary {
         const info = await module.getCompilationInfo();
         const errors = info.messages.filter((msg) => msg.type === 'error');
         if (errors.length > 0) {
+          // Lines of the spliced text map back to the file (kernel or snippet) they came from.
+          const { origin } = this.expand(file);
           throw new WgslCompileError(
             `shaders/${file}.wgsl`,
-            errors.map((msg) => ({ line: msg.lineNum, column: msg.linePos, type: msg.type, message: msg.message })),
+            errors.map((msg) => {
+              const from = origin[msg.lineNum - 1];
+              return { file: from?.file, line: from?.line ?? msg.lineNum, column: msg.linePos, type: msg.type, message: msg.message };
+            }),
           );
         }
         return module;

@@ -115,3 +115,18 @@ export function mix32(v: number): number {
 export function counterDraw(key: number, slot: number): number {
   return mix32((key + Math.imul(slot + 1, 0x9e3779b9)) >>> 0);
 }
+
+/** Dropout's key for one (replica seed, step, layer, site): docs/transformer.md, shaders/lib/counterHash.wgsl. */
+export function dropoutKey(seed: number, step: number, layer: number, site: number): number {
+  return mix32((mix32((mix32((mix32(seed >>> 0) + step) >>> 0) + layer) >>> 0) + site) >>> 0);
+}
+
+/** round(p · 2^24): element kept when the top 24 bits of its draw reach it (no float compare on either side). */
+export function dropoutThreshold(p: number): number {
+  return Math.round(p * 2 ** 24);
+}
+
+/** Whether element `index` survives dropout under `key` (inverted dropout then scales it by 1 / (1 − p)). */
+export function dropoutKeep(key: number, index: number, threshold24: number): boolean {
+  return counterDraw(key, index) >>> 8 >= threshold24;
+}
