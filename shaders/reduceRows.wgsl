@@ -1,6 +1,7 @@
 // Deterministic sum along the batch axis: out[r][j] = SCALE * sum_b x[r][b][j] + BETA * out[r][j], x laid out
 // [ROWS][BATCH][COLS] (r is usually the replica). SCALE = 1 / BATCH gives the batch mean that losses, metrics and
-// gradients need; BETA = 1 accumulates (split-K gemm's beta), BETA = 0 never reads out.
+// gradients need; BETA = 1 accumulates (split-K gemm's beta), BETA = 0 never reads out. Row r of out starts at
+// r * OUT_STRIDE (a bias gradient written straight into a parameter slab [R][P] has OUT_STRIDE = P).
 //
 // A workgroup owns WG_COLS adjacent columns of one row r (adjacent threads read adjacent floats). Its
 // WG_BATCH threads per column each add every WG_BATCH-th batch entry in increasing b, then a tree in
@@ -11,6 +12,7 @@ override BATCH: u32;
 override COLS: u32;
 override SCALE: f32 = 1.0;
 override BETA: f32 = 0.0;
+override OUT_STRIDE: u32 = COLS;
 override WG_COLS: u32 = 16u;
 override WG_BATCH: u32 = 16u;   // a power of two (the tree halves it)
 
@@ -36,7 +38,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     workgroupBarrier();
   }
   if (lid.y == 0u && col < COLS) {
-    let idx = r * COLS + col;
+    let idx = r * OUT_STRIDE + col;
     var value = SCALE * partial[lid.x];
     if (BETA != 0.0) { value = value + BETA * out[idx]; }
     out[idx] = value;

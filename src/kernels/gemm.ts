@@ -20,6 +20,28 @@ export interface GemmShape {
   beta?: number;
   /** Threads per workgroup side (tile side 4x this). 8 suits most GPUs; must be <= 16. */
   wgSide?: number;
+  /**
+   * Elements between consecutive batch entries of A, B or C when they are not packed (default M·K, K·N, M·N; 0
+   * for a shared operand). A tensor inside a parameter slab [R][P] has stride P (docs/transformer.md); elements
+   * between the windows are never read (A, B) or written (C).
+   */
+  strideA?: number;
+  strideB?: number;
+  strideC?: number;
+}
+
+/** The batch strides a shape uses: given, or packed (0 for a shared operand). */
+export function gemmStrides(s: GemmShape): { A: number; B: number; C: number } {
+  return {
+    A: s.strideA ?? (s.shareA ? 0 : s.M * s.K),
+    B: s.strideB ?? (s.shareB ? 0 : s.K * s.N),
+    C: s.strideC ?? s.M * s.N,
+  };
+}
+
+/** Floats a strided operand spans: (batch − 1)·stride + one matrix. */
+function span(batch: number, stride: number, size: number): number {
+  return (batch - 1) * stride + size;
 }
 
 /** Whole buffers or windows into them (e.g. one chunk of a larger activation). */
@@ -38,6 +60,15 @@ function checkShape(name: string, s: GemmShape): number {
   for (const k of ['batch', 'M', 'N', 'K'] as const) assertPositiveInt(name, k, s[k]);
   const wgSide = s.wgSide ?? 8;
   if (!Number.isInteger(wgSide) || wgSide < 1 || wgSide > 16) throw new RangeError(`${name}: wgSide = ${wgSide}; allowed 1..16`);
+  const strides = gemmStrides(s);
+  const need = { A: s.shareA ? 0 : s.M * s.K, B: s.shareB ? 0 : s.K * s.N, C: s.M * s.N };
+  for (const k of ['A', 'B', 'C'] as const) {
+    const stride = strides[k];
+    if (!Number.isInteger(stride) || stride < 0 || (s.batch > 1 && stride > 0 && stride < need[k])) {
+      throw new RangeError(`${name}: stride${k} = ${stride}; it must be an integer >= ${need[k]} (one matrix), or 0 to share ${k}${k === 'C' ? ' (not allowed for C)' : ''}`);
+    }
+  }
+  if (s.batch > 1 && strides.C === 0) throw new RangeError(`${name}: strideC = 0 with batch ${s.batch}: every batch entry needs its own C`);
   return wgSide;
 }
 
@@ -46,9 +77,11 @@ function checkShape(name: string, s: GemmShape): number {
  * partial sums [batch][splits][M][N] (alpha and beta are left to the reduction).
  */
 async function gemmKernel(kernels: KernelLibrary, s: GemmShape, wgSide: number, split?: SplitPlan) {
-  const strideA = s.shareA ? 0 : s.M * s.K;
-  const strideB = s.shareB ? 0 : s.K * s.N;
-  const strideC = s.M * s.N;
+  const strides = gemmStrides(s);
+  const strideA = strides.A;
+  const strideB = strides.B;
+  // Split partials go to packed scratch [batch][splits][M][N]; the reduction writes C at its own stride.
+  const strideC = split ? s.M * s.N : strides.C;
   const splits = split?.splits ?? 1;
   const kernel = await kernels.kernel('gemm', {
     constants: {
@@ -65,9 +98,9 @@ async function gemmKernel(kernels: KernelLibrary, s: GemmShape, wgSide: number, 
     kernel.dispatch({ ...buffers }, [Math.ceil(s.N / tile), Math.ceil(s.M / tile), s.batch * splits], {
       label,
       minBytes: {
-        A: 4 * (s.shareA ? s.M * s.K : s.batch * s.M * s.K),
-        B: 4 * (s.shareB ? s.K * s.N : s.batch * s.K * s.N),
-        C: 4 * s.batch * splits * s.M * s.N,
+        A: 4 * span(s.batch, strideA, s.M * s.K),
+        B: 4 * span(s.batch, strideB, s.K * s.N),
+        C: 4 * span(s.batch * splits, strideC, s.M * s.N),
       },
       flops: 2 * s.batch * s.M * s.N * s.K,
       bytes: 4 * ((s.shareA ? 1 : s.batch) * s.M * s.K + (s.shareB ? 1 : s.batch) * s.K * s.N + s.batch * splits * s.M * s.N * (beta ? 2 : 1)),
@@ -154,7 +187,7 @@ export async function gemmSplitK(ctx: SplitKContext, s: GemmSplitKShape) {
     gemmKernel(ctx.kernels, s, wgSide, { splits, kPerSplit }),
     reduceRows(ctx.kernels, {
       rows: s.batch, batch: splits, cols: s.M * s.N, scale: s.alpha ?? 1, beta: s.beta ?? 0,
-      wgBatch, wgCols: 256 / wgBatch,
+      wgBatch, wgCols: 256 / wgBatch, outStride: gemmStrides(s).C,
     }),
   ]);
   const scratch = ctx.pool.acquire(4 * s.batch * splits * s.M * s.N, 'gemmSplitK partials');

@@ -17,6 +17,8 @@ export interface ReduceRowsShape {
   wgCols?: number;
   /** Threads summing along the batch per column, a power of two (default 16); wgCols * wgBatch <= 256. */
   wgBatch?: number;
+  /** Floats between consecutive rows of out (default cols; a slab's P for a gradient inside it). */
+  outStride?: number;
 }
 
 export interface ReduceRowsBuffers {
@@ -41,14 +43,16 @@ export async function reduceRows(kernels: KernelLibrary, s: ReduceRowsShape) {
   if (wgCols * wgBatch > MAX_THREADS) {
     throw new RangeError(`reduceRows: wgCols * wgBatch = ${wgCols * wgBatch}; allowed at most ${MAX_THREADS}`);
   }
+  const outStride = s.outStride ?? s.cols;
+  if (!Number.isInteger(outStride) || outStride < s.cols) throw new RangeError(`reduceRows: outStride = ${outStride}; it must be an integer >= cols (${s.cols})`);
   const kernel = await kernels.kernel('reduceRows', {
-    constants: { BATCH: s.batch, COLS: s.cols, SCALE: scale, BETA: beta, WG_COLS: wgCols, WG_BATCH: wgBatch },
+    constants: { BATCH: s.batch, COLS: s.cols, SCALE: scale, BETA: beta, WG_COLS: wgCols, WG_BATCH: wgBatch, OUT_STRIDE: outStride },
   });
   const n = s.rows * s.batch * s.cols;
   return (buffers: ReduceRowsBuffers, label = 'reduceRows'): Dispatch =>
     kernel.dispatch({ ...buffers }, [Math.ceil(s.cols / wgCols), s.rows], {
       label,
-      minBytes: { x: 4 * n, out: 4 * s.rows * s.cols },
+      minBytes: { x: 4 * n, out: 4 * ((s.rows - 1) * outStride + s.cols) },
       flops: n,
       bytes: 4 * (n + s.rows * s.cols * (beta ? 2 : 1)),
     });

@@ -1,14 +1,18 @@
 // float64 reference for shaders/gemm.wgsl, written from the definition (triple loop), not from the shader.
-import type { GemmShape } from '../kernels/gemm';
+// With batch strides (a tensor inside a parameter slab) C spans (batch − 1)·strideC + M·N floats; elements
+// between the matrices are C0's (NaN without C0: the kernel must not write them).
+import { gemmStrides, type GemmShape } from '../kernels/gemm';
 
 export function gemmReference(s: GemmShape, A: ArrayLike<number>, B: ArrayLike<number>, C0?: ArrayLike<number>): Float64Array {
   const { batch, M, N, K } = s;
   const alpha = s.alpha ?? 1;
   const beta = s.beta ?? 0;
-  const C = new Float64Array(batch * M * N);
+  const stride = gemmStrides(s);
+  const C = new Float64Array((batch - 1) * stride.C + M * N).fill(NaN);
+  if (C0) C.set(Array.from(C0).slice(0, C.length));
   for (let b = 0; b < batch; b++) {
-    const a0 = s.shareA ? 0 : b * M * K;
-    const b0 = s.shareB ? 0 : b * K * N;
+    const a0 = b * stride.A;
+    const b0 = b * stride.B;
     for (let i = 0; i < M; i++) {
       for (let j = 0; j < N; j++) {
         let sum = 0;
@@ -17,7 +21,7 @@ export function gemmReference(s: GemmShape, A: ArrayLike<number>, B: ArrayLike<n
           const bb = s.transB ? B[b0 + j * K + k] : B[b0 + k * N + j];
           sum += a * bb;
         }
-        const idx = b * M * N + i * N + j;
+        const idx = b * stride.C + i * N + j;
         C[idx] = alpha * sum + (beta !== 0 ? beta * (C0 ? C0[idx] : 0) : 0);
       }
     }

@@ -20,16 +20,30 @@ const CASES: GemmShape[] = [
   { batch: 1, M: 1, N: 40, K: 256, transA: true },
   { batch: 4, M: 256, N: 64, K: 40, transB: true },
   { batch: 2, M: 64, N: 40, K: 256, transA: true, wgSide: 4 },
+  // Tensors inside a parameter slab: batch strides larger than one matrix; C's gaps must keep C0's values.
+  { batch: 3, M: 5, N: 7, K: 6, transB: true, strideA: 40, strideB: 50, strideC: 64 },
+  { batch: 2, M: 4, N: 3, K: 5, transA: true, strideA: 21, strideC: 13, alpha: 2, beta: 1 },
 ];
+
+/** Floats C spans (batch strides included). */
+function cLength(s: GemmShape): number {
+  return (s.batch - 1) * (s.strideC ?? s.M * s.N) + s.M * s.N;
+}
+function aLength(s: GemmShape): number {
+  return s.shareA ? s.M * s.K : (s.batch - 1) * (s.strideA ?? s.M * s.K) + s.M * s.K;
+}
+function bLength(s: GemmShape): number {
+  return s.shareB ? s.K * s.N : (s.batch - 1) * (s.strideB ?? s.K * s.N) + s.K * s.N;
+}
 
 describe('gemm (shaders/gemm.wgsl) against the float64 reference', () => {
   const gpu = useGpu();
   for (const shape of CASES) {
     it(JSON.stringify(shape), async () => {
       const rng = new Random(shape.M * 1000 + shape.N * 10 + shape.K);
-      const A = seededArray(rng, (shape.shareA ? 1 : shape.batch) * shape.M * shape.K);
-      const B = seededArray(rng, (shape.shareB ? 1 : shape.batch) * shape.K * shape.N);
-      const C0 = shape.beta ? seededArray(rng, shape.batch * shape.M * shape.N) : undefined;
+      const A = seededArray(rng, aLength(shape));
+      const B = seededArray(rng, bLength(shape));
+      const C0 = shape.beta || shape.strideC ? seededArray(rng, cLength(shape)) : undefined;
       const got = await gpu().call<Float32Array>(PROBE, 'runGemm', { shape, A, B, C0 });
       expectClose(got, gemmReference(shape, A, B, C0), 2e-6 * Math.sqrt(shape.K) + 1e-6, 'C');
     });
@@ -48,6 +62,7 @@ const SPLIT_CASES: GemmSplitKShape[] = [
   { batch: 2, M: 8, N: 8, K: 30, splits: 1 },
   { batch: 1, M: 3, N: 4, K: 9, splits: 4 },
   { batch: 4, M: 40, N: 40, K: 512, transA: true },
+  { batch: 3, M: 6, N: 5, K: 80, splits: 4, transA: true, strideB: 450, strideC: 40 },
 ];
 
 function bits(a: Float32Array): Uint32Array {
@@ -59,9 +74,9 @@ describe('gemmSplitK (shaders/gemm.wgsl split along K + reduceRows) against the 
   for (const shape of SPLIT_CASES) {
     it(JSON.stringify(shape), async () => {
       const rng = new Random(shape.M * 1000 + shape.N * 10 + shape.K + 7);
-      const A = seededArray(rng, (shape.shareA ? 1 : shape.batch) * shape.M * shape.K);
-      const B = seededArray(rng, (shape.shareB ? 1 : shape.batch) * shape.K * shape.N);
-      const C0 = shape.beta ? seededArray(rng, shape.batch * shape.M * shape.N) : undefined;
+      const A = seededArray(rng, aLength(shape));
+      const B = seededArray(rng, bLength(shape));
+      const C0 = shape.beta || shape.strideC ? seededArray(rng, cLength(shape)) : undefined;
       const got = await gpu().call<{ results: Float32Array[]; splits: number; dispatches: number }>(PROBE, 'runGemmSplitK', { shape, A, B, C0, runs: 2 });
       const want = gemmReference(shape, A, B, C0);
       expectClose(got.results[0], want, 2e-6 * Math.sqrt(shape.K) + 1e-6, 'C');

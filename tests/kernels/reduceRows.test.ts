@@ -33,6 +33,20 @@ describe('reduceRows (shaders/reduceRows.wgsl) against the float64 reference', (
     });
   }
 
+  it('writes rows outStride apart (a bias gradient inside a parameter slab) and leaves the gaps alone', async () => {
+    const shape = { rows: 3, batch: 6, cols: 5, outStride: 64 };
+    const x = seededArray(new Random(5), shape.rows * shape.batch * shape.cols);
+    const [got] = await gpu().call<Float32Array[]>(PROBE, 'runReduceRows', { shape, x, runs: 1 });
+    const want = reduceRowsReference(shape, x);
+    expect(got.length).toBe(want.length);
+    const rows = Array.from({ length: shape.rows }, (_, r) => r * shape.outStride);
+    const pick = (a: ArrayLike<number>) => rows.flatMap((o) => Array.from(a).slice(o, o + shape.cols));
+    expectClose(pick(got), pick(want), 1e-6, 'rows');
+    const gaps = Array.from(got).filter((_, i) => Number.isNaN(want[i]));
+    expect(gaps.length).toBe(want.length - shape.rows * shape.cols);
+    expect(gaps.every(Number.isNaN), 'a gap between rows was written').toBe(true);
+  });
+
   it('gives bit-identical results on repeated runs', async () => {
     const shape = { rows: 3, batch: 1000, cols: 50, scale: 1e-3 };
     const rng = new Random(77);

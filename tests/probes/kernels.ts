@@ -16,7 +16,7 @@ export async function runGemm(args: { shape: GemmShape; A: Float32Array; B: Floa
   const s = args.shape;
   const A = pool.upload(args.A, 'A');
   const B = pool.upload(args.B, 'B');
-  const count = s.batch * s.M * s.N;
+  const count = args.C0?.length ?? s.batch * s.M * s.N;
   const C = args.C0 ? pool.upload(args.C0, 'C') : pool.acquire(4 * count, 'C');
   if (!args.C0) poison(device, C);
   const op = await gemm(ctx.kernels, s);
@@ -38,7 +38,7 @@ export async function runGemmSplitK(args: { shape: GemmSplitKShape; A: Float32Ar
   const s = args.shape;
   const A = pool.upload(args.A, 'A');
   const B = pool.upload(args.B, 'B');
-  const count = s.batch * s.M * s.N;
+  const count = args.C0?.length ?? s.batch * s.M * s.N;
   const C = pool.acquire(4 * count, 'C');
   const op = await gemmSplitK(ctx, s);
   const plan = new StepPlan(device, 'gemmSplitK test').add(...op({ A, B, C }));
@@ -120,13 +120,14 @@ export async function runReduceRows(args: { shape: ReduceRowsShape; x: Float32Ar
   const { device, pool } = ctx;
   const s = args.shape;
   const x = pool.upload(args.x, 'x');
-  const out = pool.acquire(4 * s.rows * s.cols, 'out');
+  const count = (s.rows - 1) * (s.outStride ?? s.cols) + s.cols;
+  const out = pool.acquire(4 * count, 'out');
   const plan = new StepPlan(device, 'reduceRows test').add((await reduceRows(ctx.kernels, s))({ x, out }));
   const results: Float32Array[] = [];
   for (let run = 0; run < args.runs; run++) {
     poison(device, out);
     plan.run();
-    results.push(await readF32(device, out, s.rows * s.cols));
+    results.push(await readF32(device, out, count));
   }
   [x, out].forEach((b) => pool.release(b));
   assertNoDeviceErrors(ctx);
