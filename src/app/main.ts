@@ -4,11 +4,11 @@
 import * as Comlink from 'comlink';
 import 'uplot/dist/uPlot.min.css';
 import { validateConfig } from '../config/schema';
-import type { FigureSpec, MetricRecord, Preset, ResultTable } from '../experiments/types';
+import type { FigureSpec, MetricRecord, Preset, ResultTable } from '../engine/types';
 import { adapterLine, type AdapterReport } from '../runtime/device';
 import { HeatMap, LineChart, REPLICA_COLORS, type Figure, type FigureData, type LineSpec } from './charts';
 import { buildSettingsForm, formatFieldValue, parseFieldText, type SettingsForm } from './form';
-import { findPreset, models, presets } from '../experiments/registry';
+import { findPreset, models, presets } from '../models/registry';
 import { tokenLayout, type ScanSnapDataSettings } from '../models/scansnap/data';
 import type { ModelView } from './views';
 import type { EngineApi, EngineStatus, EngineUpdate, RunSettings } from './worker';

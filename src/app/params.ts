@@ -1,8 +1,8 @@
 // Loading SPEC §3 params into a running trainer: the file's tensors replace the run's parameters (same model,
 // replicas and shapes required; the messages say which differ) and the optimizer state starts from zero, as a
 // new run from these parameters would.
-import { flatten } from '../experiments/params';
-import type { ParamsJson, TrainerState } from '../experiments/types';
+import { flatten } from '../engine/params';
+import type { ParamsJson, TrainerState } from '../engine/types';
 
 export function withLoadedParams(current: TrainerState, json: unknown): TrainerState {
   const file = json as ParamsJson;

@@ -1,7 +1,7 @@
 // Model-specific views computed from a TrainerState snapshot (read between training chunks, never per step):
 // the formulas of SPEC §1 written plainly for one sample prompt (ICL), and the query row of Z (Scan & Snap; its
 // c_n and entropies arrive as metrics). Runs in the worker; uses the models' data modules for prompts and layout.
-import type { TrainerState } from '../experiments/types';
+import type { TrainerState } from '../engine/types';
 import { densePrompts, inDomainPatterns, inDomainTestSet, WORDS_PER_COLUMN } from '../models/icl/data';
 import type { IclConfig } from '../models/icl/config';
 import { tokenLayout, type ScanSnapDataSettings } from '../models/scansnap/data';

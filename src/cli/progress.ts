@@ -1,7 +1,7 @@
 // The live progress line of a training run: step, steps/s, ETA and the latest metrics (mean over replicas).
 // On a terminal it redraws one line; otherwise (a log file, a job scheduler) it prints a plain line at every
 // tenth of the run and at least every 30 s.
-import type { MetricRecord } from '../experiments/types';
+import type { MetricRecord } from '../engine/types';
 
 export function formatNumber(v: number): string {
   if (!Number.isFinite(v)) return String(v);

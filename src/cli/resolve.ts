@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ConfigValidationError, validateConfig, type ConfigError } from '../config/schema';
-import { findModel, findPreset, models, presets } from '../experiments/registry';
-import type { ModelDefinition, ModelName, Preset } from '../experiments/types';
+import { findModel, findPreset, models, presets } from '../models/registry';
+import type { ModelDefinition, ModelName, Preset } from '../engine/types';
 import { UsageError } from './errors';
 import { readJsonFile } from './files';
 
@@ -138,7 +138,7 @@ export function resolveRun(source: RunSource, overrides: Overrides = {}): RunCon
   const metricsEvery = 'metricsEvery' in model.schema ? config.metricsEvery : source.preset?.metricsEvery ?? 0;
   if (!errors.some((e) => e.key === 'steps')) checkInt(errors, 'steps', steps, 1);
   const checkpointEvery = overrides.checkpointEvery ?? source.checkpointEvery;
-  if (checkpointEvery !== undefined) checkInt(errors, 'checkpointEvery', checkpointEvery, 1);
+  if (checkpointEvery !== undefined) checkInt(errors, 'checkpointEvery', checkpointEvery, 0);
   if (errors.length === 0) errors.push(...model.check(config), ...(source.preset?.check?.(config) ?? []));
   if (errors.length > 0) throw new ConfigValidationError(errors);
   return {

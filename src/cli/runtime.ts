@@ -1,13 +1,13 @@
 // Where the GPU work of a command runs. `chrome` (default): headless Chrome through the harness launcher; the
 // job functions of src/experiments/job.ts run inside the page and their events come back through
-// session.onReport. `node`: Dawn in this process; the same job functions run here and report through
-// setReporter. Either way the command sees one interface.
+// session.onReport. `node`: Dawn in this process; the same job functions run here with a JobIO of their own.
+// Either way the command sees one interface.
 import type { AdapterReport } from '../runtime/device';
-import type * as Job from '../experiments/job';
+import type { evalJob, gradJob, JobIO, trainJob } from '../experiments/job';
 
 export type RuntimeKind = 'chrome' | 'node';
 export type JobEvent = { kind: string; [key: string]: unknown };
-type JobFunctions = Omit<typeof Job, 'requestStop'>;
+type JobFunctions = { trainJob: typeof trainJob; evalJob: typeof evalJob; gradJob: typeof gradJob };
 export type JobName = keyof JobFunctions;
 
 export interface JobRuntime {
@@ -15,6 +15,7 @@ export interface JobRuntime {
   adapter: AdapterReport;
   /** How the adapter was reached (browser binary and flags, or Dawn and its Vulkan driver). */
   via: string;
+  /** One job at a time per runtime. */
   run<N extends JobName>(name: N, args: Parameters<JobFunctions[N]>[0], onEvent?: (event: JobEvent) => void): Promise<Awaited<ReturnType<JobFunctions[N]>>>;
   /** Asks a running job to stop at its next chunk boundary. */
   requestStop(): Promise<void>;
@@ -47,6 +48,8 @@ async function openChromeRuntime(): Promise<JobRuntime> {
     openHarness(undefined, { handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false, pipe: true }),
   );
   let handler: ((event: JobEvent) => void) | undefined;
+  let current: string | undefined;
+  let calls = 0;
   harness.session.onReport((event) => handler?.(event as JobEvent));
   return {
     kind: 'chrome',
@@ -54,14 +57,16 @@ async function openChromeRuntime(): Promise<JobRuntime> {
     via: `headless ${findChrome()} (${harness.mode} flags)`,
     async run(name, args, onEvent) {
       handler = onEvent;
+      current = `${name}-${++calls}`;
       try {
-        return (await harness.session.call(JOB_MODULE, name, args)) as never;
+        return (await harness.session.call(JOB_MODULE, name, args, current)) as never;
       } finally {
         handler = undefined;
+        current = undefined;
       }
     },
     async requestStop() {
-      await harness.session.call(JOB_MODULE, 'requestStop', {});
+      if (current) await harness.session.stop(current);
     },
     close: () => harness.close(),
   };
@@ -70,24 +75,24 @@ async function openChromeRuntime(): Promise<JobRuntime> {
 async function openNodeRuntime(): Promise<JobRuntime> {
   await import('../runtime/env-node');
   const { getContext } = await import('../runtime/context');
-  const { setReporter } = await import('../harness/report');
   const job = await import('../experiments/job');
   const ctx = await getContext();
+  let current: JobIO | undefined;
   return {
     kind: 'node',
     adapter: ctx.adapter,
     via: `Dawn (npm package webgpu)${process.env.VK_ICD_FILENAMES ? `, VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}` : ''}`,
     async run(name, args, onEvent) {
-      setReporter((event) => onEvent?.(event));
+      current = { report: (event) => onEvent?.(event), control: { stop: false } };
       try {
-        const fn = job[name] as (a: unknown) => Promise<unknown>;
-        return (await fn(args)) as never;
+        const fn = job[name] as (a: unknown, io: JobIO) => Promise<unknown>;
+        return (await fn(args, current)) as never;
       } finally {
-        setReporter(null);
+        current = undefined;
       }
     },
     async requestStop() {
-      job.requestStop();
+      if (current) current.control.stop = true;
     },
     async close() {
       ctx.device.destroy();

@@ -22,7 +22,7 @@ export const trainSpec: CommandSpec = {
     { name: 'steps', kind: 'int', valueName: 'N', min: 1, max: 1e9, help: 'training steps (with --resume: the new total)' },
     { name: 'replicas', kind: 'int', valueName: 'R', min: 1, max: 65535, help: 'independent replicas trained in the same dispatches' },
     { name: 'seed', kind: 'int', valueName: 'S', min: 0, max: 2 ** 31 - 1, help: 'seed (replica r uses seed + r)' },
-    { name: 'checkpoint-every', kind: 'int', valueName: 'N', min: 1, max: 1e9, help: 'steps between checkpoints (default: about a tenth of the run)' },
+    { name: 'checkpoint-every', kind: 'int', valueName: 'N', min: 0, max: 1e9, help: 'steps between checkpoints (default: about a tenth of the run; 0: none, the run cannot be resumed)' },
     { name: 'out', kind: 'string', valueName: 'DIR', help: 'run folder (default runs/<name>-<UTC time>); must be new or empty' },
     { name: 'resume', kind: 'string', valueName: 'DIR', help: 'continue the run in DIR from its last checkpoint' },
     { name: 'no-analyze', kind: 'flag', help: "skip the preset's analyses after training" },
@@ -79,7 +79,7 @@ export const evalSpec: CommandSpec = {
 
 export const gradSpec: CommandSpec = {
   name: 'grad',
-  summary: 'Loss and gradients (SPEC §3 JSON) of a params set on a batch, on the GPU or from the float64 reference.',
+  summary: 'Loss and gradients (SPEC §3/§4 JSON) of a params set on a batch, on the GPU or from the float64 reference; every shape comes from the two files.',
   positionals: '',
   minPositionals: 0,
   maxPositionals: 0,
@@ -87,9 +87,6 @@ export const gradSpec: CommandSpec = {
     { name: 'params', kind: 'string', valueName: 'P.json', help: 'SPEC §3 params (a run\'s params.json or checkpoint.json works too)' },
     { name: 'batch', kind: 'string', valueName: 'B.json', help: 'SPEC §3 batch of the model' },
     { name: 'backend', kind: 'string', valueName: 'gpu|cpu', choices: ['gpu', 'cpu'], help: 'gpu (default) or cpu, the float64 reference' },
-    { name: 'model', kind: 'string', valueName: 'icl|scansnap', choices: ['icl', 'scansnap'], help: 'the model (default: the params file\'s "model")' },
-    { name: 'config', kind: 'string', valueName: 'FILE|DIR', help: 'config file or run folder whose config sets the shapes (default: the model\'s defaults)' },
-    SET_OPTION,
     { name: 'replica', kind: 'int', valueName: 'R', min: 0, help: 'which replica of a params file with several (default 0)' },
     { name: 'out', kind: 'string', valueName: 'FILE', help: 'write the JSON here instead of stdout' },
     RUNTIME_OPTION,
@@ -98,16 +95,17 @@ export const gradSpec: CommandSpec = {
 
 export const benchSpec: CommandSpec = {
   name: 'bench',
-  summary: 'Runs the benchmarks (bench/), prints the table (adapter first) and writes the JSON result.',
-  positionals: '',
+  summary: 'Runs the benchmarks (bench/), prints the table (adapter first) and writes the JSON result; `bench report A.json B.json ...` compares results as Markdown with SVG charts.',
+  positionals: '[report FILE.json ...]',
   minPositionals: 0,
-  maxPositionals: 0,
+  maxPositionals: Infinity,
   options: [
     { name: 'repeats', kind: 'int', valueName: 'N', min: 1, max: 10000, help: 'timed repetitions per measurement (medians reported)' },
     { name: 'warmup', kind: 'int', valueName: 'N', min: 0, max: 10000, help: 'untimed repetitions first' },
     { name: 'quick', kind: 'flag', help: 'small shapes (a quick look, e.g. on SwiftShader)' },
     { name: 'filter', kind: 'string', valueName: 'REGEX', help: 'only entries whose name matches' },
-    { name: 'out', kind: 'string', valueName: 'FILE', help: 'JSON result path (default bench/results/<time>.json)' },
+    { name: 'files', kind: 'string', valueName: 'NAME,...', help: 'only these bench/entries files (names without .ts)' },
+    { name: 'out', kind: 'string', valueName: 'FILE', help: 'JSON result path (default bench/results/<time>.json); with report: the Markdown file, SVG charts beside it (default bench/results/report-<time>.md)' },
     RUNTIME_OPTION,
   ],
 };

@@ -61,6 +61,10 @@ export function allowedText(spec: FieldSpec): string {
 }
 
 /** Checks one scalar against its spec; returns a message or null. */
+export function checkFieldValue(spec: FieldSpec, value: unknown, key = 'value'): string | null {
+  return checkScalar(key, spec, value);
+}
+
 function checkScalar(key: string, spec: FieldSpec, value: unknown): string | null {
   const bad = () => `${key} = ${show(value)} is not allowed: expected ${allowedText(spec)}`;
   switch (spec.type) {

@@ -1,18 +1,21 @@
 // The GPU side of a CLI command, the same code in the harness page (runtime chrome) and in Node (runtime node):
 // builds the trainer from an already validated config, trains in chunks, and streams what the driver must keep
-// through report(): {kind:'progress', step}, {kind:'metrics', records}, {kind:'checkpoint', state} after every
+// through io.report(): {kind:'progress', step}, {kind:'metrics', records}, {kind:'checkpoint', state} after every
 // chunk whose losses and parameters are finite. The driver writes files; nothing here touches a file system.
+// Each call gets its own JobIO (report channel and stop flag) from its driver: no state is shared between jobs.
 import { getContext } from '../runtime/context';
-import { report } from '../harness/report';
-import { findModel, findPreset } from './registry';
-import type { LossGradsJson, MetricRecord, ModelName, ParamsJson, ResultTable, Trainer, TrainerState } from './types';
+import { firstNonFiniteLoss, firstNonFiniteParam } from '../engine/trainer';
+import { findModel, findPreset } from '../models/registry';
+import type { LossGradsJson, MetricRecord, ModelName, ParamsJson, ResultTable, Trainer, TrainerState } from '../engine/types';
 
-const control = { stop: false };
-
-/** Makes a running trainJob stop at its next chunk boundary (the driver calls it on Ctrl-C). */
-export function requestStop(): void {
-  control.stop = true;
+/** What a job's driver hands it: where events go, and a flag the driver sets to stop at the next chunk boundary. */
+export interface JobIO {
+  report(event: { kind: string; [key: string]: unknown }): void;
+  control: { stop: boolean };
 }
+
+/** For calls without a driver listening (tests, scripts). */
+export const SILENT_IO: JobIO = { report: () => {}, control: { stop: false } };
 
 export interface TrainJobArgs {
   model: ModelName;
@@ -21,7 +24,7 @@ export interface TrainJobArgs {
   /** Total steps of the run (a resumed run counts the steps already done). */
   steps: number;
   metricsEvery: number;
-  /** A checkpoint is reported at every multiple of this step count. */
+  /** A checkpoint is reported at every multiple of this step count; 0: none (the run cannot be resumed). */
   checkpointEvery: number;
   /** Continue from this state (a resume). */
   state?: TrainerState;
@@ -50,43 +53,28 @@ function modelOf(name: ModelName) {
   return model;
 }
 
-function firstBadLoss(records: readonly MetricRecord[]): Divergence | undefined {
-  for (const record of records) {
-    for (const [name, value] of Object.entries(record)) {
-      if (/loss/i.test(name) && !Number.isFinite(value)) return { step: record.step, replica: record.replica, name, value };
-    }
-  }
-  return undefined;
-}
-
-function firstBadParam(state: TrainerState): Divergence | undefined {
-  for (const [name, flat] of Object.entries(state.params)) {
-    const perReplica = flat.length / state.replicas;
-    const i = flat.findIndex((v) => !Number.isFinite(v));
-    if (i >= 0) return { step: state.step, replica: Math.floor(i / perReplica), name, value: flat[i] };
-  }
-  return undefined;
-}
-
-export async function trainJob(args: TrainJobArgs): Promise<TrainJobResult> {
-  control.stop = false;
+export async function trainJob(args: TrainJobArgs, io: JobIO = SILENT_IO): Promise<TrainJobResult> {
   const ctx = await getContext();
   const model = modelOf(args.model);
   const trainer: Trainer = await model.createTrainer(ctx, args.config);
   try {
     if (args.state) await trainer.setState(args.state);
-    while (trainer.step < args.steps && !control.stop) {
-      const boundary = (Math.floor(trainer.step / args.checkpointEvery) + 1) * args.checkpointEvery;
+    while (trainer.step < args.steps && !io.control.stop) {
+      const every = args.checkpointEvery;
+      const boundary = every > 0 ? (Math.floor(trainer.step / every) + 1) * every : args.steps;
       const records = await trainer.train(Math.min(boundary, args.steps) - trainer.step, {
         metricsEvery: args.metricsEvery,
-        onMetrics: (batch) => report({ kind: 'metrics', records: batch }),
-        onProgress: (step) => report({ kind: 'progress', step }),
-        control,
+        onMetrics: (batch) => io.report({ kind: 'metrics', records: batch }),
+        onProgress: (step) => io.report({ kind: 'progress', step }),
+        control: io.control,
       });
+      const badLoss = firstNonFiniteLoss(records);
+      if (badLoss) return { status: 'diverged', step: trainer.step, divergence: badLoss };
+      if (every === 0) continue;
       const state = await trainer.getState();
-      const divergence = firstBadLoss(records) ?? firstBadParam(state);
-      if (divergence) return { status: 'diverged', step: trainer.step, divergence };
-      report({ kind: 'checkpoint', state });
+      const badParam = firstNonFiniteParam(state);
+      if (badParam) return { status: 'diverged', step: trainer.step, divergence: badParam };
+      io.report({ kind: 'checkpoint', state });
     }
     if (trainer.step < args.steps) return { status: 'stopped', step: trainer.step };
     const evaluation = await trainer.evaluate();
@@ -123,11 +111,10 @@ export async function evalJob(args: EvalJobArgs): Promise<{ evaluation: MetricRe
 
 export interface GradJobArgs {
   model: ModelName;
-  config: Record<string, unknown>;
   params: ParamsJson;
   batch: unknown;
 }
 
 export async function gradJob(args: GradJobArgs): Promise<LossGradsJson> {
-  return modelOf(args.model).lossAndGrads(await getContext(), args.config, args.params, args.batch);
+  return modelOf(args.model).lossAndGrads(await getContext(), args.params, args.batch);
 }

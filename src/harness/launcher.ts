@@ -134,16 +134,26 @@ export class HarnessSession {
     return r;
   }
 
-  /** Runs `exportName(args)` from `modulePath` (a path from the project root, e.g. '/tests/probes/gemm.ts') in the page. */
-  async call<T = unknown>(modulePath: string, exportName: string, args: unknown = {}): Promise<T> {
+  /**
+   * Runs `exportName(args, io)` from `modulePath` (a path from the project root, e.g. '/tests/probes/gemm.ts') in
+   * the page; `callId` names the call for `stop`.
+   */
+  async call<T = unknown>(modulePath: string, exportName: string, args: unknown = {}, callId?: string): Promise<T> {
     const res = (await this.page.evaluate(
-      (m, f, a) => (globalThis as unknown as { onelayer: { call: (m: string, f: string, a: unknown) => Promise<unknown> } }).onelayer.call(m, f, a),
+      (m, f, a, id) =>
+        (globalThis as unknown as { onelayer: { call: (m: string, f: string, a: unknown, id?: string) => Promise<unknown> } }).onelayer.call(m, f, a, id ?? undefined),
       modulePath,
       exportName,
       encode(args) as object,
+      callId ?? null,
     )) as { ok?: unknown; error?: { name: string; message: string; stack: string } };
     if (res.error) throw new RemoteError(res.error.name, res.error.message, res.error.stack);
     return decode(res.ok) as T;
+  }
+
+  /** Sets the stop flag of a running call (a training job stops at its next chunk boundary). */
+  async stop(callId: string): Promise<boolean> {
+    return this.page.evaluate((id) => (globalThis as unknown as { onelayer: { stop: (id: string) => boolean } }).onelayer.stop(id), callId);
   }
 
   async close(): Promise<void> {

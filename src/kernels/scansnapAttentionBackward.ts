@@ -1,7 +1,7 @@
 // Host wrapper for shaders/scansnapAttentionBackward.wgsl (gradient of each sequence's query row of Z).
 // Reference: src/reference/scansnap.ts.
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
-import { checkScanSnapShape, paddedRow, scanSnapSizes, type ScanSnapShape } from './scansnapAttention';
+import { checkScanSnapShape, paddedRow, scanSnapSizes, type ScanSnapShape } from './scansnapLayout';
 import { strideGroups } from './grid';
 
 export interface ScanSnapAttentionBackwardBuffers {

@@ -2,15 +2,24 @@
 // on the GPU, and the step counter it reads. Reference: SequenceSampler in src/models/scansnap/data.ts (the same
 // ids on the CPU).
 import type { BufferBinding, Dispatch, KernelLibrary } from '../runtime/kernels';
-import type { TokenLayout } from '../models/scansnap/data';
 import { assertPositiveInt, strideGroups } from './grid';
+
+/** The token id ranges of Scan & Snap's synthetic layout (tokenLayout in src/models/scansnap/data.ts) the generator needs. */
+export interface GeneratorTokenRanges {
+  K: number;
+  numCommon: number;
+  distinctPerNext: number;
+  distinctBase: number;
+  queryBase: number;
+  nextBase: number;
+}
 
 export interface ScansnapBatchGenerateShape {
   replicas: number;
   batch: number;
   L: number;
   nextPerQuery: number;
-  layout: TokenLayout;
+  layout: GeneratorTokenRanges;
 }
 
 export interface ScansnapBatchGenerateBuffers {

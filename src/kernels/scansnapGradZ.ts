@@ -1,10 +1,10 @@
 // Host wrapper for shaders/scansnapGradZ.wgsl (per-row batch sum of the query-row gradients): two dispatches,
 // listMembers then the sum. Reference: src/reference/scansnap.ts.
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
-import { checkRows, checkScanSnapShape, paddedRow, scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape } from './scansnapAttention';
+import { checkRows, checkScanSnapShape, paddedRow, scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape } from './scansnapLayout';
 import { strideGroups } from './grid';
 
-export type { ScanSnapRows } from './scansnapAttention';
+export type { ScanSnapRows } from './scansnapLayout';
 
 export interface ScanSnapGradZBuffers {
   tokens: GPUBuffer;

@@ -4,8 +4,8 @@ import '../../src/runtime/node-globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { models, presets } from '../../src/experiments/registry';
-import type { LossGradsJson, ParamsJson } from '../../src/experiments/types';
+import { models, presets } from '../../src/models/registry';
+import type { LossGradsJson, ParamsJson } from '../../src/engine/types';
 import { Random } from '../../src/util/random';
 import { relativeError } from '../compare';
 import { describeRun, runCli, tempDir } from './spawn';
@@ -45,13 +45,11 @@ function flatGrads(g: LossGradsJson): number[] {
   return Object.keys(g.grads).sort().flatMap((k) => (g.grads[k] as number[][]).flat());
 }
 
-async function checkGrad(model: 'icl' | 'scansnap', config: string, params: ParamsJson, batch: unknown, runtime: string) {
+async function checkGrad(model: 'icl' | 'scansnap', params: ParamsJson, batch: unknown, runtime: string) {
   const paramsPath = write(`${model}-params.json`, params);
   const batchPath = write(`${model}-batch.json`, batch);
-  const base = ['grad', '--config', config, '--params', paramsPath, '--batch', batchPath];
-  const cfg = json(config);
-  delete cfg.model;
-  const want = models[model].lossAndGradsReference(cfg, params, batch);
+  const base = ['grad', '--params', paramsPath, '--batch', batchPath];
+  const want = models[model].lossAndGradsReference(params, batch);
   const cpu = await ok([...base, '--backend', 'cpu']);
   expect(JSON.parse(cpu.stdout)).toEqual(JSON.parse(JSON.stringify(want)));
   const gpuOut = join(dir, `${model}-grads.json`);
@@ -95,8 +93,7 @@ describe('grad: GPU loss and gradients match the float64 reference', () => {
       P: [...Array.from({ length: N }, () => column(rng.sign())), column(0)],
       z: rng.sign(),
     }));
-    const config = write('icl-config.json', { model: 'icl', dX, dY, N, m, M1: 3, M2: 4 });
-    await checkGrad('icl', config, params, { prompts }, 'chrome');
+    await checkGrad('icl', params, { prompts }, 'chrome');
   });
 
   it('scansnap (node runtime)', async () => {
@@ -106,8 +103,7 @@ describe('grad: GPU loss and gradients match the float64 reference', () => {
     const matrix = () => Array.from({ length: M }, () => Array.from({ length: M }, () => rng.range(-1, 1)));
     const params: ParamsJson = { model: 'scansnap', params: { Y: matrix(), Z: matrix() } };
     const sequences = Array.from({ length: 8 }, () => ({ context: Array.from({ length: L - 1 }, () => rng.int(M)), query: rng.int(M), next: rng.int(M) }));
-    const config = write('scansnap-config.json', { model: 'scansnap', numCommon: 3, numQuery: 2, nextPerQuery: 1, distinctPerNext: 3, L, batch: 8 });
-    await checkGrad('scansnap', config, params, { sequences }, 'node');
+    await checkGrad('scansnap', params, { sequences }, 'node');
   });
 });
 

@@ -56,7 +56,18 @@ const cases: Array<[string, string[], RegExp]> = [
   ['sweep grid point out of range', ['sweep', sweepFile({ eta: [1, -1] })], /grid point eta=-1: eta = -1 is not allowed/],
   ['grad without params', ['grad', '--batch', icl], /--params P\.json is required/],
   ['grad with an unknown backend', ['grad', '--backend', 'tpu'], /--backend = "tpu" is not allowed: expected one of gpu, cpu/],
-  ['grad with params of the wrong shape', ['grad', '--backend', 'cpu', '--config', icl, '--params', file('p.json', { model: 'icl', params: { W_Q: [[1]] } }), '--batch', file('b.json', { prompts: [] })], /params or batch do not fit the config: .*W_Q/],
+  ['grad with params missing a tensor', ['grad', '--params', file('p.json', { model: 'icl', params: { W_Q: [[1]] } }), '--batch', file('b.json', { prompts: [] })], /p\.json and --batch .*b\.json: params: W_K must be a non-empty matrix/],
+  [
+    'grad with a batch that disagrees with the params',
+    ['grad', '--params', file('p2.json', { model: 'icl', params: { W_Q: [[1, 0], [0, 1]], W_K: [[1, 0], [0, 1]], W_V: [[1, 0]], W_O: [[1], [2]] } }),
+      '--batch', file('b2.json', { prompts: [{ P: [[1, 2, 3], [4, 5, 0]], z: 1 }] })],
+    /prompts\[0\]\.P\[0\] must be 2 finite numbers \(the params' token length: W_Q is 2 × 2\), got 3 entries/,
+  ],
+  [
+    'grad with scansnap params that disagree',
+    ['grad', '--params', file('p3.json', { model: 'scansnap', params: { Y: [[0, 0], [0, 0]], Z: [[0, 0, 0], [0, 0, 0], [0, 0, 0]] } }), '--batch', file('b3.json', { sequences: [] })],
+    /params: Z is 3 × 3 but Y is 2 × 2; both are M × M/,
+  ],
   ['bench with zero repeats', ['bench', '--repeats', '0'], /--repeats = "0" is not allowed: expected an integer >= 1/],
 ];
 

@@ -3,7 +3,7 @@
 // Every error is reported with the hinge loss next to it.
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../gpu';
-import type { MetricRecord, ResultTable } from '../../src/experiments/types';
+import type { MetricRecord, ResultTable } from '../../src/engine/types';
 
 const PROBE = '/tests/probes/icl.ts';
 const STEPS = 40;

@@ -8,7 +8,7 @@ import { iclShapes, parseIclConfig } from '../../src/models/icl/config';
 import { batchToJson, densePrompts, inDomainPatterns, inDomainTestSet, initialParams, trainingBatch, WORDS_PER_COLUMN } from '../../src/models/icl/data';
 import { iclParamsToJson } from '../../src/models/icl/params';
 import type { IclEvalResult } from '../../src/models/icl/evaluate';
-import type { LossGradsJson } from '../../src/experiments/types';
+import type { LossGradsJson } from '../../src/engine/types';
 
 const PROBE = '/tests/probes/icl.ts';
 
@@ -58,7 +58,7 @@ describe('ICL evaluator vs the float64 reference', () => {
     const shapes = iclShapes(config);
     const params = iclParamsToJson(shapes, initialParams(config, 0));
     const batch = batchToJson(densePrompts(config, trainingBatch(config, 0, 3), inDomainPatterns(config, 0)), shapes.d);
-    const got = await gpu().call<LossGradsJson>(PROBE, 'lossAndGradsJson', { config: raw, params, batch });
+    const got = await gpu().call<LossGradsJson>(PROBE, 'lossAndGradsJson', { params, batch });
     const want = iclLossAndGradsReference(shapes, initialParams(config, 0), densePrompts(config, trainingBatch(config, 0, 3), inDomainPatterns(config, 0)));
     expect(Math.abs(got.loss - want.loss)).toBeLessThan(1e-5 * want.loss);
     for (const name of ICL_PARAM_NAMES) expectClose((got.grads[name] as number[][]).flat(), want.grads[name], 2e-5, name);
@@ -71,6 +71,9 @@ describe('ICL evaluator vs the float64 reference', () => {
     const params = iclParamsToJson(shapes, initialParams(config, 0));
     (params.params!.W_V as number[][]).pop();
     const batch = batchToJson(densePrompts(config, trainingBatch(config, 0, 0), inDomainPatterns(config, 0)), shapes.d);
-    await expect(gpu().call(PROBE, 'lossAndGradsJson', { config: raw, params, batch })).rejects.toThrow(/params JSON params\.W_V: expected 12 entries \(shape \[12, 12\]\), got 11 entries/);
+    await expect(gpu().call(PROBE, 'lossAndGradsJson', { params, batch })).rejects.toThrow('params: W_O is 7 × 12 but W_V is 11 × 12; W_O needs as many columns as W_V has rows (dV)');
+    (params.params!.W_V as number[][])[2].pop();
+    (params.params!.W_O as number[][]).forEach((row) => row.pop());
+    await expect(gpu().call(PROBE, 'lossAndGradsJson', { params, batch })).rejects.toThrow(/params JSON params\.W_V\[2\]: expected 12 entries \(shape \[11, 12\]\), got 11 entries/);
   });
 });

@@ -9,7 +9,7 @@ import { useGpu } from '../gpu';
 import { expectClose, seededArray } from '../compare';
 import { Random } from '../../src/util/random';
 import { scansnapForwardReference } from '../../src/reference/scansnap';
-import { paddedRow, type ScanSnapRows, type ScanSnapShape } from '../../src/kernels/scansnapAttention';
+import { paddedRow, type ScanSnapRows, type ScanSnapShape } from '../../src/kernels/scansnapLayout';
 import { padRows, selectRows, unpadRows } from '../../src/models/scansnap/model';
 import type { UniqueLists } from '../probes/scansnapKernels';
 

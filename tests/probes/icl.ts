@@ -13,7 +13,7 @@ import { iclBatchGenerate } from '../../src/kernels/iclBatchGenerate';
 import { poison, readU32 } from '../../src/runtime/buffers';
 import { StepPlan } from '../../src/runtime/plan';
 import { iclModel } from '../../src/models/icl/index';
-import type { ParamsJson } from '../../src/experiments/types';
+import type { ParamsJson } from '../../src/engine/types';
 import { oodSweep, pruningCurves, neuronNorms } from '../../src/models/icl/analysis';
 
 export async function lossAndGrads(args: { shapes: IclShapes; params: IclParams64[]; batches: DenseBatch[] }) {
@@ -23,9 +23,9 @@ export async function lossAndGrads(args: { shapes: IclShapes; params: IclParams6
   return out;
 }
 
-export async function lossAndGradsJson(args: { config: Partial<IclConfig>; params: ParamsJson; batch: unknown }) {
+export async function lossAndGradsJson(args: { params: ParamsJson; batch: unknown }) {
   const ctx = await getContext();
-  return iclModel.lossAndGrads(ctx, args.config as IclConfig, args.params, args.batch);
+  return iclModel.lossAndGrads(ctx, args.params, args.batch);
 }
 
 /** Trains `steps` steps in chunks of `chunks` (to exercise resumption) and returns params and metrics. */

@@ -6,9 +6,8 @@ import { scansnapBatchGenerate } from '../../src/kernels/scansnapBatchGenerate';
 import { replicaSeedWords, SequenceSampler, type ScanSnapDataSettings } from '../../src/models/scansnap/data';
 import { scansnapLossAndGradsGpu, type GpuLossGradsArgs } from '../../src/models/scansnap/model';
 import { scansnapModel, type ScanSnapConfig } from '../../src/models/scansnap/index';
-import type { MetricRecord, ParamsJson, TrainerState } from '../../src/experiments/types';
-import { runScanSnapGrid, type GridOptions } from '../../src/models/scansnap/grid';
-import { scansnapPresets } from '../../src/experiments/presets/scansnap';
+import type { MetricRecord, ParamsJson, TrainerState } from '../../src/engine/types';
+import { scansnapPresets } from '../../src/models/scansnap/presets';
 
 export async function lossAndGrads(args: GpuLossGradsArgs) {
   const ctx = await getContext();
@@ -17,9 +16,9 @@ export async function lossAndGrads(args: GpuLossGradsArgs) {
   return out;
 }
 
-export async function lossAndGradsJson(args: { config: Partial<ScanSnapConfig>; params: ParamsJson; batch: unknown }) {
+export async function lossAndGradsJson(args: { params: ParamsJson; batch: unknown }) {
   const ctx = await getContext();
-  const out = await scansnapModel.lossAndGrads(ctx, args.config as ScanSnapConfig, args.params, args.batch);
+  const out = await scansnapModel.lossAndGrads(ctx, args.params, args.batch);
   assertNoDeviceErrors(ctx);
   return out;
 }
@@ -86,14 +85,6 @@ export async function configError(args: { config: Record<string, unknown> }): Pr
     return (e as Error).message;
   }
 }
-
-export async function grid(args: { options: Partial<GridOptions> }) {
-  const ctx = await getContext();
-  const out = await runScanSnapGrid(ctx, args.options);
-  assertNoDeviceErrors(ctx);
-  return out;
-}
-
 
 /** Trains a preset for its steps (or `steps`) with its metrics interval and returns the records and its analysis tables. */
 export async function runPreset(args: { name: string; steps?: number }) {

@@ -5,7 +5,8 @@ import { getContext, assertNoDeviceErrors, type GpuContext } from '../../src/run
 import { poison, readU32 } from '../../src/runtime/buffers';
 import { StepPlan } from '../../src/runtime/plan';
 import type { Dispatch } from '../../src/runtime/kernels';
-import { scansnapAttention, scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape } from '../../src/kernels/scansnapAttention';
+import { scansnapAttention } from '../../src/kernels/scansnapAttention';
+import { scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape } from '../../src/kernels/scansnapLayout';
 import { scansnapCrossEntropy } from '../../src/kernels/scansnapCrossEntropy';
 import { scansnapAttentionBackward } from '../../src/kernels/scansnapAttentionBackward';
 import { gradYScratchBytes, scansnapGradY } from '../../src/kernels/scansnapGradY';

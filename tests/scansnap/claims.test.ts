@@ -4,9 +4,9 @@
 // larger etaZ ending with a lower entropy.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useGpu } from '../gpu';
-import { scansnapPresets } from '../../src/experiments/presets/scansnap';
+import { scansnapPresets } from '../../src/models/scansnap/presets';
 import { tokenLayout } from '../../src/models/scansnap/data';
-import type { MetricRecord, ResultTable } from '../../src/experiments/types';
+import type { MetricRecord, ResultTable } from '../../src/engine/types';
 import type { ScanSnapConfig } from '../../src/models/scansnap/config';
 
 const PROBE = '/tests/probes/scansnap.ts';

@@ -57,13 +57,12 @@ describe('scansnap createTrainer rejects bad configs in the page before any GPU 
     const got = await gpu().call<string>('/tests/probes/scansnap.ts', 'configError', { config: { replicas: 2, etaZ: [1, 0] } });
     expect(got).toContain('etaZ[1] = 0 is not allowed: expected a finite number > 0');
   });
-  it('the SPEC §3 JSON path names params of the wrong shape and bad token ids', () => {
-    const config = parseScanSnapConfig({});
-    const bad = { model: 'scansnap' as const, params: { Y: [[0]], Z: [[0]] } };
-    expect(() => scansnapModel.lossAndGradsReference(config, bad, { sequences: [] })).toThrow(/params.Y must be 34 rows of 34 numbers/);
+  it('the SPEC §3 JSON path names params that disagree with each other and token ids outside M', () => {
+    const bad = { model: 'scansnap' as const, params: { Y: [[0]], Z: [[0, 0], [0, 0]] } };
+    expect(() => scansnapModel.lossAndGradsReference(bad, { sequences: [] })).toThrow('params: Z is 2 × 2 but Y is 1 × 1; both are M × M');
     const zeros = Array.from({ length: 34 }, () => new Array<number>(34).fill(0));
     const good = { model: 'scansnap' as const, params: { Y: zeros, Z: zeros } };
     const batch = { sequences: [{ context: [1, 40], query: 30, next: 32 }] };
-    expect(() => scansnapModel.lossAndGradsReference(config, good, batch)).toThrow('sequences[0].context[1] = 40; token ids are integers in 0..33');
+    expect(() => scansnapModel.lossAndGradsReference(good, batch)).toThrow('sequences[0].context[1] = 40; token ids are integers in 0..33 (Y and Z are 34 × 34)');
   });
 });

@@ -8,7 +8,7 @@ import { centralDifferences, scansnapLossAndGradsReference } from '../../src/ref
 import { sgdMomentumReference } from '../../src/reference/optim';
 import { initialParams, SequenceSampler, toBatchJson } from '../../src/models/scansnap/data';
 import { parseScanSnapConfig, paramsToJson, scansnapModel } from '../../src/models/scansnap/index';
-import type { LossGradsJson, MetricRecord, TrainerState } from '../../src/experiments/types';
+import type { LossGradsJson, MetricRecord, TrainerState } from '../../src/engine/types';
 
 const PROBE = '/tests/probes/scansnap.ts';
 
@@ -61,8 +61,8 @@ describe('scansnap loss and gradients on the GPU vs float64 reference', () => {
     const batch = toBatchJson(ids, 4, 6);
     const rng = new Random(5);
     const params = paramsToJson(seededArray(rng, M * M), seededArray(rng, M * M), M);
-    const got = await gpu().call<LossGradsJson>(PROBE, 'lossAndGradsJson', { config, params, batch });
-    const want = scansnapModel.lossAndGradsReference(parsed, params, batch);
+    const got = await gpu().call<LossGradsJson>(PROBE, 'lossAndGradsJson', { params, batch });
+    const want = scansnapModel.lossAndGradsReference(params, batch);
     expect(Math.abs(got.loss - want.loss) / want.loss).toBeLessThan(1e-5);
     for (const name of ['Y', 'Z']) {
       expectClose((got.grads[name] as number[][]).flat(), (want.grads[name] as number[][]).flat(), 2e-5, `grads.${name}`);

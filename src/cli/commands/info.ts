@@ -1,6 +1,6 @@
 // onelayer list (presets and models) and onelayer doctor (which browser, flags and adapter, or why none).
 import { allowedText } from '../../config/schema';
-import { models, presets } from '../../experiments/registry';
+import { models, presets } from '../../models/registry';
 import type { ParsedArgs } from '../args';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors';
 import type { RuntimeKind } from '../runtime';

@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigValidationError, validateConfig, type ConfigError } from '../../config/schema';
-import { findModel, models } from '../../experiments/registry';
-import type { MetricRecord } from '../../experiments/types';
+import { findModel, findPreset, models } from '../../models/registry';
+import type { MetricRecord } from '../../engine/types';
 import { lineChart, type Series } from '../../report/svg';
 import { parseSetValue, parseSets, type ParsedArgs } from '../args';
 import { EXIT_INTERRUPTED, EXIT_OK, UsageError } from '../errors';
@@ -17,7 +17,7 @@ import { Progress } from '../progress';
 import { checkLimits, loadRunSource, resolveRun, runConfigJson, type RunConfig, type RunSource } from '../resolve';
 import type { RuntimeKind } from '../runtime';
 import { handleInterrupts, openRuntimeLogged, type Output } from '../session';
-import { executeRun, resumePoint } from './train';
+import { executeRun, resumePoint, writeFiguresAndTables } from './train';
 
 const SWEEP_KEYS = ['preset', 'model', 'config', 'grid', 'seeds', 'maxReplicas'];
 
@@ -28,6 +28,8 @@ interface SweepDefinition {
   grid: Record<string, unknown[]>;
   seeds: number;
   maxReplicas: number;
+  /** Every pack's checkpoint interval (0: none), when the preset's sweep sets one. */
+  checkpointEvery?: number;
 }
 
 interface Unit {
@@ -45,6 +47,8 @@ interface Pack {
 
 export interface SweepResults {
   hash: string;
+  /** The preset whose sweep this is (its summary tables and figures are redrawn by merge). */
+  preset?: string;
   gridKeys: string[];
   totalUnits: number;
   metricKeys: string[];
@@ -67,7 +71,14 @@ function readDefinition(positional: string, o: ParsedArgs['options']): SweepDefi
   if (o.steps !== undefined) sets.steps = o.steps;
   if (!positional.endsWith('.json') && !existsSync(positional)) {
     const source = loadRunSource(positional);
-    return { source, base: positional, sets, grid: cliGrid, seeds: (o.seeds as number | undefined) ?? 1, maxReplicas: (o['max-replicas'] as number | undefined) ?? 64 };
+    const spec = source.preset?.sweep;
+    return {
+      source, base: positional, sets,
+      grid: { ...spec?.grid, ...cliGrid },
+      seeds: (o.seeds as number | undefined) ?? spec?.seeds ?? 1,
+      maxReplicas: (o['max-replicas'] as number | undefined) ?? spec?.maxReplicas ?? 64,
+      checkpointEvery: spec?.checkpointEvery,
+    };
   }
   const json = readJsonFile(positional, 'sweep file') as Record<string, unknown>;
   if (json === null || typeof json !== 'object' || Array.isArray(json)) usage(`sweep file ${positional}: expected a JSON object with "preset" or "model", "grid" and optionally "config", "seeds", "maxReplicas"`);
@@ -83,13 +94,15 @@ function readDefinition(positional: string, o: ParsedArgs['options']): SweepDefi
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) usage(`sweep file ${positional}: ${key} = ${JSON.stringify(value)} is not allowed: expected an integer >= 1`);
     return value;
   };
+  const spec = source.preset?.sweep;
   return {
     source,
     base: positional,
     sets: { ...(json.config as Record<string, unknown> | undefined), ...sets },
-    grid: { ...(json.grid as Record<string, unknown[]>), ...cliGrid },
-    seeds: (o.seeds as number | undefined) ?? positiveInt('seeds', json.seeds, 1),
-    maxReplicas: (o['max-replicas'] as number | undefined) ?? positiveInt('maxReplicas', json.maxReplicas, 64),
+    grid: { ...spec?.grid, ...(json.grid as Record<string, unknown[]>), ...cliGrid },
+    seeds: (o.seeds as number | undefined) ?? positiveInt('seeds', json.seeds, spec?.seeds ?? 1),
+    maxReplicas: (o['max-replicas'] as number | undefined) ?? positiveInt('maxReplicas', json.maxReplicas, spec?.maxReplicas ?? 64),
+    checkpointEvery: spec?.checkpointEvery,
   };
 }
 
@@ -134,7 +147,7 @@ function planSweep(def: SweepDefinition): { packs: Pack[]; units: Unit[] } {
       const packUnits = members.slice(i, i + def.maxReplicas);
       const sets: Record<string, unknown> = { ...def.sets, replicas: packUnits.length, seed: baseSeed + offset };
       for (const key of gridKeys) sets[key] = schema[key].perReplica ? packUnits.map((u) => u.values[key]) : packUnits[0].values[key];
-      const run = resolveRun(def.source, { sets });
+      const run = resolveRun(def.source, { sets, checkpointEvery: def.checkpointEvery });
       packs.push({ index: packs.length, units: packUnits, seed: baseSeed + offset, run: { ...run, name: `pack-${packs.length}` } });
       offset += packUnits.length;
     }
@@ -223,7 +236,7 @@ export async function sweep(args: ParsedArgs, out: Output): Promise<number> {
     interrupts.dispose();
     await runtime.close();
   }
-  const results: SweepResults = { hash, gridKeys: Object.keys(def.grid), totalUnits: units.length, metricKeys: [...metricKeys], rows };
+  const results: SweepResults = { hash, preset: def.source.preset?.name, gridKeys: Object.keys(def.grid), totalUnits: units.length, metricKeys: [...metricKeys], rows };
   const files = writeSweepResults(dir, results, o.metric as string | undefined);
   out.log.write(`results: ${files.join(', ')}${shard.count > 1 ? `\njoin the shards with: onelayer merge DIR...` : ''}\n`);
   return EXIT_OK;
@@ -245,7 +258,7 @@ export function writeSweepResults(dir: string, results: SweepResults, metric?: s
   const y = metric ?? results.metricKeys.find((k) => !k.startsWith('train_')) ?? results.metricKeys[0];
   if (metric !== undefined && !results.metricKeys.includes(metric)) throw new UsageError(`--metric = ${JSON.stringify(metric)} is not allowed: expected one of ${results.metricKeys.join(', ')}`);
   const [x, ...others] = results.gridKeys;
-  if (!y || rows.length === 0 || !rows.every((r) => typeof r[x] === 'number')) return files;
+  if (!y || rows.length === 0 || !rows.every((r) => typeof r[x] === 'number')) return [...files, ...writePresetSummary(dir, results.preset, rows)];
   const lines = new Map<string, Record<string, unknown>[]>();
   for (const r of rows) {
     const label = others.map((k) => `${k}=${JSON.stringify(r[k])}`).join(' ') || y;
@@ -266,6 +279,16 @@ export function writeSweepResults(dir: string, results: SweepResults, metric?: s
   const seeds = Math.max(...rows.map((r) => (r.seedIndex as number) + 1));
   writeFileAtomic(join(dir, 'results.svg'), lineChart({ title: `${y} vs ${x}${seeds > 1 ? ` (mean ± std of ${seeds} seeds)` : ''}`, xLabel: x, yLabel: y, series, logX }));
   files.push(join(dir, 'results.svg'));
+  return [...files, ...writePresetSummary(dir, results.preset, rows)];
+}
+
+/** A sweep preset's own tables (e.g. the Syn-Medium cell means) and figures, from the per-run rows. */
+function writePresetSummary(dir: string, presetName: string | undefined, rows: Record<string, unknown>[]): string[] {
+  const spec = presetName ? findPreset(presetName)?.sweep : undefined;
+  if (!spec?.summarize || rows.length === 0) return [];
+  const tables = spec.summarize(rows);
+  const { files, skipped } = writeFiguresAndTables(dir, spec.figures ?? [], [], tables);
+  if (skipped.length) files.push(...skipped.map((why) => `(figure skipped: ${why})`));
   return files;
 }
 
@@ -282,7 +305,7 @@ export async function merge(args: ParsedArgs, out: Output): Promise<number> {
   const seen = new Map<string, Record<string, unknown>>();
   for (const p of parts) for (const row of p.results.rows) seen.set(`${row.point}/${row.seedIndex}`, row);
   const metricKeys = [...new Set(parts.flatMap((p) => p.results.metricKeys))];
-  const merged: SweepResults = { hash: first.hash, gridKeys: first.gridKeys, totalUnits: first.totalUnits, metricKeys, rows: [...seen.values()] };
+  const merged: SweepResults = { hash: first.hash, preset: first.preset, gridKeys: first.gridKeys, totalUnits: first.totalUnits, metricKeys, rows: [...seen.values()] };
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   const dir = (args.options.out as string | undefined) ?? join('runs', `merged-${stamp}`);
   const files = writeSweepResults(dir, merged, args.options.metric as string | undefined);

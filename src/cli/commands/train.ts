@@ -3,9 +3,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainJobResult } from '../../experiments/job';
-import { checkpointToState, stateToCheckpoint, stateToParamsJson, type CheckpointJson } from '../../experiments/params';
-import { defaultPreset, findModel, findPreset, presets } from '../../experiments/registry';
-import type { FigureSpec, MetricRecord, ResultTable, TrainerState } from '../../experiments/types';
+import { checkpointToState, stateToCheckpoint, stateToParamsJson, type CheckpointJson } from '../../engine/params';
+import { defaultPreset, findModel, findPreset, presets } from '../../models/registry';
+import type { FigureSpec, MetricRecord, ResultTable, TrainerState } from '../../engine/types';
 import { adapterLine } from '../../runtime/device';
 import { parseSets, type ParsedArgs } from '../args';
 import { EXIT_INTERRUPTED, EXIT_OK, RunError, UsageError } from '../errors';
@@ -242,13 +242,15 @@ export async function train(args: ParsedArgs, out: Output): Promise<number> {
     const startStep = from.state?.step ?? 0;
     out.log.write(`run folder: ${dir}\n`);
     out.log.write(
-      `${run.preset ?? run.model}: ${run.steps} steps, ${run.config.replicas ?? 1} replica(s), checkpoint every ${run.checkpointEvery}` +
+      `${run.preset ?? run.model}: ${run.steps} steps, ${run.config.replicas ?? 1} replica(s), ${run.checkpointEvery > 0 ? `checkpoint every ${run.checkpointEvery}` : 'no checkpoints'}` +
         `${startStep > 0 ? `, resuming at step ${startStep}` : ''}\n`,
     );
     if (interrupts.requested) return EXIT_INTERRUPTED;
     const outcome = await executeRun(runtime, run, dir, from, o['no-analyze'] !== true, out, new Progress(out.log, run.steps, startStep));
     if (outcome.status === 'stopped') {
-      out.log.write(`stopped at step ${outcome.step} (checkpoint saved); continue with: onelayer train --resume ${dir}\n`);
+      out.log.write(run.checkpointEvery > 0
+        ? `stopped at step ${outcome.step} (checkpoint saved); continue with: onelayer train --resume ${dir}\n`
+        : `stopped at step ${outcome.step}; this run writes no checkpoints (--checkpoint-every 0), so it cannot be resumed\n`);
       return EXIT_INTERRUPTED;
     }
     printEvaluation(out, outcome.evaluation);

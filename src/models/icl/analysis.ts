@@ -1,7 +1,7 @@
 // Post-training analyses of SPEC §1 (used by the presets and the tests): out-of-domain error over S1, magnitude
 // vs random pruning curves, sorted neuron norms and value alignment. Test-set work runs on the GPU evaluator;
 // only the small parameter matrices are read back.
-import type { ResultTable } from '../../experiments/types';
+import type { ResultTable } from '../../engine/types';
 import { Random } from '../../util/random';
 import { iclShapes } from './config';
 import { outOfDomainPatterns, outOfDomainTestSet } from './data';

@@ -1,6 +1,6 @@
 // ICL config: the schema (SPEC §1 defaults), the cross-field rules, and the resolved shapes.
 import { parseConfig, type ConfigError, type Schema } from '../../config/schema';
-import type { IclShapes } from '../../reference/icl';
+import type { IclShapes } from './shapes';
 
 export interface IclConfig extends Record<string, unknown> {
   dX: number;

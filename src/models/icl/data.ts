@@ -4,7 +4,7 @@
 // label word holds its target z (its column's label part is zero). Everything is a pure function of
 // (seed + replica, stream[, step]) so a resumed run sees the same batches as an uninterrupted one.
 import { counterDraw as draw, mix32, Random } from '../../util/random';
-import type { DenseBatch, IclParams64 } from '../../reference/icl';
+import type { DenseBatch, IclParams64 } from './shapes';
 import { iclShapes, type IclConfig } from './config';
 import { perReplica } from '../../config/schema';
 
@@ -298,7 +298,8 @@ export function batchToJson(batch: DenseBatch, d: number): { prompts: { P: numbe
 }
 
 /** Parses SPEC §3 batch JSON, naming what is wrong. */
-export function batchFromJson(json: unknown, d: number): DenseBatch {
+/** A SPEC §3 ICL batch as dense prompts of token length `d` (`dSource` says where d came from, for messages). */
+export function batchFromJson(json: unknown, d: number, dSource = 'd = dX + dY'): DenseBatch {
   const prompts = (json as { prompts?: unknown })?.prompts;
   if (!Array.isArray(prompts) || prompts.length === 0) throw new TypeError('ICL batch: expected {"prompts": [{"P": [...], "z": ±1}, ...]} with at least one prompt');
   const first = (prompts[0] as { P?: unknown }).P;
@@ -313,7 +314,8 @@ export function batchFromJson(json: unknown, d: number): DenseBatch {
     z[b] = label;
     columns.forEach((col: unknown, i: number) => {
       if (!Array.isArray(col) || col.length !== d || col.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
-        throw new TypeError(`ICL batch: prompts[${b}].P[${i}] must be ${d} finite numbers (d = dX + dY)`);
+        const got = Array.isArray(col) ? `${col.length} entries` : JSON.stringify(col)?.slice(0, 40);
+        throw new TypeError(`ICL batch: prompts[${b}].P[${i}] must be ${d} finite numbers (${dSource}), got ${got}`);
       }
       P.set(col as number[], (b * (N + 1) + i) * d);
     });

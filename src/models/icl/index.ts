@@ -1,26 +1,31 @@
-// The ICL model (Li et al., ICML 2024; SPEC §1) as a ModelDefinition: schema, checks, trainer, and the SPEC §3
-// loss-and-gradients exchange on the GPU and in the float64 reference.
+// The ICL model (Li et al., ICML 2024; SPEC §1) as a ModelDefinition: schema, checks, trainer, presets, and the
+// SPEC §3 loss-and-gradients exchange on the GPU and in the float64 reference, shapes taken from the files.
 import type { ConfigError } from '../../config/schema';
-import type { LossGradsJson, ModelDefinition, ParamsJson } from '../../experiments/types';
-import { ICL_PARAM_NAMES, iclLossAndGradsReference, iclParamShapes } from '../../reference/icl';
+import type { LossGradsJson, ModelDefinition, ParamsJson } from '../../engine/types';
+import { iclLossAndGradsReference } from '../../reference/icl';
+import { ICL_PARAM_NAMES, iclParamShapes, type IclParams64, type IclShapes } from './shapes';
 import { checkIclConfig, iclSchema, iclShapes, parseIclConfig, type IclConfig } from './config';
 import { batchFromJson } from './data';
 import { iclLossAndGradsGpu } from './lossAndGrads';
 import { IclTrainer } from './model';
-import { iclParamsFromJson } from './params';
+import { iclParamsFromJson, iclShapesOfParams } from './params';
+import { iclPresets } from './presets';
 
 export { iclSchema, parseIclConfig, type IclConfig } from './config';
 export { IclTrainer } from './model';
 export { iclParamsToJson, iclParamsFromJson } from './params';
 
-function single(config: IclConfig, params: ParamsJson) {
-  const sets = iclParamsFromJson(iclShapes(config), params);
+/** One params set and one batch from SPEC §3 files, every shape from the files themselves. */
+function readFiles(params: ParamsJson, batch: unknown): { shapes: IclShapes; p: IclParams64; dense: ReturnType<typeof batchFromJson> } {
+  const shapes = iclShapesOfParams(params);
+  const sets = iclParamsFromJson(shapes, params);
   if (sets.length !== 1) throw new RangeError(`icl lossAndGrads: takes one params set ("params"); got ${sets.length} replicas`);
-  return sets[0];
+  const dense = batchFromJson(batch, shapes.d, `the params' token length: W_Q is ${shapes.dA} × ${shapes.d}`);
+  return { shapes, p: sets[0], dense };
 }
 
-function nestedGrads(config: IclConfig, grads: Record<string, ArrayLike<number>>): LossGradsJson['grads'] {
-  const sizes = iclParamShapes(iclShapes(config));
+function nestedGrads(shapes: IclShapes, grads: Record<string, ArrayLike<number>>): LossGradsJson['grads'] {
+  const sizes = iclParamShapes(shapes);
   return Object.fromEntries(
     ICL_PARAM_NAMES.map((n) => {
       const [rows, cols] = sizes[n];
@@ -35,18 +40,15 @@ export const iclModel: ModelDefinition<IclConfig> = {
   check: (config: IclConfig, limits?: Record<string, number>): ConfigError[] => checkIclConfig(config, limits),
   paramShapes: (config: IclConfig) => iclParamShapes(iclShapes(config)),
   createTrainer: (ctx, config) => IclTrainer.create(ctx, config),
-  async lossAndGrads(ctx, rawConfig, params, batch) {
-    const config = parseIclConfig(rawConfig);
-    const shapes = iclShapes(config);
-    const p = single(config, params);
-    const dense = batchFromJson(batch, shapes.d);
+  async lossAndGrads(ctx, params, batch) {
+    const { shapes, p, dense } = readFiles(params, batch);
     const out = await iclLossAndGradsGpu(ctx, shapes, [p], [dense]);
-    return { loss: out.loss[0], grads: nestedGrads(config, out.grads) };
+    return { loss: out.loss[0], grads: nestedGrads(shapes, out.grads) };
   },
-  lossAndGradsReference(rawConfig, params, batch) {
-    const config = parseIclConfig(rawConfig);
-    const shapes = iclShapes(config);
-    const out = iclLossAndGradsReference(shapes, single(config, params), batchFromJson(batch, shapes.d));
-    return { loss: out.loss, grads: nestedGrads(config, out.grads as unknown as Record<string, ArrayLike<number>>) };
+  lossAndGradsReference(params, batch) {
+    const { shapes, p, dense } = readFiles(params, batch);
+    const out = iclLossAndGradsReference(shapes, p, dense);
+    return { loss: out.loss, grads: nestedGrads(shapes, out.grads as unknown as Record<string, ArrayLike<number>>) };
   },
+  presets: iclPresets,
 };

@@ -4,7 +4,7 @@
 import type { GpuContext } from '../../runtime/context';
 import { poison, readF32 } from '../../runtime/buffers';
 import { StepPlan } from '../../runtime/plan';
-import { ICL_PARAM_NAMES, iclParamShapes, type DenseBatch, type IclParamName, type IclParams64, type IclShapes } from '../../reference/icl';
+import { ICL_PARAM_NAMES, iclParamShapes, type DenseBatch, type IclParamName, type IclParams64, type IclShapes } from './shapes';
 import { acquireTrainActivations, forwardBackward, type IclParamBuffers } from './network';
 
 export interface GpuLossAndGrads {

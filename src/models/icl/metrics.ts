@@ -2,7 +2,7 @@
 // sorted W_O row norms and their split into a small and a large group, value alignment of W_O W_V, and the
 // pruned copies of W_O that the GPU evaluator scores for the pruning curves.
 import { Random } from '../../util/random';
-import { outputWeight, type IclShapes } from '../../reference/icl';
+import { outputWeight, type IclShapes } from './shapes';
 
 /** ‖W_O row j‖₂ for every j of one replica, sorted ascending. */
 export function sortedRowNorms(W_O: ArrayLike<number>, m: number, dV: number): Float64Array {

@@ -5,22 +5,23 @@
 // (src/models/icl/data.ts, shaders/iclBatchGenerate.wgsl: the same bits on either side).
 // batchSource 'gpu' (default): the plan generates each batch itself from a step counter on the GPU, so k steps
 // are k replays of the plan in one submission with no upload at all.
-// batchSource 'cpu': for a chunk of k steps the host fills one of two upload buffers with k batches and submits
-// k copies of the step, each preceded by a copy of its batch into the step's input; while the GPU runs that
-// chunk the host generates the next one into the other upload buffer (measured: the CPU generator, not the GPU,
-// bounds throughput at large R, hence the default).
-// Either way the host waits only for the chunk before last (bounded queue) and for metrics, which leave through
-// a MetricsRing.
+// batchSource 'cpu': for a chunk of k steps the host writes k batches into an upload buffer (queue.writeBuffer,
+// ordered after the chunk before, which still reads it) and each step is preceded by a copy of its batch into the
+// step's input; the host generates chunk t + 1 while the GPU runs chunk t (measured: the CPU generator, not the
+// GPU, bounds throughput at large R, hence the default).
+// The training loop itself (chunks, submissions in flight, metrics ring, stop, state checks) is the engine's
+// ReplayTrainer (src/engine/trainer.ts); this file supplies the step, the snapshot and the state layout.
 import { sgdUpdate } from '../../kernels/sgdUpdate';
 import { iclPromptBuild } from '../../kernels/iclPromptBuild';
 import { iclBatchGenerate } from '../../kernels/iclBatchGenerate';
-import { perReplica } from '../../config/schema';
+import { perReplica, type FieldSpec } from '../../config/schema';
 import type { GpuContext } from '../../runtime/context';
 import { readF32 } from '../../runtime/buffers';
-import { MetricsRing, StepPlan } from '../../runtime/plan';
-import { ICL_PARAM_NAMES, iclParamShapes, type IclParamName, type IclParams64 } from '../../reference/icl';
-import type { MetricRecord, Trainer, TrainerState, TrainOptions } from '../../experiments/types';
-import { iclShapes, parseIclConfig, type IclConfig } from './config';
+import { StepPlan } from '../../runtime/plan';
+import { ReplayTrainer, type SnapshotLayout, type StateShapes, type StepProgram } from '../../engine/trainer';
+import type { MetricRecord, TrainerState } from '../../engine/types';
+import { ICL_PARAM_NAMES, iclParamShapes, type IclParamName, type IclParams64 } from './shapes';
+import { iclSchema, iclShapes, parseIclConfig, type IclConfig } from './config';
 import { inDomainPatterns, inDomainTestSet, initialParams, replicaDrawWords, trainingTasks, WORDS_PER_COLUMN, writeTrainingBatch, type Patterns } from './data';
 import { IclEvaluator, patternTables } from './evaluate';
 import { sortedRowNorms, splitNorms, valueAlignment } from './metrics';
@@ -28,23 +29,14 @@ import { acquireTrainActivations, forwardBackward, type IclParamBuffers } from '
 
 /** Upper bound on the bytes of batches uploaded per submission (the chunk of steps is cut to fit). */
 const UPLOAD_BYTES = 32 * 2 ** 20;
+/** batchSource 'gpu': steps per submission at most (bounds one command buffer). */
+const MAX_CHUNK_STEPS = 64;
 
-export class IclTrainer implements Trainer {
+export class IclTrainer extends ReplayTrainer {
   readonly model = 'icl' as const;
-  readonly replicas: number;
-  private currentStep = 0;
+  protected program!: StepProgram;
   private readonly owned: GPUBuffer[] = [];
-  private plan!: StepPlan;
-  private uploads!: [GPUBuffer, GPUBuffer];
-  private uploadWords!: Uint32Array;
-  private uploadFloats!: Float32Array;
-  private nextUpload = 0;
-  private stepInput!: GPUBuffer;
-  /** batchSource 'gpu': the step the next replay of the plan generates its batch for. */
-  private stepCounter: GPUBuffer | null = null;
-  private learningRates!: GPUBuffer;
-  private snapshot!: GPUBuffer;
-  private ring!: MetricsRing;
+  private learningRateBuffer!: GPUBuffer;
   params!: IclParamBuffers;
   grads!: IclParamBuffers;
   trainStats!: GPUBuffer;
@@ -52,10 +44,10 @@ export class IclTrainer implements Trainer {
   readonly patterns: Patterns[];
 
   private constructor(
-    readonly ctx: GpuContext,
+    ctx: GpuContext,
     readonly config: IclConfig,
   ) {
-    this.replicas = config.replicas;
+    super(ctx, config.replicas, config.metricsEvery);
     this.patterns = Array.from({ length: config.replicas }, (_, r) => inDomainPatterns(config, r));
   }
 
@@ -67,23 +59,14 @@ export class IclTrainer implements Trainer {
     return trainer;
   }
 
-  /** The dispatches of one training step (for the bench's per-kernel timings). */
-  get stepDispatches() {
-    return this.plan.dispatches;
-  }
-
-  get step(): number {
-    return this.currentStep;
-  }
-
   get stepBytes(): number {
     return this.replicas * this.config.batch * (this.config.N + 1) * WORDS_PER_COLUMN * 4;
   }
 
-  /** Steps per submission: what the upload buffers hold (batchSource 'cpu'), else a bound on one command buffer. */
+  /** Steps per submission: what the upload buffer holds (batchSource 'cpu'), else a bound on one command buffer. */
   get maxChunkSteps(): number {
-    if (this.config.batchSource === 'gpu') return 64;
-    return Math.max(1, Math.min(64, Math.floor(UPLOAD_BYTES / this.stepBytes)));
+    if (this.config.batchSource === 'gpu') return MAX_CHUNK_STEPS;
+    return Math.max(1, Math.min(MAX_CHUNK_STEPS, Math.floor(UPLOAD_BYTES / this.stepBytes)));
   }
 
   private acquire(bytes: number, label: string): GPUBuffer {
@@ -95,7 +78,7 @@ export class IclTrainer implements Trainer {
   private async build(): Promise<void> {
     const { ctx, config: c, replicas: R } = this;
     const shapes = iclShapes(c);
-    const { dX, d, dV, m } = shapes;
+    const { dX, d } = shapes;
     const sizes = iclParamShapes(shapes);
     const tensor = (name: string) =>
       Object.fromEntries(ICL_PARAM_NAMES.map((p) => [p, this.acquire(4 * R * sizes[p][0] * sizes[p][1], `${name} ${p}`)])) as IclParamBuffers;
@@ -103,31 +86,29 @@ export class IclTrainer implements Trainer {
     this.grads = tensor('grad');
     const init = Array.from({ length: R }, (_, r) => initialParams(c, r));
     this.writeParams(init);
-    this.learningRates = this.acquire(4 * R, 'eta');
-    this.setLearningRates({ eta: Array.from({ length: R }, (_, r) => perReplica(c.eta, r)) });
+    this.learningRateBuffer = this.acquire(4 * R, 'eta');
+    this.writeLearningRate('eta', Float32Array.from({ length: R }, (_, r) => perReplica(c.eta, r)));
 
     const tables = patternTables(this.patterns);
     const relTable = ctx.pool.upload(tables.rel, 'icl relevant patterns');
     const irrTable = ctx.pool.upload(tables.irr, 'icl irrelevant patterns');
     this.owned.push(relTable, irrTable);
-    this.stepInput = this.acquire(this.stepBytes, 'step batch');
-    this.plan = new StepPlan(ctx.device, 'icl step');
+    const stepInput = this.acquire(this.stepBytes, 'step batch');
+    const plan = new StepPlan(ctx.device, 'icl step');
     let advanceStep = null;
+    let stepCounter: GPUBuffer | undefined;
+    let hostInputs: StepProgram['hostInputs'];
     if (c.batchSource === 'gpu') {
       const tasks = trainingTasks(c.M1);
       const generator = await iclBatchGenerate(ctx.kernels, { replicas: R, prompts: c.batch, N: c.N, relCount: c.M1, irrCount: c.M2, tasks: tasks.length, kappaMax: c.kappaMax });
-      this.stepCounter = this.acquire(4, 'step counter');
+      stepCounter = this.acquire(4, 'step counter');
       const replicaDraws = ctx.pool.upload(replicaDrawWords(c), 'icl replica draws');
       const taskTable = ctx.pool.upload(Uint32Array.from(tasks.flat()), 'icl training tasks');
       this.owned.push(replicaDraws, taskTable);
-      this.plan.add(generator.generate({ step: this.stepCounter, replicaDraws, tasks: taskTable, columns: this.stepInput }));
-      advanceStep = generator.advanceStep(this.stepCounter);
+      plan.add(generator.generate({ step: stepCounter, replicaDraws, tasks: taskTable, columns: stepInput }));
+      advanceStep = generator.advanceStep(stepCounter);
     } else {
-      const chunkBytes = this.maxChunkSteps * this.stepBytes;
-      this.uploads = [this.acquire(chunkBytes, 'batch upload A'), this.acquire(chunkBytes, 'batch upload B')];
-      const host = new ArrayBuffer(chunkBytes);
-      this.uploadWords = new Uint32Array(host);
-      this.uploadFloats = new Float32Array(host);
+      hostInputs = this.cpuBatches(stepInput);
     }
 
     const dims = { replicas: R, prompts: c.batch, N: c.N, shapes };
@@ -139,23 +120,86 @@ export class IclTrainer implements Trainer {
     this.owned.push(...Object.values(act));
     this.trainStats = act.trainStats;
     const build = await iclPromptBuild(ctx.kernels, { replicas: R, prompts: c.batch, N: c.N, dX, d, relCount: c.M1, irrCount: c.M2 });
-    this.plan.add(
-      build({ columns: this.stepInput, relPatterns: relTable, irrPatterns: irrTable, contexts, queries, labels }),
-      ...(await forwardBackward(ctx, dims, this.params, this.grads, { contexts, queries, labels, columns: this.stepInput }, act, this.owned)),
+    plan.add(
+      build({ columns: stepInput, relPatterns: relTable, irrPatterns: irrTable, contexts, queries, labels }),
+      ...(await forwardBackward(ctx, dims, this.params, this.grads, { contexts, queries, labels, columns: stepInput }, act, this.owned)),
     );
     for (const name of ICL_PARAM_NAMES) {
       const update = await sgdUpdate(ctx.kernels, { replicas: R, size: sizes[name][0] * sizes[name][1] });
-      this.plan.add(update({ param: this.params[name], grad: this.grads[name], lr: this.learningRates }, `sgd ${name}`));
+      plan.add(update({ param: this.params[name], grad: this.grads[name], lr: this.learningRateBuffer }, `sgd ${name}`));
     }
-    if (advanceStep) this.plan.add(advanceStep);
+    if (advanceStep) plan.add(advanceStep);
 
     if (c.evalTest) {
       const sets = Array.from({ length: R }, (_, r) => inDomainTestSet(c, r));
       this.evaluator = await IclEvaluator.create(ctx, c, this.params, sets, this.patterns);
     }
-    // Metrics snapshot: [trainStats R×2][evalStats R×4][W_O][W_V], copied into the ring at metric points.
-    this.snapshot = this.acquire(4 * R * (2 + 4 + m * dV + dV * d), 'metrics snapshot');
-    this.ring = new MetricsRing(ctx.device, this.snapshot.size, 4);
+    this.program = { plan, maxChunkSteps: this.maxChunkSteps, stepCounter, hostInputs, metrics: this.snapshotLayout() };
+  }
+
+  /** batchSource 'cpu': each chunk's batches written into one upload buffer, copied into the step's input per step. */
+  private cpuBatches(stepInput: GPUBuffer): StepProgram['hostInputs'] {
+    const { config: c } = this;
+    const chunkBytes = this.maxChunkSteps * this.stepBytes;
+    const upload = this.acquire(chunkBytes, 'batch upload');
+    const words = new Uint32Array(chunkBytes / 4);
+    const floats = new Float32Array(words.buffer);
+    const columnsPerReplica = c.batch * (c.N + 1);
+    return (first, count) => {
+      for (let s = 0; s < count; s++) {
+        for (let r = 0; r < this.replicas; r++) {
+          writeTrainingBatch(c, r, first + s, words, floats, (s * this.replicas + r) * columnsPerReplica);
+        }
+      }
+      this.ctx.device.queue.writeBuffer(upload, 0, words.buffer, 0, count * this.stepBytes);
+      return (encoder, s) => encoder.copyBufferToBuffer(upload, s * this.stepBytes, stepInput, 0, this.stepBytes);
+    };
+  }
+
+  /** Metrics snapshot: [trainStats R×2][evalStats R×4][W_O][W_V]. */
+  private snapshotLayout(): SnapshotLayout {
+    const R = this.replicas;
+    const shapes = iclShapes(this.config);
+    const { m, dV, d } = shapes;
+    return {
+      bytes: 4 * R * (2 + 4 + m * dV + dV * d),
+      initial: true,
+      encode: (encoder, target) => {
+        encoder.copyBufferToBuffer(this.trainStats, 0, target, 0, 8 * R);
+        // With evalTest off an evaluator may still exist (built by evaluate() or an analysis); metrics skip it.
+        if (this.config.evalTest && this.evaluator) {
+          this.evaluator.encode(encoder);
+          encoder.copyBufferToBuffer(this.evaluator.evalStats, 0, target, 8 * R, 16 * R);
+        }
+        encoder.copyBufferToBuffer(this.params.W_O, 0, target, 24 * R, 4 * R * m * dV);
+        encoder.copyBufferToBuffer(this.params.W_V, 0, target, 24 * R + 4 * R * m * dV, 4 * R * dV * d);
+      },
+      parse: (values, step, trained) => {
+        const test = this.config.evalTest && this.evaluator ? IclEvaluator.results(values, R, 2 * R) : null;
+        return Array.from({ length: R }, (_, r) => {
+          const record: MetricRecord = { step, replica: r };
+          if (trained) {
+            record.loss = values[2 * r];
+            record.trainError = values[2 * r + 1];
+          }
+          if (test) {
+            record.testError = test[r].error;
+            record.testHinge = test[r].hinge;
+            record.attention = test[r].attention;
+          }
+          const W_O = values.subarray(6 * R + r * m * dV, 6 * R + (r + 1) * m * dV);
+          const W_V = values.subarray(6 * R + R * m * dV + r * dV * d, 6 * R + R * m * dV + (r + 1) * dV * d);
+          const split = splitNorms(sortedRowNorms(W_O, m, dV));
+          record.smallNeuronFraction = split.smallFraction;
+          record.neuronNormGap = split.gap;
+          const alignment = valueAlignment(shapes, W_O, W_V, meanRelevantPattern(this.patterns[r]));
+          record.labelAlignPositive = alignment.labelCosPositive;
+          record.labelAlignNegative = alignment.labelCosNegative;
+          record.featureAlign = alignment.featureCosMean;
+          return record;
+        });
+      },
+    };
   }
 
   private writeParams(params: IclParams64[]): void {
@@ -168,122 +212,12 @@ export class IclTrainer implements Trainer {
     }
   }
 
-  setLearningRates(rates: Record<string, number[]>): void {
-    for (const key of Object.keys(rates)) {
-      if (key !== 'eta') throw new RangeError(`icl: learning rate '${key}' is unknown; the ICL model has one learning rate, 'eta'`);
-    }
-    const eta = rates.eta;
-    if (!eta) return;
-    if (eta.length !== this.replicas || eta.some((v) => !Number.isFinite(v) || v <= 0)) {
-      throw new RangeError(`icl: eta = ${JSON.stringify(eta)}; expected ${this.replicas} finite numbers > 0 (one per replica)`);
-    }
-    this.ctx.device.queue.writeBuffer(this.learningRates, 0, new Float32Array(eta));
+  protected learningRates(): Record<string, FieldSpec> {
+    return { eta: iclSchema.eta };
   }
 
-  /** Fills the next upload buffer with the batches of steps first..first+count−1 and queues its upload. */
-  private uploadBatches(first: number, count: number): GPUBuffer {
-    const { config: c } = this;
-    const columnsPerReplica = c.batch * (c.N + 1);
-    for (let s = 0; s < count; s++) {
-      for (let r = 0; r < this.replicas; r++) {
-        writeTrainingBatch(c, r, first + s, this.uploadWords, this.uploadFloats, (s * this.replicas + r) * columnsPerReplica);
-      }
-    }
-    const target = this.uploads[this.nextUpload];
-    this.nextUpload ^= 1;
-    this.ctx.device.queue.writeBuffer(target, 0, this.uploadWords.buffer, 0, count * this.stepBytes);
-    return target;
-  }
-
-  async train(steps: number, options: TrainOptions = {}): Promise<MetricRecord[]> {
-    if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`icl: train(steps = ${steps}); steps must be an integer >= 0`);
-    const every = options.metricsEvery ?? this.config.metricsEvery;
-    const records: MetricRecord[] = [];
-    const pending: Promise<void>[] = [];
-    const deliver = (step: number, withTrainStats: boolean) => async (values: Float32Array) => {
-      const batch = this.parseSnapshot(values, step, withTrainStats);
-      records.push(...batch);
-      options.onMetrics?.(batch);
-    };
-    if (this.currentStep === 0 && every > 0 && steps > 0) pending.push((await this.captureMetrics(null, deliver(0, false))).delivered);
-
-    const end = this.currentStep + steps;
-    let previousDone: Promise<unknown> = Promise.resolve();
-    if (this.stepCounter) this.ctx.device.queue.writeBuffer(this.stepCounter, 0, new Uint32Array([this.currentStep]));
-    while (this.currentStep < end) {
-      const nextMetric = every > 0 ? (Math.floor(this.currentStep / every) + 1) * every : end;
-      const chunkEnd = Math.min(end, nextMetric, this.currentStep + this.maxChunkSteps);
-      const count = chunkEnd - this.currentStep;
-      const upload = this.stepCounter ? null : this.uploadBatches(this.currentStep, count);
-      const encoder = this.ctx.device.createCommandEncoder({ label: 'icl train' });
-      for (let s = 0; s < count; s++) {
-        if (upload) encoder.copyBufferToBuffer(upload, s * this.stepBytes, this.stepInput, 0, this.stepBytes);
-        this.plan.encode(encoder);
-      }
-      this.currentStep = chunkEnd;
-      const atMetric = chunkEnd === end || (every > 0 && chunkEnd % every === 0);
-      if (atMetric) pending.push((await this.captureMetrics(encoder, deliver(chunkEnd, true))).delivered);
-      else this.ctx.device.queue.submit([encoder.finish()]);
-      options.onProgress?.(chunkEnd);
-      // At most two chunks in flight: generating chunk t+1 overlaps the GPU's work on chunk t.
-      await previousDone;
-      previousDone = this.ctx.device.queue.onSubmittedWorkDone();
-      if (options.control?.stop) break;
-    }
-    await Promise.all(pending);
-    return records;
-  }
-
-  /** Records evaluation and the snapshot copy into `encoder` (or a new one), submits, and maps asynchronously. */
-  private async captureMetrics(
-    given: GPUCommandEncoder | null,
-    deliver: (values: Float32Array) => Promise<void>,
-  ): Promise<{ delivered: Promise<void> }> {
-    const slot = await this.ring.reserve();
-    const encoder = given ?? this.ctx.device.createCommandEncoder({ label: 'icl metrics' });
-    const R = this.replicas;
-    const { m, dV, d } = iclShapes(this.config);
-    encoder.copyBufferToBuffer(this.trainStats, 0, this.snapshot, 0, 8 * R);
-    // With evalTest off an evaluator may still exist (built by evaluate() or an analysis); metrics skip it.
-    if (this.config.evalTest && this.evaluator) {
-      this.evaluator.encode(encoder);
-      encoder.copyBufferToBuffer(this.evaluator.evalStats, 0, this.snapshot, 8 * R, 16 * R);
-    }
-    encoder.copyBufferToBuffer(this.params.W_O, 0, this.snapshot, 24 * R, 4 * R * m * dV);
-    encoder.copyBufferToBuffer(this.params.W_V, 0, this.snapshot, 24 * R + 4 * R * m * dV, 4 * R * dV * d);
-    this.ring.record(encoder, slot, this.snapshot);
-    this.ctx.device.queue.submit([encoder.finish()]);
-    return { delivered: this.ring.collect(slot).then(deliver) };
-  }
-
-  /** Metric records of one snapshot: training batch loss/error, test metrics, and the mechanism metrics. */
-  private parseSnapshot(values: Float32Array, step: number, withTrainStats: boolean): MetricRecord[] {
-    const R = this.replicas;
-    const shapes = iclShapes(this.config);
-    const { m, dV, d } = shapes;
-    const test = this.config.evalTest && this.evaluator ? IclEvaluator.results(values, R, 2 * R) : null;
-    return Array.from({ length: R }, (_, r) => {
-      const record: MetricRecord = { step, replica: r };
-      if (withTrainStats) {
-        record.loss = values[2 * r];
-        record.trainError = values[2 * r + 1];
-      }
-      if (test) {
-        record.testError = test[r].error;
-        record.testHinge = test[r].hinge;
-        record.attention = test[r].attention;
-      }
-      const W_O = values.subarray(6 * R + r * m * dV, 6 * R + (r + 1) * m * dV);
-      const W_V = values.subarray(6 * R + R * m * dV + r * dV * d, 6 * R + R * m * dV + (r + 1) * dV * d);
-      const split = splitNorms(sortedRowNorms(W_O, m, dV));
-      record.smallNeuronFraction = split.smallFraction;
-      record.neuronNormGap = split.gap;
-      const alignment = valueAlignment(shapes, W_O, W_V, meanRelevantPattern(this.patterns[r]));
-      record.labelAlignPositive = alignment.labelCosPositive;
-      record.labelAlignNegative = alignment.labelCosNegative;
-      record.featureAlign = alignment.featureCosMean;
-      return record;
-    });
+  protected writeLearningRate(_key: string, values: Float32Array<ArrayBuffer>): void {
+    this.ctx.device.queue.writeBuffer(this.learningRateBuffer, 0, values);
   }
 
   /** The evaluator of the unseen-task test set (built on first use when evalTest is off). */
@@ -308,39 +242,23 @@ export class IclTrainer implements Trainer {
     return out;
   }
 
-  async getState(): Promise<TrainerState> {
+  protected stateShapes(): StateShapes {
     const sizes = iclParamShapes(iclShapes(this.config));
-    return {
-      model: 'icl',
-      step: this.currentStep,
-      replicas: this.replicas,
-      shapes: Object.fromEntries(ICL_PARAM_NAMES.map((n) => [n, [...sizes[n]]])),
-      params: await this.readParams(),
-      optimizer: {},
-    };
+    return { params: Object.fromEntries(ICL_PARAM_NAMES.map((n) => [n, [...sizes[n]]])), optimizer: {} };
   }
 
-  async setState(state: TrainerState): Promise<void> {
-    const sizes = iclParamShapes(iclShapes(this.config));
-    if (state.model !== 'icl') throw new TypeError(`icl: setState got a '${state.model}' state`);
-    if (state.replicas !== this.replicas) throw new RangeError(`icl: setState has ${state.replicas} replicas; this trainer has ${this.replicas}`);
-    if (!Number.isInteger(state.step) || state.step < 0) throw new RangeError(`icl: setState step = ${state.step}; expected an integer >= 0`);
-    for (const name of ICL_PARAM_NAMES) {
-      const want = this.replicas * sizes[name][0] * sizes[name][1];
-      const got = state.params[name];
-      if (!got || got.length !== want) {
-        throw new RangeError(`icl: setState params.${name} has ${got?.length ?? 'no'} values; expected ${want} (replicas × ${sizes[name].join(' × ')})`);
-      }
-      this.ctx.device.queue.writeBuffer(this.params[name], 0, Float32Array.from(got));
-    }
-    this.currentStep = state.step;
+  protected async readState(): Promise<Pick<TrainerState, 'params' | 'optimizer'>> {
+    return { params: await this.readParams(), optimizer: {} };
   }
 
-  destroy(): void {
+  protected async writeState(state: TrainerState): Promise<void> {
+    for (const name of ICL_PARAM_NAMES) this.ctx.device.queue.writeBuffer(this.params[name], 0, new Float32Array(state.params[name]));
+  }
+
+  protected release(): void {
     this.evaluator?.destroy();
     for (const b of this.owned) this.ctx.pool.release(b);
     this.owned.length = 0;
-    this.ring.destroy();
   }
 }
 

@@ -8,7 +8,7 @@ import { iclAttentionBackward } from '../../kernels/iclAttentionBackward';
 import { iclHingeTrain } from '../../kernels/iclMlpHinge';
 import type { GpuContext } from '../../runtime/context';
 import type { BufferBinding, Dispatch } from '../../runtime/kernels';
-import type { IclParamName, IclShapes } from '../../reference/icl';
+import type { IclParamName, IclShapes } from './shapes';
 
 export type IclParamBuffers = Record<IclParamName, GPUBuffer>;
 

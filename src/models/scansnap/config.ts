@@ -1,6 +1,6 @@
 // Config schema of the Scan & Snap model (SPEC §2). Learning rates and momentum are per replica, so a sweep of
 // runs with the same shapes is one trainer; replica r draws its data and initial parameters from seed + r.
-import type { ConfigError, Schema } from '../../config/schema';
+import { perReplica, type ConfigError, type Schema } from '../../config/schema';
 import { tokenLayout } from './data';
 
 export interface ScanSnapConfig extends Record<string, unknown> {
@@ -12,6 +12,8 @@ export interface ScanSnapConfig extends Record<string, unknown> {
   batch: number;
   etaY: number | number[];
   etaZ: number | number[];
+  /** etaY / etaZ per replica; where > 0 it sets etaY (so a grid over etaZ and the ratio is a plain product). */
+  etaYRatio?: number | number[];
   momentum: number | number[];
   init: 'zero' | 'uniform';
   steps: number;
@@ -32,6 +34,10 @@ export const scansnapSchema: Schema = {
   batch: { type: 'int', default: 128, min: 1, description: 'sequences per step and replica', group: 'training' },
   etaY: { type: 'number', default: 1, min: 0, minExclusive: true, perReplica: true, description: 'learning rate of Y', group: 'training' },
   etaZ: { type: 'number', default: 1, min: 0, minExclusive: true, perReplica: true, description: 'learning rate of Z', group: 'training' },
+  etaYRatio: {
+    type: 'number', default: 0, min: 0, perReplica: true, group: 'training',
+    description: 'etaY / etaZ: where > 0, etaY = etaYRatio · etaZ (replacing etaY); 0: etaY as given',
+  },
   momentum: { type: 'number', default: 0.9, min: 0, max: 1, perReplica: true, description: 'SGD momentum (PyTorch semantics)', group: 'training' },
   init: { type: 'enum', default: 'uniform', options: ['zero', 'uniform'], description: "'zero': Y = Z = 0; 'uniform': U(−1/√M, 1/√M)", group: 'training' },
   steps: { type: 'int', default: 100, min: 0, description: 'training steps', group: 'training' },
@@ -44,6 +50,12 @@ export const scansnapSchema: Schema = {
     description: 'where training sequences are generated (the same ids either way): on the GPU, or on the CPU and uploaded',
   },
 };
+
+/** Replica r's learning rate of Y: etaYRatio · etaZ where the ratio is given (> 0), else etaY. */
+export function etaYOf(c: Pick<ScanSnapConfig, 'etaY' | 'etaZ' | 'etaYRatio'>, r: number): number {
+  const ratio = c.etaYRatio === undefined ? 0 : perReplica(c.etaYRatio, r);
+  return ratio > 0 ? ratio * perReplica(c.etaZ, r) : perReplica(c.etaY, r);
+}
 
 export function checkScanSnapConfig(c: ScanSnapConfig, limits: Record<string, number> = {}): ConfigError[] {
   const errors: ConfigError[] = [];

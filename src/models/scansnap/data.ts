@@ -169,7 +169,8 @@ export function toBatchJson(ids: Uint32Array, batch: number, L: number, offset =
  * Parses and checks a SPEC §3 batch against vocabulary size M; returns the compact ids and the shapes.
  * Every sequence must have the same context length (L − 1 ≥ 1).
  */
-export function fromBatchJson(json: unknown, M: number): { ids: Uint32Array<ArrayBuffer>; batch: number; L: number } {
+/** A SPEC §3 Scan & Snap batch as ids [batch][L + 1]; `mSource` says where M came from, for messages. */
+export function fromBatchJson(json: unknown, M: number, mSource = `M = ${M}`): { ids: Uint32Array<ArrayBuffer>; batch: number; L: number } {
   const seqs = (json as SequenceBatchJson | null)?.sequences;
   if (!Array.isArray(seqs) || seqs.length === 0) throw new Error('scansnap batch: expected {"sequences": [...]} with at least one sequence');
   const L = (seqs[0]?.context?.length ?? 0) + 1;
@@ -178,7 +179,7 @@ export function fromBatchJson(json: unknown, M: number): { ids: Uint32Array<Arra
   const ids = new Uint32Array(seqs.length * stride);
   const checkId = (v: unknown, where: string) => {
     if (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= M) {
-      throw new Error(`scansnap batch: ${where} = ${JSON.stringify(v)}; token ids are integers in 0..${M - 1}`);
+      throw new Error(`scansnap batch: ${where} = ${JSON.stringify(v)}; token ids are integers in 0..${M - 1} (${mSource})`);
     }
     return v as number;
   };

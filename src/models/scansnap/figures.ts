@@ -2,7 +2,7 @@
 // entropy against etaY/etaZ, one line per etaZ (band: ± one standard deviation over seeds), one panel per K;
 // and the Syn-Small loss and per-token attention curves.
 import { panelChart, type ChartSpec } from '../../report/svg';
-import type { MetricRecord, ResultTable } from '../../experiments/types';
+import type { MetricRecord, ResultTable } from '../../engine/types';
 import type { TokenLayout } from './data';
 
 export function gridFigure(table: ResultTable, title = 'Scan & Snap Syn-Medium: final distinct-token entropy'): string {

@@ -4,20 +4,24 @@
 // step counter on the GPU, so up to MAX_CHUNK_STEPS steps go in one submission and the host only records.
 // batchSource 'cpu': the same ids from SequenceSampler, generated on the host while the GPU runs step t − 1 and
 // written with queue.writeBuffer before step t's submission (the queue orders the write after step t − 1's reads).
+// The training loop is the engine's ReplayTrainer (src/engine/trainer.ts); this file supplies the step, the
+// metrics snapshot and the state layout.
 import type { GpuContext } from '../../runtime/context';
 import { poison, readF32 } from '../../runtime/buffers';
 import type { Dispatch } from '../../runtime/kernels';
-import { MetricsRing, StepPlan } from '../../runtime/plan';
-import { paddedRow, scansnapAttention, scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape } from '../../kernels/scansnapAttention';
+import { StepPlan } from '../../runtime/plan';
+import { scansnapAttention } from '../../kernels/scansnapAttention';
+import { paddedRow, scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape } from '../../kernels/scansnapLayout';
 import { scansnapCrossEntropy } from '../../kernels/scansnapCrossEntropy';
 import { scansnapAttentionBackward } from '../../kernels/scansnapAttentionBackward';
 import { gradYScratchBytes, scansnapGradY } from '../../kernels/scansnapGradY';
 import { gradZScratchBytes, scansnapGradZ } from '../../kernels/scansnapGradZ';
 import { sgdMomentum } from '../../kernels/sgdMomentum';
 import { scansnapBatchGenerate } from '../../kernels/scansnapBatchGenerate';
-import { perReplica } from '../../config/schema';
-import type { MetricRecord, TrainOptions, Trainer, TrainerState } from '../../experiments/types';
-import type { ScanSnapConfig } from './config';
+import { perReplica, type FieldSpec } from '../../config/schema';
+import { ReplayTrainer, type SnapshotLayout, type StateShapes, type StepProgram } from '../../engine/trainer';
+import type { MetricRecord, TrainerState } from '../../engine/types';
+import { etaYOf, scansnapSchema, type ScanSnapConfig } from './config';
 import { initialParams, replicaSeedWords, SequenceSampler, sequenceStride, type TokenLayout } from './data';
 import { attentionMetrics } from './metrics';
 
@@ -168,8 +172,6 @@ function perReplicaArray(value: number | number[], replicas: number): Float32Arr
   return Float32Array.from({ length: replicas }, (_, r) => perReplica(value, r));
 }
 
-/** Submissions allowed in flight before the host waits: bounds the queued data uploads when the GPU is slower. */
-const MAX_IN_FLIGHT = 3;
 /** batchSource 'gpu': steps per submission at most (bounds one command buffer). */
 const MAX_CHUNK_STEPS = 64;
 
@@ -180,11 +182,10 @@ interface GpuBatchSource {
   thresholds: GPUBuffer;
 }
 
-export class ScanSnapTrainer implements Trainer {
+export class ScanSnapTrainer extends ReplayTrainer {
   readonly model = 'scansnap' as const;
-  readonly replicas: number;
   readonly layout: TokenLayout;
-  private stepCount = 0;
+  protected readonly program: StepProgram;
   private hostTokens: Uint32Array<ArrayBuffer> | null = null;
   private lastLoss: Float64Array | null = null;
   /**
@@ -194,24 +195,30 @@ export class ScanSnapTrainer implements Trainer {
   private frozenZ: Float32Array;
 
   private constructor(
-    private readonly ctx: GpuContext,
+    ctx: GpuContext,
     readonly config: ScanSnapConfig,
     readonly shape: ScanSnapShape,
     private readonly params: { Y: GPUBuffer; Z: GPUBuffer },
     private readonly velocity: { Y: GPUBuffer; Z: GPUBuffer },
     private readonly rates: { etaY: GPUBuffer; etaZ: GPUBuffer; momentum: GPUBuffer },
     private readonly work: ScanSnapWorkBuffers,
-    private readonly plan: StepPlan,
-    private readonly metricsSource: GPUBuffer,
-    private readonly ring: MetricsRing,
+    plan: StepPlan,
     private readonly sampler: SequenceSampler,
     private readonly rows: ScanSnapRows,
     initialZ: Float32Array,
     private readonly gpuBatches: GpuBatchSource | null,
   ) {
+    super(ctx, config.replicas, config.metricsEvery);
     this.frozenZ = initialZ;
-    this.replicas = config.replicas;
     this.layout = sampler.layout;
+    this.program = {
+      plan,
+      // With host-made sequences every step is its own submission: the host makes step t + 1 while the GPU runs t.
+      maxChunkSteps: gpuBatches ? MAX_CHUNK_STEPS : 1,
+      stepCounter: gpuBatches?.stepCounter,
+      hostInputs: gpuBatches ? undefined : (first) => void ctx.device.queue.writeBuffer(work.tokens, 0, this.sequences(first)),
+      metrics: this.snapshotLayout(),
+    };
   }
 
   /** `config` must already be validated (scansnapModel.createTrainer does that). */
@@ -231,7 +238,7 @@ export class ScanSnapTrainer implements Trainer {
       Z: pool.upload(new Float32Array(R * rows.rows * P), 'scansnap velocity Z'),
     };
     const rates = {
-      etaY: pool.upload(perReplicaArray(config.etaY, R), 'scansnap etaY'),
+      etaY: pool.upload(Float32Array.from({ length: R }, (_, r) => etaYOf(config, r)), 'scansnap etaY'),
       etaZ: pool.upload(perReplicaArray(config.etaZ, R), 'scansnap etaZ'),
       momentum: pool.upload(perReplicaArray(config.momentum, R), 'scansnap momentum'),
     };
@@ -261,19 +268,7 @@ export class ScanSnapTrainer implements Trainer {
         momentumZ({ param: params.Z, grad: work.dZ, velocity: velocity.Z, lr: rates.etaZ, momentum: rates.momentum }, 'sgdMomentum Z'),
       );
     if (advanceStep) plan.add(advanceStep);
-    const metricsBytes = 4 * R * (config.batch + config.numQuery * P);
-    const metricsSource = pool.acquire(metricsBytes, 'scansnap metrics');
-    const ring = new MetricsRing(device, metricsBytes);
-    return new ScanSnapTrainer(ctx, config, shape, params, velocity, rates, work, plan, metricsSource, ring, sampler, rows, init.Z, gpuBatches);
-  }
-
-  get step(): number {
-    return this.stepCount;
-  }
-
-  /** The dispatches of one training step, in order (for bench/'s per-kernel timings). */
-  get stepDispatches(): Dispatch[] {
-    return this.plan.dispatches;
+    return new ScanSnapTrainer(ctx, config, shape, params, velocity, rates, work, plan, sampler, rows, init.Z, gpuBatches);
   }
 
   /** The batch of step `step` for every replica, [R][batch][L + 1] (a pure function of seed, replica, step). */
@@ -282,70 +277,31 @@ export class ScanSnapTrainer implements Trainer {
     return this.sampler.step(out, this.replicas, this.config.batch, this.config.seed, step);
   }
 
-  async train(steps: number, options: TrainOptions = {}): Promise<MetricRecord[]> {
-    const every = options.metricsEvery ?? this.config.metricsEvery;
-    const { device } = this.ctx;
-    const records: MetricRecord[] = [];
-    const delivered: Promise<void>[] = [];
-    const inFlight: Promise<undefined>[] = [];
-    const end = this.stepCount + steps;
-    const gpu = this.gpuBatches;
-    if (gpu) device.queue.writeBuffer(gpu.stepCounter, 0, new Uint32Array([this.stepCount]));
-    else if (steps > 0) this.sequences(this.stepCount);
-    while (this.stepCount < end) {
-      const nextMetric = every > 0 ? (Math.floor(this.stepCount / every) + 1) * every : end;
-      const chunkEnd = gpu ? Math.min(end, nextMetric, this.stepCount + MAX_CHUNK_STEPS) : this.stepCount + 1;
-      if (!gpu) device.queue.writeBuffer(this.work.tokens, 0, this.hostTokens!);
-      const count = chunkEnd - this.stepCount;
-      this.stepCount = chunkEnd;
-      const last = chunkEnd === end || options.control?.stop === true;
-      if ((every > 0 && chunkEnd % every === 0) || last) {
-        const slot = await this.ring.reserve();
-        this.plan.run(count, (encoder) => {
-          this.encodeMetricsCopies(encoder);
-          this.ring.record(encoder, slot, this.metricsSource);
-        });
-        delivered.push(
-          this.ring.collect(slot).then((values) => {
-            const batch = this.metricRecords(chunkEnd, values);
-            records.push(...batch);
-            options.onMetrics?.(batch);
-          }),
-        );
-      } else {
-        this.plan.run(count);
-      }
-      inFlight.push(device.queue.onSubmittedWorkDone() as Promise<undefined>);
-      if (!gpu && !last) this.sequences(this.stepCount); // overlaps with the GPU running the step just submitted
-      if (inFlight.length > MAX_IN_FLIGHT) await inFlight.shift();
-      options.onProgress?.(this.stepCount);
-      if (last) break;
-    }
-    await Promise.all(delivered);
-    return records.sort((a, b) => a.step - b.step || a.replica - b.replica);
-  }
-
-  /** Metrics layout: per-sequence losses [R][batch], then Z's query rows [R][numQuery][P]. */
-  private encodeMetricsCopies(encoder: GPUCommandEncoder): void {
-    const R = this.replicas;
-    encoder.copyBufferToBuffer(this.work.loss, 0, this.metricsSource, 0, 4 * R * this.config.batch);
-    encoder.copyBufferToBuffer(this.params.Z, 0, this.metricsSource, 4 * R * this.config.batch, zBytes(this.shape, this.rows));
-  }
-
-  private metricRecords(step: number, values: Float32Array): MetricRecord[] {
+  /** Metrics snapshot: per-sequence losses [R][batch] of the step just taken, then Z's query rows [R][numQuery][P]. */
+  private snapshotLayout(): SnapshotLayout {
     const { batch, numQuery, trackNext } = this.config;
-    const P = paddedRow(this.layout.M);
     const R = this.replicas;
-    const loss = new Float64Array(R);
-    for (let i = 0; i < R * batch; i++) loss[Math.floor(i / batch)] += values[i] / batch;
-    this.lastLoss = loss;
-    const rows = R * batch;
-    return Array.from({ length: R }, (_, r) => ({
-      step,
-      replica: r,
-      loss: loss[r],
-      ...attentionMetrics(this.layout, values.subarray(rows + r * numQuery * P, rows + (r + 1) * numQuery * P), trackNext, P),
-    }));
+    const P = paddedRow(this.layout.M);
+    return {
+      bytes: 4 * R * (batch + numQuery * P),
+      initial: false,
+      encode: (encoder, target) => {
+        encoder.copyBufferToBuffer(this.work.loss, 0, target, 0, 4 * R * batch);
+        encoder.copyBufferToBuffer(this.params.Z, 0, target, 4 * R * batch, zBytes(this.shape, this.rows));
+      },
+      parse: (values, step) => {
+        const loss = new Float64Array(R);
+        for (let i = 0; i < R * batch; i++) loss[Math.floor(i / batch)] += values[i] / batch;
+        this.lastLoss = loss;
+        const rows = R * batch;
+        return Array.from({ length: R }, (_, r) => ({
+          step,
+          replica: r,
+          loss: loss[r],
+          ...attentionMetrics(this.layout, values.subarray(rows + r * numQuery * P, rows + (r + 1) * numQuery * P), trackNext, P),
+        }));
+      },
+    };
   }
 
   /** Attention metrics of the current Z for every replica, with the loss of the last step that recorded one. */
@@ -355,7 +311,7 @@ export class ScanSnapTrainer implements Trainer {
     const Z = await this.readQueryRows(this.params.Z);
     return Array.from({ length: this.replicas }, (_, r) => {
       const rows = Z.subarray(r * perReplica, (r + 1) * perReplica);
-      const record: MetricRecord = { step: this.stepCount, replica: r, ...attentionMetrics(this.layout, rows, this.config.trackNext) };
+      const record: MetricRecord = { step: this.currentStep, replica: r, ...attentionMetrics(this.layout, rows, this.config.trackNext) };
       if (this.lastLoss) record.loss = this.lastLoss[r];
       return record;
     });
@@ -366,15 +322,16 @@ export class ScanSnapTrainer implements Trainer {
     return unpadRows(await readF32(this.ctx.device, buffer, zBytes(this.shape, this.rows) / 4), this.layout.M);
   }
 
-  async getState(): Promise<TrainerState> {
+  protected stateShapes(): StateShapes {
+    const M = this.layout.M;
+    return { params: { Y: [M, M], Z: [M, M] }, optimizer: { Y: [M, M], Z: [M, M] } };
+  }
+
+  protected async readState(): Promise<Pick<TrainerState, 'params' | 'optimizer'>> {
     const M = this.layout.M;
     const Y = unpadRows(await readF32(this.ctx.device, this.params.Y, this.replicas * M * paddedRow(M)), M);
     const velocityY = unpadRows(await readF32(this.ctx.device, this.velocity.Y, this.replicas * M * paddedRow(M)), M);
     return {
-      model: 'scansnap',
-      step: this.stepCount,
-      replicas: this.replicas,
-      shapes: { Y: [M, M], Z: [M, M] },
       params: { Y, Z: withRows(this.frozenZ, await this.readQueryRows(this.params.Z), M, this.rows) },
       optimizer: {
         Y: velocityY,
@@ -383,29 +340,14 @@ export class ScanSnapTrainer implements Trainer {
     };
   }
 
-  async setState(state: TrainerState): Promise<void> {
+  protected async writeState(state: TrainerState): Promise<void> {
     const M = this.layout.M;
-    const n = this.replicas * M * M;
-    if (state.model !== 'scansnap') throw new Error(`setState: state of model '${state.model}', this trainer is 'scansnap'`);
-    if (state.replicas !== this.replicas) throw new Error(`setState: state has ${state.replicas} replicas, this trainer ${this.replicas}`);
-    if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`setState: step = ${state.step}; expected an integer >= 0`);
-    const tensors: [string, Float32Array | undefined][] = [
-      ['params.Y', state.params.Y],
-      ['params.Z', state.params.Z],
-      ['optimizer.Y', state.optimizer.Y],
-      ['optimizer.Z', state.optimizer.Z],
-    ];
-    for (const [name, data] of tensors) {
-      if (!(data instanceof Float32Array) || data.length !== n) {
-        throw new Error(`setState: ${name} must be a Float32Array of ${n} values (${this.replicas} replicas × ${M} × ${M}), got ${data?.length}`);
-      }
-    }
     const velocityZ = state.optimizer.Z;
     const rowOf = (i: number) => Math.floor((i % (M * M)) / M);
     const isQueryRow = (row: number) => row >= this.rows.rowBase && row < this.rows.rowBase + this.rows.rows;
     const outside = velocityZ.findIndex((v, i) => v !== 0 && !isQueryRow(rowOf(i)));
     if (outside >= 0) {
-      throw new Error(`setState: optimizer.Z has momentum in row ${rowOf(outside)}, which is no query token's: only the query rows of Z are trained`);
+      throw new Error(`scansnap: setState: optimizer.Z has momentum in row ${rowOf(outside)}, which is no query token's: only the query rows of Z are trained`);
     }
     const queue = this.ctx.device.queue;
     queue.writeBuffer(this.params.Y, 0, padRows(state.params.Y, M));
@@ -413,26 +355,21 @@ export class ScanSnapTrainer implements Trainer {
     queue.writeBuffer(this.params.Z, 0, padRows(selectRows(state.params.Z, M, this.rows), M));
     queue.writeBuffer(this.velocity.Z, 0, padRows(selectRows(velocityZ, M, this.rows), M));
     this.frozenZ = Float32Array.from(state.params.Z);
-    this.stepCount = state.step;
   }
 
-  setLearningRates(rates: Record<string, number[]>): void {
-    for (const [key, values] of Object.entries(rates)) {
-      const buffer = (this.rates as Record<string, GPUBuffer>)[key];
-      if (!buffer) throw new Error(`setLearningRates: unknown key '${key}'; allowed: etaY, etaZ, momentum`);
-      if (values.length !== this.replicas || values.some((v) => !Number.isFinite(v) || (key === 'momentum' ? v < 0 || v > 1 : v <= 0))) {
-        throw new Error(`setLearningRates: ${key} = ${JSON.stringify(values)}; expected ${this.replicas} values, each ${key === 'momentum' ? 'in [0, 1]' : '> 0'}`);
-      }
-      this.ctx.device.queue.writeBuffer(buffer, 0, Float32Array.from(values));
-    }
+  protected learningRates(): Record<string, FieldSpec> {
+    return { etaY: scansnapSchema.etaY, etaZ: scansnapSchema.etaZ, momentum: scansnapSchema.momentum };
   }
 
-  destroy(): void {
+  protected writeLearningRate(key: string, values: Float32Array<ArrayBuffer>): void {
+    this.ctx.device.queue.writeBuffer(this.rates[key as keyof typeof this.rates], 0, values);
+  }
+
+  protected release(): void {
     const all = [
-      this.params.Y, this.params.Z, this.velocity.Y, this.velocity.Z, ...Object.values(this.rates), ...Object.values(this.work), this.metricsSource,
+      this.params.Y, this.params.Z, this.velocity.Y, this.velocity.Z, ...Object.values(this.rates), ...Object.values(this.work),
       ...(this.gpuBatches ? Object.values(this.gpuBatches) : []),
     ];
     for (const b of all) this.ctx.pool.release(b);
-    this.ring.destroy();
   }
 }

@@ -99,8 +99,9 @@ export function stateToParamsJson(state: TrainerState): ParamsJson {
 
 /** One params set from SPEC §3 JSON: its `params`, or replica `replica` of its `replicas`. */
 export function selectReplica(json: ParamsJson, replica: number): ParamsJson {
-  if (json.params) return { model: json.model, params: json.params };
-  const list = json.replicas ?? [];
+  const { params, replicas, ...rest } = json; // the rest (e.g. a transformer's "config") describes every replica
+  if (params) return { ...rest, params };
+  const list = replicas ?? [];
   if (replica < 0 || replica >= list.length) throw new Error(`params have ${list.length} replicas; replica ${replica} does not exist`);
-  return { model: json.model, params: list[replica] };
+  return { ...rest, params: list[replica] };
 }

@@ -1,9 +1,9 @@
 // Named ICL experiments (SPEC §1, Li et al. 2024) for the CLI and the app. Each trains the SPEC defaults unless
 // it says otherwise, records metrics over training, and its analyze() builds the post-training tables.
-import type { Preset, ResultTable, Trainer } from '../types';
-import type { IclConfig } from '../../models/icl/config';
-import { IclTrainer } from '../../models/icl/model';
-import { neuronNorms, oodSweep, pruningCurves, valueAlignmentTable } from '../../models/icl/analysis';
+import type { Preset, ResultTable, Trainer } from '../../engine/types';
+import type { IclConfig } from './config';
+import { IclTrainer } from './model';
+import { neuronNorms, oodSweep, pruningCurves, valueAlignmentTable } from './analysis';
 
 export const OOD_S1 = [0.5, 0.7, 0.9, 1.1, 1.3];
 export const PRUNING_RATIOS = [0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];

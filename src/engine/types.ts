@@ -1,9 +1,11 @@
 // The contract between models (src/models/*), their presets, and the drivers that run them (CLI in Node,
-// harness page, Web Worker app). A model is a ModelDefinition; a run of it is a Trainer living next to the GPU.
+// harness page, Web Worker app). A model is a ModelDefinition (registered in src/models/registry.ts); a run of
+// it is a Trainer living next to the GPU, usually the engine's ReplayTrainer (src/engine/trainer.ts).
 import type { GpuContext } from '../runtime/context';
 import type { ConfigError, Schema } from '../config/schema';
 
-export type ModelName = 'icl' | 'scansnap';
+/** A registered model's name ('icl', 'scansnap', ...): the registry, not this type, knows which exist. */
+export type ModelName = string;
 
 /** One metrics row: `step` and `replica` tag it; the rest are named values (loss, error, entropy, ...). */
 export interface MetricRecord {
@@ -56,6 +58,8 @@ export interface Trainer {
 /** SPEC §3 params format. */
 export interface ParamsJson {
   model: ModelName;
+  /** Settings the arrays cannot show (SPEC §4: nHeads, norm, activation, ...); absent for icl and scansnap. */
+  config?: Record<string, unknown>;
   params?: Record<string, number[] | number[][]>;
   replicas?: Record<string, number[] | number[][]>[];
 }
@@ -75,6 +79,12 @@ export interface ResultTable {
 /** A line figure drawn (as SVG) from `metrics` records or from one of the analysis tables. */
 export interface FigureSpec {
   file: string; // e.g. 'loss.svg'
+  /**
+   * A figure that is not a plain line chart (several panels, per-token curves): drawn by this function from the
+   * run's records and tables (or, for a sweep, from its summary tables); `source`, `x` and `y` then only say
+   * what it needs. Returns the SVG text, or null when what it needs is missing.
+   */
+  render?: (metrics: MetricRecord[], tables: Record<string, ResultTable>) => string | null;
   title: string;
   source: 'metrics' | string; // 'metrics' or the name of a ResultTable
   x: string; // column / metric name on the x axis
@@ -97,6 +107,22 @@ export interface Preset<Config extends Record<string, unknown> = Record<string, 
   /** Work after training, next to the GPU (e.g. OOD sweep over S1, pruning curves): named result tables. */
   analyze?: (trainer: Trainer, ctx: GpuContext, config: Config) => Promise<Record<string, ResultTable>>;
   figures: FigureSpec[];
+  /**
+   * A preset that is a sweep (`onelayer sweep NAME` with no --grid): the grid over config keys, seeds per point,
+   * the replicas one trainer may pack, and tables and figures made from the per-run results.
+   */
+  sweep?: SweepSpec;
+}
+
+export interface SweepSpec {
+  grid: Record<string, unknown[]>;
+  seeds: number;
+  maxReplicas?: number;
+  /** Checkpoint interval of every pack; 0: none (for packs whose state is too big to be worth saving). */
+  checkpointEvery?: number;
+  /** Tables from the sweep's per-run rows (grid values, seed, final evaluation, last training metrics). */
+  summarize?: (rows: Record<string, unknown>[]) => Record<string, ResultTable>;
+  figures?: FigureSpec[];
 }
 
 export interface ModelDefinition<Config extends Record<string, unknown> = Record<string, unknown>> {
@@ -107,8 +133,13 @@ export interface ModelDefinition<Config extends Record<string, unknown> = Record
   /** Per-replica shape of every trained tensor for this config (checkpoints are checked against it). */
   paramShapes(config: Config): Record<string, number[]>;
   createTrainer(ctx: GpuContext, config: Config): Promise<Trainer>;
-  /** Loss and gradients of one params set on one batch (SPEC §3 JSON in and out), on the GPU. */
-  lossAndGrads(ctx: GpuContext, config: Config, params: ParamsJson, batch: unknown): Promise<LossGradsJson>;
-  /** The same from the float64 CPU reference. */
-  lossAndGradsReference(config: Config, params: ParamsJson, batch: unknown): LossGradsJson;
+  /**
+   * Loss and gradients of one params set on one batch (SPEC §3/§4 JSON in and out), on the GPU. Every shape
+   * comes from the two files; files that disagree throw an Error naming the tensor and both shapes.
+   */
+  lossAndGrads(ctx: GpuContext, params: ParamsJson, batch: unknown): Promise<LossGradsJson>;
+  /** The same from the float64 CPU reference (also the check of the files, before any GPU work). */
+  lossAndGradsReference(params: ParamsJson, batch: unknown): LossGradsJson;
+  /** The model's named experiments (`onelayer train NAME`, the page's preset list); the first is its default. */
+  presets: Preset<Config>[];
 }
