@@ -4,12 +4,8 @@
 // asynchronously, so the host never waits on the GPU inside the training loop.
 import type { Dispatch } from './kernels';
 
-export type PlanItem =
-  | { kind: 'dispatch'; dispatch: Dispatch }
-  | { kind: 'copy'; label: string; from: GPUBuffer; fromOffset: number; to: GPUBuffer; toOffset: number; bytes: number };
-
 export class StepPlan {
-  readonly items: PlanItem[] = [];
+  readonly dispatches: Dispatch[] = [];
 
   constructor(
     readonly device: GPUDevice,
@@ -17,39 +13,19 @@ export class StepPlan {
   ) {}
 
   add(...dispatches: Dispatch[]): this {
-    for (const dispatch of dispatches) this.items.push({ kind: 'dispatch', dispatch });
+    this.dispatches.push(...dispatches);
     return this;
   }
 
-  copy(label: string, from: GPUBuffer, to: GPUBuffer, bytes: number, fromOffset = 0, toOffset = 0): this {
-    this.items.push({ kind: 'copy', label, from, fromOffset, to, toOffset, bytes });
-    return this;
-  }
-
-  get dispatches(): Dispatch[] {
-    return this.items.flatMap((i) => (i.kind === 'dispatch' ? [i.dispatch] : []));
-  }
-
-  /**
-   * Records the plan into an encoder. Consecutive dispatches share one compute pass (WebGPU orders and
-   * synchronises storage writes between dispatches of a pass); copies close the pass.
-   */
+  /** Records the plan into an encoder as one compute pass (WebGPU orders storage writes between its dispatches). */
   encode(encoder: GPUCommandEncoder): void {
-    let pass: GPUComputePassEncoder | null = null;
-    for (const item of this.items) {
-      if (item.kind === 'copy') {
-        pass?.end();
-        pass = null;
-        encoder.copyBufferToBuffer(item.from, item.fromOffset, item.to, item.toOffset, item.bytes);
-        continue;
-      }
-      pass ??= encoder.beginComputePass({ label: this.label });
-      const d = item.dispatch;
+    const pass = encoder.beginComputePass({ label: this.label });
+    for (const d of this.dispatches) {
       pass.setPipeline(d.pipeline);
-      d.bindGroups.forEach((g, i) => pass!.setBindGroup(i, g));
+      d.bindGroups.forEach((g, i) => pass.setBindGroup(i, g));
       pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
     }
-    pass?.end();
+    pass.end();
   }
 
   /** Encodes `steps` repetitions (plus anything `after` adds) and submits them as one command buffer. */
