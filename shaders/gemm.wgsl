@@ -13,6 +13,16 @@
 // batch * SPLITS and slice z sums only k in [split * K_SPLIT, (split + 1) * K_SPLIT). Its partial goes to
 // C[z] (C is then scratch laid out [batch][SPLITS][M][N], STRIDE_C = M * N, ALPHA = 1, BETA = 0), and
 // reduceRows sums the SPLITS partials in a fixed order: no atomics, the same bits every run.
+//
+// Epilogues (entries other than `main`, SPLITS = 1): the FFN and the projections of the transformer
+// (docs/transformer.md) apply a bias and an activation to the product, and the FFN backward multiplies the
+// product by the activation's derivative; doing it in the product's own pass saves a read and a write of C.
+//   withBias:           C = ALPHA * AB + bias[col] + BETA * C
+//   withBiasActivation: pre = ALPHA * AB + bias[col];  C = act(pre) + BETA * C     (pre is kept for the backward)
+//   activationGrad:     C = (ALPHA * AB) * act'(pre)                                 (dH = (dY W_2) o act'(pre))
+// bias is [batch][N] at STRIDE_BIAS (a slab's P for a bias inside it; 0 shares one); pre has C's layout.
+// act is ACTIVATION: relu (ReLU'(0) = 0) or gelu, the exact erf form 0.5 x (1 + erf(x / sqrt 2)).
+// Every entry runs the same tiled product (tileProduct), so the epilogue never changes how AB is summed.
 
 override M: u32;
 override N: u32;
@@ -27,13 +37,18 @@ override BETA: f32 = 0.0;
 override WG_SIDE: u32 = 8u;   // threads per side; tile side = 4 * WG_SIDE
 override SPLITS: u32 = 1u;
 override K_SPLIT: u32 = 0u;   // k per split; 0 = all of K
+override STRIDE_BIAS: u32 = 0u;
+override ACTIVATION: u32 = 0u; // 1 relu, 2 gelu (ACTIVATION_GELU): for the entries that apply one
 
 const KSLAB: u32 = 16u;
 const MAX_TILE: u32 = 64u;    // workgroup arrays are sized for WG_SIDE <= 16
+const ACTIVATION_GELU: u32 = 2u;
 
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> pre: array<f32>;   // written by withBiasActivation, read by activationGrad
 
 var<workgroup> tileA: array<f32, KSLAB * MAX_TILE>;   // [k][row]
 var<workgroup> tileB: array<f32, KSLAB * MAX_TILE>;   // [k][col]
@@ -52,8 +67,9 @@ fn loadB(batch: u32, k: u32, col: u32, kEnd: u32) -> f32 {
   return B[base + k * N + col];
 }
 
-@compute @workgroup_size(WG_SIDE, WG_SIDE)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+// This thread's 4 x 4 block of AB (without ALPHA) over its slice's K range. Called by every entry point in
+// uniform control flow (it holds the workgroup barriers).
+fn tileProduct(wid: vec3<u32>, lid: vec3<u32>) -> array<array<f32, 4>, 4> {
   let tile = 4u * WG_SIDE;
   let threads = WG_SIDE * WG_SIDE;
   let batch = wid.z / SPLITS;
@@ -87,16 +103,120 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     workgroupBarrier();
   }
 
+  return acc;
+}
+
+// Where element (i, j) of this thread's block lands: x = its column, y = its index in C (and in pre); x = N
+// when it lies outside the M x N matrix.
+fn outputAt(wid: vec3<u32>, lid: vec3<u32>, i: u32, j: u32) -> vec2<u32> {
+  let tile = 4u * WG_SIDE;
+  let row = wid.y * tile + lid.y * 4u + i;
+  let col = wid.x * tile + lid.x * 4u + j;
+  if (row >= M || col >= N) { return vec2<u32>(N, 0u); }
+  return vec2<u32>(col, wid.z * STRIDE_C + row * N + col);
+}
+
+@compute @workgroup_size(WG_SIDE, WG_SIDE)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  var acc = tileProduct(wid, lid);
   for (var i = 0u; i < 4u; i++) {
-    let row = row0 + lid.y * 4u + i;
-    if (row >= M) { continue; }
     for (var j = 0u; j < 4u; j++) {
-      let col = col0 + lid.x * 4u + j;
-      if (col >= N) { continue; }
-      let idx = wid.z * STRIDE_C + row * N + col;
+      let at = outputAt(wid, lid, i, j);
+      if (at.x == N) { continue; }
       var value = ALPHA * acc[i][j];
-      if (BETA != 0.0) { value = value + BETA * C[idx]; }
-      C[idx] = value;
+      if (BETA != 0.0) { value = value + BETA * C[at.y]; }
+      C[at.y] = value;
     }
   }
+}
+
+@compute @workgroup_size(WG_SIDE, WG_SIDE)
+fn withBias(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  var acc = tileProduct(wid, lid);
+  for (var i = 0u; i < 4u; i++) {
+    for (var j = 0u; j < 4u; j++) {
+      let at = outputAt(wid, lid, i, j);
+      if (at.x == N) { continue; }
+      var value = ALPHA * acc[i][j] + bias[wid.z * STRIDE_BIAS + at.x];
+      if (BETA != 0.0) { value = value + BETA * C[at.y]; }
+      C[at.y] = value;
+    }
+  }
+}
+
+@compute @workgroup_size(WG_SIDE, WG_SIDE)
+fn withBiasActivation(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  var acc = tileProduct(wid, lid);
+  for (var i = 0u; i < 4u; i++) {
+    for (var j = 0u; j < 4u; j++) {
+      let at = outputAt(wid, lid, i, j);
+      if (at.x == N) { continue; }
+      let z = ALPHA * acc[i][j] + bias[wid.z * STRIDE_BIAS + at.x];
+      pre[at.y] = z;
+      var value = activate(z);
+      if (BETA != 0.0) { value = value + BETA * C[at.y]; }
+      C[at.y] = value;
+    }
+  }
+}
+
+@compute @workgroup_size(WG_SIDE, WG_SIDE)
+fn activationGrad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  var acc = tileProduct(wid, lid);
+  for (var i = 0u; i < 4u; i++) {
+    for (var j = 0u; j < 4u; j++) {
+      let at = outputAt(wid, lid, i, j);
+      if (at.x == N) { continue; }
+      C[at.y] = ALPHA * acc[i][j] * activationDerivative(pre[at.y]);
+    }
+  }
+}
+
+fn activate(z: f32) -> f32 {
+  if (ACTIVATION == ACTIVATION_GELU) { return 0.5 * z * (1.0 + erf(z * FRAC_1_SQRT_2)); }
+  return select(0.0, z, z > 0.0);
+}
+
+fn activationDerivative(z: f32) -> f32 {
+  if (ACTIVATION == ACTIVATION_GELU) {
+    // d/dz z Phi(z) = Phi(z) + z phi(z)
+    return 0.5 * (1.0 + erf(z * FRAC_1_SQRT_2)) + z * exp(-0.5 * z * z) * FRAC_1_SQRT_2PI;
+  }
+  return select(0.0, 1.0, z > 0.0);
+}
+
+const FRAC_1_SQRT_2: f32 = 0.70710678118654752;
+const FRAC_1_SQRT_2PI: f32 = 0.39894228040143268;
+
+// erf in f32 (WGSL has none), absolute error about 1.3e-7 (2 ulp near x = 0.94) in an f32 simulation with a
+// correctly rounded exp; WGSL's exp may add up to 5 ulp of exp(-x^2), which is at most 5e-8 here. Coefficients
+// fitted here (near-minimax, Lawson-weighted least squares on Chebyshev nodes, then rounded to f32):
+//   |x| < 1:  erf x = x P(x^2), P of degree 6 (relative error 1.2e-9 before rounding), accurate near 0;
+//   |x| >= 1: erf x = 1 - exp(-x^2) Q(t), t = 1 / (1 + |x| / 2), Q of degree 7 fitting erfc(x) exp(x^2) on
+//             [1, 4] to 3.7e-10 (the substitution of Numerical Recipes' erfcc); |x| is clamped at 4, past
+//             which erf rounds to +-1 in f32.
+fn erf(x: f32) -> f32 {
+  let ax = abs(x);
+  if (ax < 1.0) {
+    let s = x * x;
+    var p = 7.853853458e-05;
+    p = p * s - 8.010191377e-04;
+    p = p * s + 5.188327283e-03;
+    p = p * s - 2.685381100e-02;
+    p = p * s + 1.128358543e-01;
+    p = p * s - 3.761262596e-01;
+    p = p * s + 1.128379107e+00;
+    return x * p;
+  }
+  let a = min(ax, 4.0);
+  let t = 1.0 / (1.0 + 0.5 * a);
+  var q = 1.190161631e-01;
+  q = q * t - 4.701521695e-01;
+  q = q * t + 5.618737340e-01;
+  q = q * t - 1.025929376e-01;
+  q = q * t + 3.473611474e-01;
+  q = q * t + 2.598016560e-01;
+  q = q * t + 2.848962545e-01;
+  q = q * t - 1.531881280e-04;
+  return sign(x) * (1.0 - exp(-a * a) * q);
 }

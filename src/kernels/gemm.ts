@@ -72,11 +72,25 @@ function checkShape(name: string, s: GemmShape): number {
   return wgSide;
 }
 
+/** What an epilogue entry of shaders/gemm.wgsl adds to the plain product: its entry, constants and traffic. */
+interface Epilogue {
+  entryPoint: string;
+  constants: Record<string, number>;
+  /** Extra bindings' minimum sizes in bytes. */
+  minBytes: Record<string, number>;
+  /** Extra floating-point operations and bytes per output element. */
+  flopsPerOutput: number;
+  bytesPerOutput: number;
+  /** Bytes read once per dispatch (a bias per batch entry). */
+  bytes: number;
+}
+
 /**
  * The gemm pipeline and its dispatch. With a split plan, z runs over batch * splits and C receives the raw
- * partial sums [batch][splits][M][N] (alpha and beta are left to the reduction).
+ * partial sums [batch][splits][M][N] (alpha and beta are left to the reduction). An epilogue (never split)
+ * picks one of the shader's epilogue entries.
  */
-async function gemmKernel(kernels: KernelLibrary, s: GemmShape, wgSide: number, split?: SplitPlan) {
+async function gemmKernel(kernels: KernelLibrary, s: GemmShape, wgSide: number, split?: SplitPlan, epilogue?: Epilogue) {
   const strides = gemmStrides(s);
   const strideA = strides.A;
   const strideB = strides.B;
@@ -84,26 +98,31 @@ async function gemmKernel(kernels: KernelLibrary, s: GemmShape, wgSide: number, 
   const strideC = split ? s.M * s.N : strides.C;
   const splits = split?.splits ?? 1;
   const kernel = await kernels.kernel('gemm', {
+    ...(epilogue && { entryPoint: epilogue.entryPoint }),
     constants: {
       M: s.M, N: s.N, K: s.K,
       TRANS_A: s.transA ? 1 : 0, TRANS_B: s.transB ? 1 : 0,
       STRIDE_A: strideA, STRIDE_B: strideB, STRIDE_C: strideC,
       ALPHA: split ? 1 : (s.alpha ?? 1), BETA: split ? 0 : (s.beta ?? 0), WG_SIDE: wgSide,
       ...(split && { SPLITS: split.splits, K_SPLIT: split.kPerSplit }),
+      ...epilogue?.constants,
     },
   });
   const tile = 4 * wgSide;
   const beta = split ? 0 : (s.beta ?? 0);
-  return (buffers: GemmBuffers, label: string): Dispatch =>
+  const outputs = s.batch * splits * s.M * s.N;
+  return (buffers: GemmBuffers & { bias?: BufferBinding; pre?: BufferBinding }, label: string): Dispatch =>
     kernel.dispatch({ ...buffers }, [Math.ceil(s.N / tile), Math.ceil(s.M / tile), s.batch * splits], {
       label,
       minBytes: {
         A: 4 * span(s.batch, strideA, s.M * s.K),
         B: 4 * span(s.batch, strideB, s.K * s.N),
         C: 4 * span(s.batch * splits, strideC, s.M * s.N),
+        ...epilogue?.minBytes,
       },
-      flops: 2 * s.batch * s.M * s.N * s.K,
-      bytes: 4 * ((s.shareA ? 1 : s.batch) * s.M * s.K + (s.shareB ? 1 : s.batch) * s.K * s.N + s.batch * splits * s.M * s.N * (beta ? 2 : 1)),
+      flops: 2 * s.batch * s.M * s.N * s.K + outputs * (epilogue?.flopsPerOutput ?? 0),
+      bytes: 4 * ((s.shareA ? 1 : s.batch) * s.M * s.K + (s.shareB ? 1 : s.batch) * s.K * s.N + outputs * (beta ? 2 : 1)) +
+        outputs * (epilogue?.bytesPerOutput ?? 0) + (epilogue?.bytes ?? 0),
     });
 }
 
@@ -111,6 +130,94 @@ export async function gemm(kernels: KernelLibrary, s: GemmShape) {
   const wgSide = checkShape('gemm', s);
   const op = await gemmKernel(kernels, s, wgSide);
   return (buffers: GemmBuffers, label = 'gemm'): Dispatch => op(buffers, label);
+}
+
+/** The FFN's activations; gemm's epilogues apply them (and their derivatives) to the product. */
+export type GemmActivation = 'relu' | 'gelu';
+const ACTIVATION_CODE: Record<GemmActivation, number> = { relu: 1, gelu: 2 }; // shaders/gemm.wgsl ACTIVATION
+/** Flops counted per activation (and per derivative): erf's polynomial, exp, and the products around them. */
+const ACTIVATION_FLOPS: Record<GemmActivation, number> = { relu: 1, gelu: 24 };
+
+export interface GemmBiasShape extends GemmShape {
+  /** Applied after the bias (default none); with one, the pre-activation is written to `pre` too. */
+  activation?: 'none' | GemmActivation;
+  /** Floats between consecutive batch entries' bias vectors (default N; 0 shares one; a slab's P inside one). */
+  strideBias?: number;
+}
+
+export interface GemmBiasBuffers extends GemmBuffers {
+  /** [batch][N] at strideBias. */
+  bias: BufferBinding;
+  /** The pre-activation alpha·AB + bias, C's layout: given exactly when there is an activation. */
+  pre?: BufferBinding;
+}
+
+function checkActivation(name: string, activation: unknown, allowNone: boolean): void {
+  const allowed = [...(allowNone ? ['none'] : []), ...Object.keys(ACTIVATION_CODE)];
+  if (!allowed.includes(activation as string)) throw new RangeError(`${name}: activation = ${String(activation)}; allowed ${allowed.join(', ')}`);
+}
+
+/**
+ * C[b] = act(alpha op(A[b]) op(B[b]) + bias[b]) + beta C[b], the bias broadcast over rows (a linear layer
+ * y = x Wᵀ + b is transB with A = x, B = W). With an activation, `pre` receives alpha·AB + bias (what
+ * gemmActivationGrad needs in the backward). One dispatch; the product is gemm's own, summed in the same order.
+ */
+export async function gemmBias(kernels: KernelLibrary, s: GemmBiasShape) {
+  const wgSide = checkShape('gemmBias', s);
+  const activation = s.activation ?? 'none';
+  checkActivation('gemmBias', activation, true);
+  const strideBias = s.strideBias ?? s.N;
+  if (!Number.isInteger(strideBias) || strideBias < 0 || (s.batch > 1 && strideBias > 0 && strideBias < s.N)) {
+    throw new RangeError(`gemmBias: strideBias = ${strideBias}; it must be an integer >= N (${s.N}), or 0 to share one bias`);
+  }
+  const withActivation = activation !== 'none';
+  const epilogue: Epilogue = {
+    entryPoint: withActivation ? 'withBiasActivation' : 'withBias',
+    constants: { STRIDE_BIAS: strideBias, ...(withActivation && { ACTIVATION: ACTIVATION_CODE[activation] }) },
+    minBytes: {
+      bias: 4 * span(s.batch, strideBias, s.N),
+      ...(withActivation && { pre: 4 * span(s.batch, gemmStrides(s).C, s.M * s.N) }),
+    },
+    flopsPerOutput: 1 + (withActivation ? ACTIVATION_FLOPS[activation] : 0),
+    bytesPerOutput: withActivation ? 4 : 0,
+    bytes: 4 * (strideBias === 0 ? 1 : s.batch) * s.N,
+  };
+  const op = await gemmKernel(kernels, s, wgSide, undefined, epilogue);
+  return (buffers: GemmBiasBuffers, label = 'gemmBias'): Dispatch => {
+    if (withActivation !== (buffers.pre !== undefined)) {
+      throw new RangeError(`gemmBias: buffer 'pre' is ${withActivation ? 'required with' : 'not used without'} an activation (activation = ${activation})`);
+    }
+    return op({ ...buffers }, label);
+  };
+}
+
+export interface GemmActivationGradShape extends GemmShape {
+  activation: GemmActivation;
+}
+
+export interface GemmActivationGradBuffers extends GemmBuffers {
+  /** The forward's pre-activation (gemmBias's `pre`), C's layout. */
+  pre: BufferBinding;
+}
+
+/**
+ * C[b] = (alpha op(A[b]) op(B[b])) ∘ act'(pre[b]): the gradient through an activation in the product's own pass
+ * (the FFN backward dH = (dY W_2) ∘ act'(pre)). beta must be 0: the result overwrites C.
+ */
+export async function gemmActivationGrad(kernels: KernelLibrary, s: GemmActivationGradShape) {
+  const wgSide = checkShape('gemmActivationGrad', s);
+  checkActivation('gemmActivationGrad', s.activation, false);
+  if ((s.beta ?? 0) !== 0) throw new RangeError(`gemmActivationGrad: beta = ${s.beta}; allowed only 0 (C is overwritten)`);
+  const epilogue: Epilogue = {
+    entryPoint: 'activationGrad',
+    constants: { ACTIVATION: ACTIVATION_CODE[s.activation] },
+    minBytes: { pre: 4 * span(s.batch, gemmStrides(s).C, s.M * s.N) },
+    flopsPerOutput: 1 + ACTIVATION_FLOPS[s.activation],
+    bytesPerOutput: 4,
+    bytes: 0,
+  };
+  const op = await gemmKernel(kernels, s, wgSide, undefined, epilogue);
+  return (buffers: GemmActivationGradBuffers, label = 'gemmActivationGrad'): Dispatch => op({ ...buffers }, label);
 }
 
 export interface GemmSplitKShape extends GemmShape {

@@ -1,7 +1,8 @@
 // float64 reference for shaders/gemm.wgsl, written from the definition (triple loop), not from the shader.
 // With batch strides (a tensor inside a parameter slab) C spans (batch − 1)·strideC + M·N floats; elements
 // between the matrices are C0's (NaN without C0: the kernel must not write them).
-import { gemmStrides, type GemmShape } from '../kernels/gemm';
+import { gemmStrides, type GemmActivation, type GemmActivationGradShape, type GemmBiasShape, type GemmShape } from '../kernels/gemm';
+import { gelu, geluGrad } from '../util/special';
 
 export function gemmReference(s: GemmShape, A: ArrayLike<number>, B: ArrayLike<number>, C0?: ArrayLike<number>): Float64Array {
   const { batch, M, N, K } = s;
@@ -27,4 +28,51 @@ export function gemmReference(s: GemmShape, A: ArrayLike<number>, B: ArrayLike<n
     }
   }
   return C;
+}
+
+/**
+ * gemmBias: C = act(alpha·AB + bias) + beta·C0 and, with an activation, pre = alpha·AB + bias (C's layout; gaps
+ * NaN). act is relu (max(z, 0)) or exact GELU from src/util/special.ts.
+ */
+export function gemmBiasReference(
+  s: GemmBiasShape, A: ArrayLike<number>, B: ArrayLike<number>, bias: ArrayLike<number>, C0?: ArrayLike<number>,
+): { C: Float64Array; pre: Float64Array } {
+  const C = gemmReference({ ...s, beta: 0 }, A, B, C0); // alpha·AB, and C0's values (or NaN) between matrices
+  const beta = s.beta ?? 0;
+  const pre = new Float64Array(C.length).fill(NaN);
+  const strideC = gemmStrides(s).C;
+  const strideBias = s.strideBias ?? s.N;
+  for (let b = 0; b < s.batch; b++) {
+    for (let i = 0; i < s.M; i++) {
+      for (let j = 0; j < s.N; j++) {
+        const idx = b * strideC + i * s.N + j;
+        const z = C[idx] + bias[b * strideBias + j];
+        pre[idx] = z;
+        C[idx] = activation(s.activation ?? 'none', z) + (beta !== 0 ? beta * C0![idx] : 0);
+      }
+    }
+  }
+  return { C, pre };
+}
+
+/** gemmActivationGrad: C = (alpha·AB) ∘ act'(pre), with ReLU'(0) = 0 and GELU' from src/util/special.ts. */
+export function gemmActivationGradReference(
+  s: GemmActivationGradShape, A: ArrayLike<number>, B: ArrayLike<number>, pre: ArrayLike<number>, C0?: ArrayLike<number>,
+): Float64Array {
+  const C = gemmReference(s, A, B, C0);
+  const strideC = gemmStrides(s).C;
+  for (let b = 0; b < s.batch; b++) {
+    for (let i = 0; i < s.M * s.N; i++) C[b * strideC + i] *= activationDerivative(s.activation, pre[b * strideC + i]);
+  }
+  return C;
+}
+
+export function activation(kind: 'none' | GemmActivation, z: number): number {
+  if (kind === 'relu') return Math.max(z, 0);
+  if (kind === 'gelu') return gelu(z);
+  return z;
+}
+
+export function activationDerivative(kind: GemmActivation, z: number): number {
+  return kind === 'relu' ? (z > 0 ? 1 : 0) : geluGrad(z);
 }

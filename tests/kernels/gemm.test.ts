@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { useGpu } from '../gpu';
 import { expectClose, seededArray } from '../compare';
 import { Random } from '../../src/util/random';
-import { gemmReference } from '../../src/reference/gemm';
-import { gemmSplitK, splitKCount, SPLIT_K_MIN_K, type GemmShape, type GemmSplitKShape } from '../../src/kernels/gemm';
+import { gemmActivationGradReference, gemmBiasReference, gemmReference } from '../../src/reference/gemm';
+import {
+  gemmActivationGrad, gemmBias, gemmSplitK, splitKCount, SPLIT_K_MIN_K,
+  type GemmActivationGradShape, type GemmBiasShape, type GemmShape, type GemmSplitKShape,
+} from '../../src/kernels/gemm';
+import { gelu, geluGrad } from '../../src/util/special';
 
 const PROBE = '/tests/probes/kernels.ts';
 
@@ -143,3 +147,118 @@ describe('kernel loader checks', () => {
     expect(msg).toMatch(/^WgslCompileError: shaders\/broken\.wgsl:4:\d+: error: .*undefinedThing/);
   });
 });
+
+// Epilogues. Operands inside a slab: the gaps between their batch entries hold NaN, which must never be read
+// (it would reach C); C's and pre's gaps start NaN and must stay NaN.
+const BIAS_CASES: GemmBiasShape[] = [
+  { batch: 1, M: 1, N: 1, K: 1, activation: 'relu' },
+  { batch: 3, M: 7, N: 13, K: 5, transB: true, activation: 'gelu', strideB: 80, strideBias: 20, strideC: 100 },
+  { batch: 2, M: 35, N: 33, K: 17, strideBias: 0 },
+  { batch: 2, M: 12, N: 10, K: 5, alpha: -0.5, beta: 1, activation: 'relu' },
+  { batch: 3, M: 20, N: 40, K: 9, transA: true, activation: 'gelu', strideA: 200, strideBias: 64, wgSide: 4 },
+  { batch: 2, M: 70, N: 7, K: 33, activation: 'gelu', alpha: 2, beta: 0.5, strideC: 500 },
+];
+
+const GRAD_CASES: GemmActivationGradShape[] = [
+  { batch: 1, M: 1, N: 1, K: 1, alpha: 2, activation: 'relu' },
+  { batch: 2, M: 9, N: 7, K: 6, activation: 'relu' },
+  { batch: 3, M: 33, N: 13, K: 40, transA: true, activation: 'gelu', strideC: 450, strideB: 600 },
+  { batch: 2, M: 35, N: 65, K: 3, transB: true, activation: 'gelu', wgSide: 16 },
+];
+
+/** Values spaced by the operand's batch stride, NaN between the matrices. */
+function slabArray(rng: Random, batch: number, stride: number, size: number, lo = -1, hi = 1): Float32Array {
+  const length = stride === 0 ? size : (batch - 1) * stride + size;
+  const a = new Float32Array(length).fill(NaN);
+  for (let b = 0; b < (stride === 0 ? 1 : batch); b++) a.set(seededArray(rng, size, lo, hi), b * stride);
+  return a;
+}
+
+describe('gemmBias (bias and activation epilogue) against the float64 reference', () => {
+  const gpu = useGpu();
+  for (const shape of BIAS_CASES) {
+    it(JSON.stringify(shape), async () => {
+      const rng = new Random(shape.M * 1000 + shape.N * 10 + shape.K + 3);
+      const A = slabArray(rng, shape.batch, shape.strideA ?? shape.M * shape.K, shape.M * shape.K);
+      const B = slabArray(rng, shape.batch, shape.strideB ?? shape.K * shape.N, shape.K * shape.N);
+      const bias = slabArray(rng, shape.batch, shape.strideBias ?? shape.N, shape.N);
+      const C0 = shape.beta ? slabArray(rng, shape.batch, shape.strideC ?? shape.M * shape.N, shape.M * shape.N) : undefined;
+      const got = await gpu().call<{ C: Float32Array; pre: Float32Array | null }>(PROBE, 'runGemmBias', { shape, A, B, bias, C0 });
+      const want = gemmBiasReference(shape, A, B, bias, C0);
+      const tol = 2e-6 * Math.sqrt(shape.K) + 1e-6;
+      expectSlabClose(got.C, want.C, tol, 'C');
+      if ((shape.activation ?? 'none') === 'none') expect(got.pre).toBeNull();
+      else expectSlabClose(got.pre!, want.pre, tol, 'pre');
+    });
+  }
+
+  it('without activation and with a zero bias is gemm itself, bit for bit (the same tiled product)', async () => {
+    const shape: GemmShape = { batch: 2, M: 37, N: 21, K: 45, transB: true };
+    const rng = new Random(77);
+    const A = seededArray(rng, shape.batch * shape.M * shape.K);
+    const B = seededArray(rng, shape.batch * shape.K * shape.N);
+    const withBias = await gpu().call<{ C: Float32Array }>(PROBE, 'runGemmBias', { shape, A, B, bias: new Float32Array(2 * shape.N) });
+    const plain = await gpu().call<Float32Array>(PROBE, 'runGemm', { shape, A, B });
+    expect(bits(withBias.C)).toEqual(bits(plain));
+  });
+
+  it('GELU over [-8, 8] (K = 1, so C = gelu(x) exactly up to the epilogue): within 3e-7 max(1, |x|) of float64', async () => {
+    const M = 4001;
+    const x = Float32Array.from({ length: M }, (_, i) => -8 + (16 * i) / (M - 1));
+    const shape: GemmBiasShape = { batch: 1, M, N: 1, K: 1, activation: 'gelu' };
+    const got = await gpu().call<{ C: Float32Array; pre: Float32Array }>(PROBE, 'runGemmBias', { shape, A: x, B: new Float32Array([1]), bias: new Float32Array([0]) });
+    expect(bits(got.pre)).toEqual(bits(x));
+    let worst = 0;
+    for (let i = 0; i < M; i++) worst = Math.max(worst, Math.abs(got.C[i] - gelu(x[i])) / Math.max(1, Math.abs(x[i])));
+    expect(worst).toBeLessThan(3e-7);
+  });
+});
+
+describe('gemmActivationGrad (activation-gradient epilogue) against the float64 reference', () => {
+  const gpu = useGpu();
+  for (const shape of GRAD_CASES) {
+    it(JSON.stringify(shape), async () => {
+      const rng = new Random(shape.M * 1000 + shape.N * 10 + shape.K + 5);
+      const strideC = shape.strideC ?? shape.M * shape.N;
+      const A = slabArray(rng, shape.batch, shape.strideA ?? shape.M * shape.K, shape.M * shape.K);
+      const B = slabArray(rng, shape.batch, shape.strideB ?? shape.K * shape.N, shape.K * shape.N);
+      const pre = slabArray(rng, shape.batch, strideC, shape.M * shape.N, -3, 3);
+      // Exact zeros: ReLU'(0) = 0.
+      for (let i = 0; i < pre.length; i += 5) if (!Number.isNaN(pre[i])) pre[i] = 0;
+      const C0 = new Float32Array(pre.length).fill(NaN);
+      const got = await gpu().call<Float32Array>(PROBE, 'runGemmActivationGrad', { shape, A, B, pre, C0 });
+      expectSlabClose(got, gemmActivationGradReference(shape, A, B, pre, C0), 2e-6 * Math.sqrt(shape.K) + 1e-6, 'C');
+    });
+  }
+
+  it("GELU' over [-8, 8] (A = B = 1, K = 1): within 3e-7 of float64; ReLU' is 0 at 0 and -0", async () => {
+    const M = 4001;
+    const x = Float32Array.from({ length: M }, (_, i) => -8 + (16 * i) / (M - 1));
+    const ones = new Float32Array(M).fill(1);
+    const gelu = await gpu().call<Float32Array>(PROBE, 'runGemmActivationGrad', { shape: { batch: 1, M, N: 1, K: 1, activation: 'gelu' }, A: ones, B: new Float32Array([1]), pre: x });
+    let worst = 0;
+    for (let i = 0; i < M; i++) worst = Math.max(worst, Math.abs(gelu[i] - geluGrad(x[i])));
+    expect(worst).toBeLessThan(3e-7);
+    const pre = new Float32Array([0, -0, 1e-30, -1e-30, 2]);
+    const relu = await gpu().call<Float32Array>(PROBE, 'runGemmActivationGrad', { shape: { batch: 1, M: 5, N: 1, K: 1, activation: 'relu' }, A: new Float32Array(5).fill(3), B: new Float32Array([1]), pre });
+    expect(Array.from(relu)).toEqual([0, 0, 3, 0, 3]);
+  });
+});
+
+describe('gemm epilogue input checks', () => {
+  const noGpu = {} as never;
+  it('names the field, value and allowed values', async () => {
+    await expect(gemmBias(noGpu, { batch: 1, M: 2, N: 2, K: 2, activation: 'tanh' as never })).rejects.toThrow('gemmBias: activation = tanh; allowed none, relu, gelu');
+    await expect(gemmBias(noGpu, { batch: 2, M: 2, N: 5, K: 2, strideBias: 4 })).rejects.toThrow('gemmBias: strideBias = 4; it must be an integer >= N (5), or 0 to share one bias');
+    await expect(gemmActivationGrad(noGpu, { batch: 1, M: 2, N: 2, K: 2, activation: 'none' as never })).rejects.toThrow('gemmActivationGrad: activation = none; allowed relu, gelu');
+    await expect(gemmActivationGrad(noGpu, { batch: 1, M: 2, N: 2, K: 2, activation: 'relu', beta: 1 })).rejects.toThrow('gemmActivationGrad: beta = 1; allowed only 0');
+  });
+});
+
+/** Inside the matrices close to the reference; between them (NaN in the reference) still NaN. */
+function expectSlabClose(got: Float32Array, want: Float64Array, tol: number, what: string): void {
+  const inside = Array.from(want.keys()).filter((i) => !Number.isNaN(want[i]));
+  const gaps = Array.from(want.keys()).filter((i) => Number.isNaN(want[i]));
+  expect(gaps.filter((i) => !Number.isNaN(got[i])), `${what}: gap elements written`).toEqual([]);
+  expectClose(inside.map((i) => got[i]), inside.map((i) => want[i]), tol, what);
+}

@@ -4,7 +4,10 @@ import { getContext, assertNoDeviceErrors } from '../../src/runtime/context';
 import { poison, readF32 } from '../../src/runtime/buffers';
 import { StepPlan } from '../../src/runtime/plan';
 import { KernelLibrary } from '../../src/runtime/kernels';
-import { gemm, gemmSplitK, type GemmShape, type GemmSplitKShape } from '../../src/kernels/gemm';
+import {
+  gemm, gemmActivationGrad, gemmBias, gemmSplitK, gemmStrides,
+  type GemmActivationGradShape, type GemmBiasShape, type GemmShape, type GemmSplitKShape,
+} from '../../src/kernels/gemm';
 import { sgdUpdate } from '../../src/kernels/sgdUpdate';
 import { sgdMomentum } from '../../src/kernels/sgdMomentum';
 import { softmaxRows, type SoftmaxRowsShape } from '../../src/kernels/softmaxRows';
@@ -23,6 +26,50 @@ export async function runGemm(args: { shape: GemmShape; A: Float32Array; B: Floa
   new StepPlan(device, 'gemm test').add(op({ A, B, C })).run();
   const out = await readF32(device, C, count);
   [A, B, C].forEach((b) => pool.release(b));
+  assertNoDeviceErrors(ctx);
+  return out;
+}
+
+/**
+ * gemmBias: C from C0 (or NaN-poisoned), and with an activation `pre` NaN-poisoned over C's span, so that its
+ * gaps must stay NaN.
+ */
+export async function runGemmBias(args: { shape: GemmBiasShape; A: Float32Array; B: Float32Array; bias: Float32Array; C0?: Float32Array }) {
+  const ctx = await getContext();
+  const { device, pool } = ctx;
+  const s = args.shape;
+  const count = (s.batch - 1) * gemmStrides(s).C + s.M * s.N;
+  const A = pool.upload(args.A, 'A');
+  const B = pool.upload(args.B, 'B');
+  const bias = pool.upload(args.bias, 'bias');
+  const C = args.C0 ? pool.upload(args.C0, 'C') : pool.acquire(4 * count, 'C');
+  if (!args.C0) poison(device, C);
+  const withPre = (s.activation ?? 'none') !== 'none';
+  const pre = withPre ? pool.acquire(4 * count, 'pre') : undefined;
+  if (pre) poison(device, pre);
+  const op = await gemmBias(ctx.kernels, s);
+  new StepPlan(device, 'gemmBias test').add(op({ A, B, C, bias, ...(pre && { pre }) })).run();
+  const out = { C: await readF32(device, C, count), pre: pre ? await readF32(device, pre, count) : null };
+  [A, B, bias, C, ...(pre ? [pre] : [])].forEach((b) => pool.release(b));
+  assertNoDeviceErrors(ctx);
+  return out;
+}
+
+/** gemmActivationGrad into a C that holds C0 (its gaps must keep their values) or NaN. */
+export async function runGemmActivationGrad(args: { shape: GemmActivationGradShape; A: Float32Array; B: Float32Array; pre: Float32Array; C0?: Float32Array }) {
+  const ctx = await getContext();
+  const { device, pool } = ctx;
+  const s = args.shape;
+  const count = args.pre.length;
+  const A = pool.upload(args.A, 'A');
+  const B = pool.upload(args.B, 'B');
+  const pre = pool.upload(args.pre, 'pre');
+  const C = args.C0 ? pool.upload(args.C0, 'C') : pool.acquire(4 * count, 'C');
+  if (!args.C0) poison(device, C);
+  const op = await gemmActivationGrad(ctx.kernels, s);
+  new StepPlan(device, 'gemmActivationGrad test').add(op({ A, B, C, pre })).run();
+  const out = await readF32(device, C, count);
+  [A, B, pre, C].forEach((b) => pool.release(b));
   assertNoDeviceErrors(ctx);
   return out;
 }
