@@ -4,8 +4,9 @@
 // the same masks. The step is read from the model's step counter on the GPU, so a recorded step plan replays
 // with the right masks without the host writing anything per step. THRESHOLD24 = round(p * 2^24) and
 // KEEP_SCALE = 1 / (1 - p) (0 when p = 1) come from the host; p = 0 keeps every element and multiplies by 1.
-//   apply:        y = dropout(x)     (out of place; x and y must be different buffers)
-//   applyInPlace: x = dropout(x)
+//   apply:         y = dropout(x)                (out of place; x and y must be different buffers)
+//   applyInPlace:  x = dropout(x)
+//   applyResidual: y = residual + dropout(x)     (a block's output added to the residual stream)
 // index is the element's position inside its replica's tensor, e.g. (b T + t) width + c for an activation.
 
 // #include "lib/counterHash.wgsl"
@@ -22,6 +23,7 @@ override WG: u32 = 256u;
 @group(0) @binding(2) var<storage, read_write> xInPlace: array<f32>;
 @group(0) @binding(3) var<storage, read> seeds: array<u32>;   // [REPLICAS]: config seed + r
 @group(0) @binding(4) var<storage, read> step: array<u32>;    // [1]: the model's step counter
+@group(0) @binding(5) var<storage, read> residual: array<f32>;
 
 // A product, not a select: a dropped NaN stays NaN and a dropped negative becomes -0, as PyTorch's x * mask.
 fn dropped(key: u32, index: u32, value: f32) -> f32 {
@@ -46,5 +48,15 @@ fn applyInPlace(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   for (var i = gid.x; i < SIZE; i += groups.x * WG) {
     let at = replica * SIZE + i;
     xInPlace[at] = dropped(key, i, xInPlace[at]);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn applyResidual(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let replica = gid.y;
+  let key = dropoutKey(seeds[replica], step[0], LAYER, SITE);
+  for (var i = gid.x; i < SIZE; i += groups.x * WG) {
+    let at = replica * SIZE + i;
+    y[at] = residual[at] + dropped(key, i, x[at]);
   }
 }

@@ -29,6 +29,7 @@ override ROW_THREADS: u32 = 32u;
 override ROWS_PER_GROUP: u32 = 8u;     // ROW_THREADS * ROWS_PER_GROUP <= MAX_THREADS
 override PARAM_BLOCK_ROWS: u32 = 64u;
 override PARAM_WG: u32 = 64u;
+override ACCUMULATE: bool = false;    // backward: dx += (the gradient) instead of dx = (pre-LN: the residual's gradient is already there)
 
 const MAX_THREADS: u32 = 256u;
 
@@ -121,7 +122,8 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
       for (var c = lane; c < D_MODEL; c += ROW_THREADS) {
         let dxhat = dy[base + c] * g[gBase + c];
         let xhat = (x[base + c] - rowMean) * rowRstd;
-        dx[base + c] = rowRstd * (dxhat - means.x - xhat * means.y);
+        let prior = select(0.0, dx[base + c], ACCUMULATE);
+        dx[base + c] = prior + rowRstd * (dxhat - means.x - xhat * means.y);
       }
     }
   }

@@ -49,9 +49,10 @@ export async function dropout(kernels: KernelLibrary, s: DropoutShape) {
   const constants = {
     SIZE: s.size, LAYER: s.layer, SITE: s.site, THRESHOLD24: dropoutThreshold(s.p), KEEP_SCALE: dropoutKeepScale(s.p), WG: wg,
   };
-  const [outOfPlace, inPlace] = await Promise.all([
+  const [outOfPlace, inPlace, withResidual] = await Promise.all([
     kernels.kernel('dropout', { entryPoint: 'apply', constants }),
     kernels.kernel('dropout', { entryPoint: 'applyInPlace', constants }),
+    kernels.kernel('dropout', { entryPoint: 'applyResidual', constants }),
   ]);
   const n = s.replicas * s.size;
   const groups: [number, number] = [strideGroups(s.size, wg), s.replicas];
@@ -63,5 +64,10 @@ export async function dropout(kernels: KernelLibrary, s: DropoutShape) {
       outOfPlace.dispatch({ ...buffers }, groups, { label, minBytes: { x: 4 * n, y: 4 * n, ...common }, ...counts }),
     applyInPlace: (buffers: Omit<DropoutBuffers, 'y'>, label = 'dropout in place'): Dispatch =>
       inPlace.dispatch({ xInPlace: buffers.x, seeds: buffers.seeds, step: buffers.step }, groups, { label, minBytes: { xInPlace: 4 * n, ...common }, ...counts }),
+    /** y = residual + dropout(x): a block's output joining the residual stream (y differs from x and residual). */
+    applyResidual: (buffers: DropoutBuffers & { residual: BufferBinding }, label = 'dropout residual'): Dispatch =>
+      withResidual.dispatch({ ...buffers }, groups, {
+        label, minBytes: { x: 4 * n, y: 4 * n, residual: 4 * n, ...common }, flops: 3 * n, bytes: 12 * n + 4 * s.replicas,
+      }),
   };
 }

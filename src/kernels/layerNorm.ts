@@ -24,6 +24,8 @@ export interface LayerNormShape {
   paramBlockRows?: number;
   /** Columns per workgroup in backwardParams (default 64). */
   paramWg?: number;
+  /** backward adds its gradient to dx instead of overwriting it (pre-LN: dx already holds the residual's gradient). */
+  accumulate?: boolean;
 }
 
 export interface LayerNormForwardBuffers {
@@ -108,7 +110,8 @@ export async function layerNorm(kernels: KernelLibrary, s: LayerNormShape) {
     ROW_THREADS: v.rowThreads, ROWS_PER_GROUP: v.rowsPerWorkgroup, PARAM_BLOCK_ROWS: v.paramBlockRows, PARAM_WG: v.paramWg,
   };
   const [forwardKernel, backwardKernel, partialsKernel, finishKernel] = await Promise.all(
-    ['forward', 'backward', 'paramPartials', 'paramFinish'].map((entryPoint) => kernels.kernel('layerNorm', { entryPoint, constants })),
+    ['forward', 'backward', 'paramPartials', 'paramFinish'].map((entryPoint) =>
+      kernels.kernel('layerNorm', { entryPoint, constants: entryPoint === 'backward' && s.accumulate ? { ...constants, ACCUMULATE: 1 } : constants })),
   );
   const rowGroups: [number] = [strideGroups(rows, v.rowsPerWorkgroup)];
   const columnGroups = Math.ceil(s.dModel / v.paramWg);
@@ -130,7 +133,7 @@ export async function layerNorm(kernels: KernelLibrary, s: LayerNormShape) {
         label,
         minBytes: { x: 4 * n, dy: 4 * n, dx: 4 * n, g: gBytes, mean: 4 * rows, rstd: 4 * rows },
         flops: 14 * n,
-        bytes: 4 * 5 * n + params + 8 * rows, // x and dy read twice, dx written; g; mean, rstd
+        bytes: 4 * (5 + (s.accumulate ? 1 : 0)) * n + params + 8 * rows, // x and dy read twice, dx written (and read when accumulating); g; mean, rstd
       }),
     backwardParams: (buffers: LayerNormParamBuffers, label = 'layerNorm.backwardParams'): Dispatch[] => {
       const partials = 2 * s.replicas * blocks * s.dModel;

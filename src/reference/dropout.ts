@@ -18,3 +18,8 @@ export function dropoutReference(s: DropoutShape, x: ArrayLike<number>, seeds: A
   const mask = dropoutMaskReference(s, seeds, step);
   return Float64Array.from(mask, (keep, i) => x[i] * (keep ? 1 / (1 - s.p) : 0));
 }
+
+/** applyResidual: residual + dropout(x). */
+export function dropoutResidualReference(s: DropoutShape, x: ArrayLike<number>, residual: ArrayLike<number>, seeds: ArrayLike<number>, step: number): Float64Array {
+  return dropoutReference(s, x, seeds, step).map((v, i) => residual[i] + v);
+}

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { useGpu } from '../gpu';
 import { expectClose, seededArray } from '../compare';
 import { Random } from '../../src/util/random';
-import { dropoutMaskReference, dropoutReference } from '../../src/reference/dropout';
+import { dropoutMaskReference, dropoutReference, dropoutResidualReference } from '../../src/reference/dropout';
 import { dropout, type DropoutShape } from '../../src/kernels/dropout';
 
 const PROBE = '/tests/probes/dropout.ts';
@@ -73,6 +73,18 @@ describe('dropout (shaders/dropout.wgsl) against src/util/random.ts and the floa
     const inPlace = await gpu().call<Float32Array[]>(PROBE, 'runDropout', { shape, x, seeds, steps: [9, 10], inPlace: true });
     expect(bits(inPlace[0])).toEqual(bits(out[0]));
     expect(bits(inPlace[1])).toEqual(bits(out[1]));
+  });
+
+  it('applyResidual adds the dropped block output to the residual stream (p = 0.4 and p = 0)', async () => {
+    for (const p of [0.4, 0]) {
+      const shape = { replicas: 3, size: 333, p, layer: 1, site: 2 };
+      const rng = new Random(11);
+      const x = nonzero(rng, 3 * 333);
+      const residual = seededArray(rng, 3 * 333);
+      const got = await gpu().call<Float32Array>(PROBE, 'runDropoutResidual', { shape, x, residual, seeds, step: 6 });
+      expectClose(got, dropoutResidualReference(shape, x, residual, seeds, 6), 1e-7, `p = ${p}`);
+      if (p === 0) expect(bits(got)).toEqual(bits(Float32Array.from(x, (v, i) => v + residual[i])));
+    }
   });
 
   it('names the field, value and allowed range', async () => {

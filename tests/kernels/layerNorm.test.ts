@@ -87,6 +87,26 @@ describe('layerNorm (shaders/layerNorm.wgsl) against the float64 reference', () 
   });
 });
 
+describe('layerNorm backward accumulating (pre-LN: the residual gradient is already in dx)', () => {
+  const gpu = useGpu();
+  for (const rowThreads of [1, 32]) {
+    it(`dx = dx0 + the LayerNorm gradient, rowThreads ${rowThreads}`, async () => {
+      const shape: LayerNormShape = { replicas: 3, rows: 7, dModel: 13, rowThreads, accumulate: true };
+      const rng = new Random(41 + rowThreads);
+      const n = 3 * 7 * 13;
+      const x = seededArray(rng, n, -2, 2);
+      const g = seededArray(rng, 3 * 13, 0.5, 1.5);
+      const b = seededArray(rng, 3 * 13);
+      const dy = seededArray(rng, n);
+      const dx0 = seededArray(rng, n);
+      const stats = layerNormReference(shape, x, g, b);
+      const [got] = await gpu().call<{ dx: Float32Array }[]>(PROBE, 'runLayerNorm',
+        { shape, x, g, b, dy, mean: Float32Array.from(stats.mean), rstd: Float32Array.from(stats.rstd), runs: 1, dx0 });
+      expectClose(got.dx, layerNormBackwardReference(shape, x, g, dy).map((v, i) => v + dx0[i]), 2e-6, 'dx');
+    });
+  }
+});
+
 describe('layerNorm reference gradients', () => {
   it('match central finite differences of the reference forward', () => {
     const shape: LayerNormShape = { replicas: 2, rows: 3, dModel: 5, gStride: 7, bStride: 6, eps: 1e-3 };

@@ -27,3 +27,21 @@ export async function runDropout(args: { shape: DropoutShape; x: Float32Array<Ar
   assertNoDeviceErrors(ctx);
   return results;
 }
+
+/** applyResidual once: y (poisoned first) = residual + dropout(x). */
+export async function runDropoutResidual(args: { shape: DropoutShape; x: Float32Array<ArrayBuffer>; residual: Float32Array<ArrayBuffer>; seeds: Uint32Array; step: number }): Promise<Float32Array> {
+  const ctx = await getContext();
+  const { device, pool } = ctx;
+  const n = args.shape.replicas * args.shape.size;
+  const buffers = {
+    x: pool.upload(args.x, 'x'), residual: pool.upload(args.residual, 'residual'), y: pool.acquire(4 * n, 'y'),
+    seeds: pool.upload(args.seeds, 'seeds'), step: pool.upload(Uint32Array.of(args.step), 'step'),
+  };
+  poison(device, buffers.y);
+  const op = await dropout(ctx.kernels, args.shape);
+  new StepPlan(device, 'dropout residual test').add(op.applyResidual(buffers)).run();
+  const out = await readF32(device, buffers.y, n);
+  Object.values(buffers).forEach((b) => pool.release(b));
+  assertNoDeviceErrors(ctx);
+  return out;
+}

@@ -18,6 +18,8 @@ interface LayerNormRun {
 export async function runLayerNorm(args: {
   shape: LayerNormShape; x: Float32Array; g: Float32Array; b: Float32Array; dy: Float32Array;
   mean: Float32Array; rstd: Float32Array; runs: number;
+  /** With shape.accumulate: dx's value before the backward adds to it (else dx is poisoned). */
+  dx0?: Float32Array<ArrayBuffer>;
 }): Promise<LayerNormRun[]> {
   const ctx = await getContext();
   const { device, pool } = ctx;
@@ -43,6 +45,7 @@ export async function runLayerNorm(args: {
   const results: LayerNormRun[] = [];
   for (let run = 0; run < args.runs; run++) {
     Object.values(outputs).forEach((buffer) => poison(device, buffer));
+    if (args.dx0) device.queue.writeBuffer(outputs.dx, 0, args.dx0);
     plan.run();
     results.push({
       y: await readF32(device, outputs.y, n), mean: await readF32(device, outputs.mean, rows), rstd: await readF32(device, outputs.rstd, rows),
