@@ -49,6 +49,17 @@ const ACTIVATION_GELU: u32 = 2u;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> pre: array<f32>;   // written by withBiasActivation, read by activationGrad
+@group(0) @binding(5) var<storage, read> seeds: array<u32>;        // activationGradDropout: [batch] dropout seeds
+@group(0) @binding(6) var<storage, read> step: array<u32>;         // activationGradDropout: [1] the step counter
+
+// activationGradDropout: the mask of the dropout that followed the activation in the forward (docs/transformer.md),
+// redrawn from (seed of batch entry z, step, DROP_LAYER, DROP_SITE) at element index row * N + col.
+override DROP_THRESHOLD: u32 = 0u;
+override DROP_SCALE: f32 = 1.0;
+override DROP_LAYER: u32 = 0u;
+override DROP_SITE: u32 = 0u;
+
+// #include "lib/counterHash.wgsl"
 
 var<workgroup> tileA: array<f32, KSLAB * MAX_TILE>;   // [k][row]
 var<workgroup> tileB: array<f32, KSLAB * MAX_TILE>;   // [k][col]
@@ -168,6 +179,21 @@ fn activationGrad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
       let at = outputAt(wid, lid, i, j);
       if (at.x == N) { continue; }
       C[at.y] = ALPHA * acc[i][j] * activationDerivative(pre[at.y]);
+    }
+  }
+}
+
+// The FFN backward when the hidden layer had dropout: dZ = ((dY W_2) ∘ keep / (1 − p)) ∘ act'(pre), one pass.
+@compute @workgroup_size(WG_SIDE, WG_SIDE)
+fn activationGradDropout(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  var acc = tileProduct(wid, lid);
+  let key = dropoutKey(seeds[wid.z], step[0], DROP_LAYER, DROP_SITE);
+  for (var i = 0u; i < 4u; i++) {
+    for (var j = 0u; j < 4u; j++) {
+      let at = outputAt(wid, lid, i, j);
+      if (at.x == N) { continue; }
+      let kept = select(0.0, DROP_SCALE, dropoutKeep(key, at.y - wid.z * STRIDE_C, DROP_THRESHOLD));
+      C[at.y] = ALPHA * acc[i][j] * kept * activationDerivative(pre[at.y]);
     }
   }
 }

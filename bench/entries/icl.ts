@@ -1,16 +1,20 @@
 // ICL training throughput (prompts per second, end to end) at the SPEC default shapes for R = 1 and a large R,
 // with batches generated on the GPU (default) and on the CPU (generation, upload, GPU step); the step's kernels
-// timed one by one (fractions of the adapter's limits), the CPU batch generator alone, and the float64
-// reference's SGD step for comparison.
+// timed one by one (fractions of the adapter's limits); a row per ICL kernel (its dispatches in the R = 1 step);
+// the CPU batch generator alone, and the float64 reference's SGD step for comparison.
 import type { GpuContext } from '../../src/runtime/context';
 import { IclTrainer } from '../../src/models/icl/model';
 import { parseIclConfig, iclShapes } from '../../src/models/icl/config';
 import { densePrompts, inDomainPatterns, initialParams, trainingBatch, writeTrainingBatch } from '../../src/models/icl/data';
 import { iclSgdStepReference } from '../../src/reference/icl';
+import { stepKernelRow } from '../stepKernels';
 import type { BenchEntry, BenchEntryOptions } from '../types';
 
-async function trainingEntry(ctx: GpuContext, config: Record<string, unknown>, stepsPerRun: number): Promise<BenchEntry> {
-  const trainer = await IclTrainer.create(ctx, { ...config, evalTest: false, metricsEvery: 0 });
+function createTrainer(ctx: GpuContext, config: Record<string, unknown>): Promise<IclTrainer> {
+  return IclTrainer.create(ctx, { ...config, evalTest: false, metricsEvery: 0 });
+}
+
+function trainingEntry(trainer: IclTrainer, stepsPerRun: number): BenchEntry {
   const c = trainer.config;
   const prompts = c.replicas * c.batch;
   return {
@@ -34,11 +38,21 @@ export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions
   let step = 0;
   const generated = new Uint32Array(config.batch * (config.N + 1) * 4);
   const generatedFloats = new Float32Array(generated.buffer);
+  const single = await createTrainer(ctx, { ...small, replicas: 1 });
+  // One step first, so that the kernel rows read a real batch and activations whichever rows the filter keeps.
+  await single.train(1, { metricsEvery: 0 });
+  const tag = `${quick ? 'quick' : 'SPEC defaults'} R=1`;
+  const kernelShape = `replicas 1, batch ${config.batch}, N ${config.N}, d ${shapes.d}, m ${shapes.m}: its dispatches in the training step`;
   return [
-    await trainingEntry(ctx, { ...small, replicas: 1 }, steps),
-    await trainingEntry(ctx, { ...small, replicas: largeR }, steps),
-    await trainingEntry(ctx, { ...small, replicas: 1, batchSource: 'cpu' }, steps),
-    await trainingEntry(ctx, { ...small, replicas: largeR, batchSource: 'cpu' }, steps),
+    trainingEntry(single, steps),
+    trainingEntry(await createTrainer(ctx, { ...small, replicas: largeR }), steps),
+    trainingEntry(await createTrainer(ctx, { ...small, replicas: 1, batchSource: 'cpu' }), steps),
+    trainingEntry(await createTrainer(ctx, { ...small, replicas: largeR, batchSource: 'cpu' }), steps),
+    stepKernelRow(single.stepDispatches, `iclBatchGenerate ${tag}`, kernelShape),
+    stepKernelRow(single.stepDispatches, `iclPromptBuild ${tag}`, kernelShape),
+    stepKernelRow(single.stepDispatches, `iclAttentionForward ${tag}`, kernelShape),
+    stepKernelRow(single.stepDispatches, `iclMlpHinge hingeTrain ${tag}`, kernelShape),
+    stepKernelRow(single.stepDispatches, `iclAttentionBackward ${tag}`, kernelShape),
     {
       name: 'icl batch generation (CPU, compact)',
       shape: `64 batches of ${config.batch}, N ${config.N}: what batchSource 'cpu' generates per replica and step`,

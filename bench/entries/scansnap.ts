@@ -1,19 +1,24 @@
 // Scan & Snap training throughput, end to end (sequences generated in the recorded step, GPU step), in run-steps
 // per second (steps × replicas): R = 1 at the Syn-Small shapes, and the grid job's largest shape group (numQuery
 // 10, M = 240; 160 replicas on a real GPU, fewer on a CPU adapter), each step's kernels timed one by one; the
-// same group with batchSource 'cpu' (host generation and upload every step); the CPU sequence generator alone;
-// and the float64 reference's step (loss, gradients, momentum update) at R = 1.
+// same group with batchSource 'cpu' (host generation and upload every step); a row per Scan & Snap kernel (its
+// dispatches in the R = 1 step); the CPU sequence generator alone; and the float64 reference's step (loss,
+// gradients, momentum update) at R = 1.
 import type { GpuContext } from '../../src/runtime/context';
 import { ScanSnapTrainer } from '../../src/models/scansnap/model';
 import { parseScanSnapConfig } from '../../src/models/scansnap/index';
 import { initialParams, SequenceSampler, sequenceStride } from '../../src/models/scansnap/data';
 import { scansnapLossAndGradsReference } from '../../src/reference/scansnap';
-import { sgdMomentumReference } from '../../src/reference/optim';
+import { sgdMomentumReference } from '../../src/reference/sgdMomentum';
+import { stepKernelRow } from '../stepKernels';
 import type { BenchEntry, BenchEntryOptions } from '../types';
 
-async function trainingEntry(ctx: GpuContext, name: string, raw: Record<string, unknown>, stepsPerRun: number): Promise<BenchEntry> {
-  const config = parseScanSnapConfig({ ...raw, metricsEvery: 0, trackNext: 0 }, ctx.adapter.limits);
-  const trainer = await ScanSnapTrainer.create(ctx, config);
+function createTrainer(ctx: GpuContext, raw: Record<string, unknown>): Promise<ScanSnapTrainer> {
+  return ScanSnapTrainer.create(ctx, parseScanSnapConfig({ ...raw, metricsEvery: 0, trackNext: 0 }, ctx.adapter.limits));
+}
+
+function trainingEntry(trainer: ScanSnapTrainer, name: string, stepsPerRun: number): BenchEntry {
+  const { config } = trainer;
   return {
     name,
     shape: `replicas ${config.replicas}, batch ${config.batch}, L ${config.L}, M ${trainer.layout.M}; host work: ${stepsPerRun} steps`,
@@ -38,10 +43,22 @@ export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions
   const mu = Float64Array.of(0.9);
   let step = 0;
   const gridGroup = { ...(quick ? small : { batch: 128, L: 128 }), numQuery: quick ? 2 : 10, nextPerQuery: 2, replicas: gridReplicas, init: 'uniform' };
+  const single = await createTrainer(ctx, { ...small });
+  // One step first, so that the kernel rows read a real batch (their work depends on its distinct tokens) and
+  // gradients whichever rows the filter keeps.
+  await single.train(1, { metricsEvery: 0 });
+  const tag = `${quick ? 'quick' : 'SPEC defaults'} R=1`;
+  const kernelShape = `replicas 1, batch ${single.config.batch}, L ${single.config.L}, M ${M}: its dispatches in the training step`;
   return [
-    await trainingEntry(ctx, 'scansnap train step R=1', { ...small }, steps),
-    await trainingEntry(ctx, `scansnap train step grid group R=${gridReplicas}`, gridGroup, steps),
-    await trainingEntry(ctx, `scansnap train step grid group R=${gridReplicas} (batchSource cpu)`, { ...gridGroup, batchSource: 'cpu' }, steps),
+    trainingEntry(single, 'scansnap train step R=1', steps),
+    trainingEntry(await createTrainer(ctx, gridGroup), `scansnap train step grid group R=${gridReplicas}`, steps),
+    trainingEntry(await createTrainer(ctx, { ...gridGroup, batchSource: 'cpu' }), `scansnap train step grid group R=${gridReplicas} (batchSource cpu)`, steps),
+    stepKernelRow(single.stepDispatches, `scansnapBatchGenerate ${tag}`, kernelShape),
+    stepKernelRow(single.stepDispatches, `scansnapAttention ${tag}`, kernelShape),
+    stepKernelRow(single.stepDispatches, `scansnapCrossEntropy ${tag}`, kernelShape),
+    stepKernelRow(single.stepDispatches, `scansnapAttentionBackward ${tag}`, kernelShape),
+    stepKernelRow(single.stepDispatches, `scansnapGradY ${tag}`, kernelShape),
+    stepKernelRow(single.stepDispatches, `scansnapGradZ ${tag}`, kernelShape),
     {
       name: 'scansnap sequence generation (CPU)',
       shape: `batch ${smallConfig.batch}, L ${smallConfig.L}: one replica's step`,

@@ -4,6 +4,7 @@ import type { BufferBinding, KernelLibrary, Dispatch } from '../runtime/kernels'
 import type { BufferPool } from '../runtime/buffers';
 import { assertPositiveInt } from './grid';
 import { reduceRows } from './reduceRows';
+import { dropoutThreshold } from '../util/random';
 
 export interface GemmShape {
   batch: number;
@@ -193,11 +194,19 @@ export async function gemmBias(kernels: KernelLibrary, s: GemmBiasShape) {
 
 export interface GemmActivationGradShape extends GemmShape {
   activation: GemmActivation;
+  /**
+   * The dropout that followed the activation in the forward (docs/transformer.md; index row·N + col of each batch
+   * entry): its mask is redrawn here, so dZ = (AB ∘ keep / (1 − p)) ∘ act'(pre). Needs `seeds` and `step`.
+   */
+  dropout?: { p: number; layer: number; site: number };
 }
 
 export interface GemmActivationGradBuffers extends GemmBuffers {
   /** The forward's pre-activation (gemmBias's `pre`), C's layout. */
   pre: BufferBinding;
+  /** With `dropout`: u32 [batch] seeds and the u32 [1] step counter. */
+  seeds?: BufferBinding;
+  step?: BufferBinding;
 }
 
 /**
@@ -208,16 +217,26 @@ export async function gemmActivationGrad(kernels: KernelLibrary, s: GemmActivati
   const wgSide = checkShape('gemmActivationGrad', s);
   checkActivation('gemmActivationGrad', s.activation, false);
   if ((s.beta ?? 0) !== 0) throw new RangeError(`gemmActivationGrad: beta = ${s.beta}; allowed only 0 (C is overwritten)`);
+  const drop = s.dropout;
+  if (drop && !(drop.p >= 0 && drop.p < 1)) throw new RangeError(`gemmActivationGrad: dropout.p = ${drop.p}; allowed 0 <= p < 1`);
   const epilogue: Epilogue = {
-    entryPoint: 'activationGrad',
-    constants: { ACTIVATION: ACTIVATION_CODE[s.activation] },
-    minBytes: { pre: 4 * span(s.batch, gemmStrides(s).C, s.M * s.N) },
+    entryPoint: drop ? 'activationGradDropout' : 'activationGrad',
+    constants: {
+      ACTIVATION: ACTIVATION_CODE[s.activation],
+      ...(drop && { DROP_THRESHOLD: dropoutThreshold(drop.p), DROP_SCALE: 1 / (1 - drop.p), DROP_LAYER: drop.layer, DROP_SITE: drop.site }),
+    },
+    minBytes: { pre: 4 * span(s.batch, gemmStrides(s).C, s.M * s.N), ...(drop && { seeds: 4 * s.batch, step: 4 }) },
     flopsPerOutput: 1 + ACTIVATION_FLOPS[s.activation],
     bytesPerOutput: 4,
     bytes: 0,
   };
   const op = await gemmKernel(kernels, s, wgSide, undefined, epilogue);
-  return (buffers: GemmActivationGradBuffers, label = 'gemmActivationGrad'): Dispatch => op({ ...buffers }, label);
+  return (buffers: GemmActivationGradBuffers, label = 'gemmActivationGrad'): Dispatch => {
+    if ((drop !== undefined) !== (buffers.seeds !== undefined && buffers.step !== undefined)) {
+      throw new RangeError(`gemmActivationGrad: buffers 'seeds' and 'step' are ${drop ? 'required with' : 'not used without'} dropout`);
+    }
+    return op({ ...buffers }, label);
+  };
 }
 
 export interface GemmSplitKShape extends GemmShape {

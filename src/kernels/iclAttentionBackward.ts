@@ -1,5 +1,5 @@
 // Host wrapper for shaders/iclAttentionBackward.wgsl (dL/dpbar -> dL/dkeyQuery through softmax and scores).
-// Reference: src/reference/icl.ts (iclLossAndGradsReference).
+// Reference: src/reference/iclAttentionBackward.ts.
 import type { BufferBinding, Dispatch, KernelLibrary } from '../runtime/kernels';
 import { assertAttentionShape, type IclAttentionShape } from './iclAttentionForward';
 

@@ -1,5 +1,5 @@
 // Host wrapper for shaders/iclAttentionForward.wgsl (scores, softmax over contexts, pooled column).
-// Reference: src/reference/icl.ts (iclForwardPrompt).
+// Reference: src/reference/iclAttentionForward.ts.
 import type { BufferBinding, Dispatch, KernelLibrary } from '../runtime/kernels';
 import { assertPositiveInt } from './grid';
 

@@ -1,5 +1,5 @@
 // Host wrapper for shaders/iclBatchGenerate.wgsl: training batches from a counter-based RNG on the GPU, and the
-// step counter it reads. Reference: writeTrainingBatch in src/models/icl/data.ts (the same words on the CPU).
+// step counter it reads. Reference: src/reference/iclBatchGenerate.ts (the model's fast CPU twin writeTrainingBatch gives the same words).
 import type { BufferBinding, Dispatch, KernelLibrary } from '../runtime/kernels';
 import { assertPositiveInt, strideGroups } from './grid';
 

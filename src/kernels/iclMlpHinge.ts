@@ -1,5 +1,5 @@
 // Host wrapper for shaders/iclMlpHinge.wgsl: F = Σ a_j ReLU(u_j), hinge loss, its gradient (training) or
-// test-set sums (evaluation). Reference: src/reference/icl.ts.
+// test-set sums (evaluation). Reference: src/reference/iclMlpHinge.ts.
 import type { BufferBinding, Dispatch, KernelLibrary } from '../runtime/kernels';
 import { assertPositiveInt } from './grid';
 

@@ -1,5 +1,5 @@
 // Host wrapper for shaders/iclPromptBuild.wgsl: compact prompts -> dense context and query columns.
-// Reference: densePrompts in src/models/icl/data.ts.
+// Reference: src/reference/iclPromptBuild.ts.
 import type { BufferBinding, Dispatch, KernelLibrary } from '../runtime/kernels';
 import { assertPositiveInt, strideGroups } from './grid';
 

@@ -1,5 +1,5 @@
 // Host wrapper for shaders/scansnapAttention.wgsl (forward attention, merged sparse vn and its dense copy).
-// Reference: src/reference/scansnap.ts (scansnapForwardReference).
+// Reference: src/reference/scansnapAttention.ts.
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
 import { strideGroups } from './grid';
 import { checkRows, checkScanSnapShape, paddedRow, scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape } from './scansnapLayout';

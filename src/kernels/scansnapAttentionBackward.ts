@@ -1,5 +1,5 @@
 // Host wrapper for shaders/scansnapAttentionBackward.wgsl (gradient of each sequence's query row of Z).
-// Reference: src/reference/scansnap.ts.
+// Reference: src/reference/scansnapAttentionBackward.ts.
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
 import { checkScanSnapShape, paddedRow, scanSnapSizes, type ScanSnapShape } from './scansnapLayout';
 import { strideGroups } from './grid';

@@ -1,6 +1,6 @@
 // Host wrapper for shaders/scansnapBatchGenerate.wgsl: Scan & Snap training sequences from a counter-based RNG
-// on the GPU, and the step counter it reads. Reference: SequenceSampler in src/models/scansnap/data.ts (the same
-// ids on the CPU).
+// on the GPU, and the step counter it reads. Reference: src/reference/scansnapBatchGenerate.ts (the model's fast
+// CPU twin SequenceSampler gives the same ids).
 import type { BufferBinding, Dispatch, KernelLibrary } from '../runtime/kernels';
 import { assertPositiveInt, strideGroups } from './grid';
 

@@ -1,5 +1,5 @@
 // Host wrapper for shaders/scansnapCrossEntropy.wgsl (sparse logits, cross-entropy, dLogit).
-// Reference: src/reference/scansnap.ts.
+// Reference: src/reference/scansnapCrossEntropy.ts.
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
 import { checkScanSnapShape, paddedRow, scanSnapSizes, type ScanSnapShape } from './scansnapLayout';
 import { strideGroups } from './grid';

@@ -1,5 +1,5 @@
 // Host wrapper for shaders/scansnapGradY.wgsl (dY = Σ_b vn_b ⊗ dLogit_b over the sparse vn_b): two dispatches,
-// listMembers then the sum. Reference: src/reference/scansnap.ts.
+// listMembers then the sum. Reference: src/reference/scansnapGradY.ts.
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
 import { checkScanSnapShape, paddedRow, scanSnapSizes, type ScanSnapShape } from './scansnapLayout';
 import { strideGroups } from './grid';

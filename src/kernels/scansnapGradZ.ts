@@ -1,5 +1,5 @@
 // Host wrapper for shaders/scansnapGradZ.wgsl (per-row batch sum of the query-row gradients): two dispatches,
-// listMembers then the sum. Reference: src/reference/scansnap.ts.
+// listMembers then the sum. Reference: src/reference/scansnapGradZ.ts.
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
 import { checkRows, checkScanSnapShape, paddedRow, scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape } from './scansnapLayout';
 import { strideGroups } from './grid';

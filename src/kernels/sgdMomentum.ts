@@ -1,4 +1,4 @@
-// Host wrapper for shaders/sgdMomentum.wgsl. Reference: src/reference/optim.ts (sgdMomentumReference).
+// Host wrapper for shaders/sgdMomentum.wgsl. Reference: src/reference/sgdMomentum.ts.
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
 import { assertPositiveInt, strideGroups } from './grid';
 

@@ -1,4 +1,4 @@
-// Host wrapper for shaders/sgdUpdate.wgsl. Reference: src/reference/optim.ts (sgdUpdateReference).
+// Host wrapper for shaders/sgdUpdate.wgsl. Reference: src/reference/sgdUpdate.ts.
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
 import { assertPositiveInt, strideGroups } from './grid';
 

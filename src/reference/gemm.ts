@@ -1,6 +1,7 @@
 // float64 reference for shaders/gemm.wgsl, written from the definition (triple loop), not from the shader.
 // With batch strides (a tensor inside a parameter slab) C spans (batch − 1)·strideC + M·N floats; elements
 // between the matrices are C0's (NaN without C0: the kernel must not write them).
+import { dropoutKeep, dropoutKey, dropoutThreshold } from '../util/random';
 import { gemmStrides, type GemmActivation, type GemmActivationGradShape, type GemmBiasShape, type GemmShape } from '../kernels/gemm';
 import { gelu, geluGrad } from '../util/special';
 
@@ -58,11 +59,18 @@ export function gemmBiasReference(
 /** gemmActivationGrad: C = (alpha·AB) ∘ act'(pre), with ReLU'(0) = 0 and GELU' from src/util/special.ts. */
 export function gemmActivationGradReference(
   s: GemmActivationGradShape, A: ArrayLike<number>, B: ArrayLike<number>, pre: ArrayLike<number>, C0?: ArrayLike<number>,
+  /** With s.dropout: the seed of each batch entry and the step. */
+  seeds?: ArrayLike<number>, step?: number,
 ): Float64Array {
   const C = gemmReference(s, A, B, C0);
   const strideC = gemmStrides(s).C;
+  const drop = s.dropout;
   for (let b = 0; b < s.batch; b++) {
-    for (let i = 0; i < s.M * s.N; i++) C[b * strideC + i] *= activationDerivative(s.activation, pre[b * strideC + i]);
+    const key = drop ? dropoutKey(seeds![b], step!, drop.layer, drop.site) : 0;
+    for (let i = 0; i < s.M * s.N; i++) {
+      const kept = drop ? (dropoutKeep(key, i, dropoutThreshold(drop.p)) ? 1 / (1 - drop.p) : 0) : 1;
+      C[b * strideC + i] *= kept * activationDerivative(s.activation, pre[b * strideC + i]);
+    }
   }
   return C;
 }

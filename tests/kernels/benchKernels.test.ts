@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { useGpu } from '../gpu';
 import { expectClose, seededArray } from '../compare';
 import { Random } from '../../src/util/random';
+import { benchCopyReference } from '../../src/reference/benchCopy';
+import { benchFmaReference } from '../../src/reference/benchFma';
 
 const PROBE = '/tests/probes/benchKernels.ts';
 
@@ -14,30 +16,10 @@ describe('benchCopy (shaders/benchCopy.wgsl)', () => {
     it(`${vecs} vec4s with ${groups} workgroups: dst equals src bit for bit`, async () => {
       const src = seededArray(new Random(vecs), 4 * vecs, -1e3, 1e3);
       const got = await gpu().call<Float32Array>(PROBE, 'runBenchCopy', { src, groups });
-      expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(src.buffer));
+      expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(benchCopyReference(src).buffer));
     });
   }
 });
-
-/** float64 evaluation of benchFma's eight chains per thread: a <- a m + c, ITERATIONS times, then the sum. */
-function benchFmaReference(threads: number, iterations: number): Float64Array {
-  const m = [0.999, 0.9991, 0.9992, 0.9993].map(Math.fround);
-  const c = [1e-3, 2e-3, 3e-3, 4e-3].map(Math.fround);
-  const out = new Float64Array(4 * threads);
-  for (let t = 0; t < threads; t++) {
-    const seed = Math.fround(Math.fround(t) * Math.fround(1e-6));
-    for (let lane = 0; lane < 4; lane++) {
-      let sum = 0;
-      for (let chain = 0; chain < 8; chain++) {
-        let a = seed + Math.fround(0.1 * lane) + chain;
-        for (let i = 0; i < iterations; i++) a = a * m[lane] + c[lane];
-        sum += a;
-      }
-      out[4 * t + lane] = sum;
-    }
-  }
-  return out;
-}
 
 describe('benchFma (shaders/benchFma.wgsl)', () => {
   const gpu = useGpu();

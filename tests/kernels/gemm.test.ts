@@ -231,6 +231,21 @@ describe('gemmActivationGrad (activation-gradient epilogue) against the float64 
     });
   }
 
+  it('with the dropout that followed the activation: the mask is redrawn (FFN hidden, site 3), R = 3 with their own seeds', async () => {
+    const shape: GemmActivationGradShape = { batch: 3, M: 7, N: 13, K: 6, transB: true, activation: 'gelu', dropout: { p: 0.3, layer: 2, site: 3 } };
+    const rng = new Random(99);
+    const A = seededArray(rng, 3 * 7 * 6);
+    const B = seededArray(rng, 3 * 13 * 6);
+    const pre = seededArray(rng, 3 * 7 * 13, -3, 3);
+    const seeds = Uint32Array.of(4, 5, 0xffffffff);
+    const got = await gpu().call<Float32Array>(PROBE, 'runGemmActivationGrad', { shape, A, B, pre, seeds, step: 12 });
+    const want = gemmActivationGradReference(shape, A, B, pre, undefined, seeds, 12);
+    expectClose(got, want, 2e-6, 'C');
+    const dropped = Array.from(want).filter((v) => v === 0).length;
+    expect(dropped / want.length).toBeGreaterThan(0.15); // about p of the elements
+    expect(Array.from(got).filter((v) => v === 0).length).toBe(dropped);
+  });
+
   it("GELU' over [-8, 8] (A = B = 1, K = 1): within 3e-7 of float64; ReLU' is 0 at 0 and -0", async () => {
     const M = 4001;
     const x = Float32Array.from({ length: M }, (_, i) => -8 + (16 * i) / (M - 1));

@@ -1,12 +1,18 @@
-// Each ICL kernel run alone in the page against a float64 reference of just that kernel's math, so that a broken
-// kernel is named by its own failing test (tests/icl checks the kernels together, through the whole model).
+// Each ICL kernel run alone in the page against a float64 reference of just that kernel's math
+// (src/reference/<kernel>.ts), so that a broken kernel is named by its own failing test (tests/icl checks the
+// kernels together, through the whole model). The model's CPU twins (densePrompts, writeTrainingBatch) are checked
+// against the same references.
 // Awkward sizes throughout: N = 1, several replicas, prompt counts and N, d past one 64- or 256-wide workgroup and
 // not multiples of it, m odd.
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../gpu';
 import { expectClose, seededArray } from '../compare';
 import { Random } from '../../src/util/random';
-import { outputWeight } from '../../src/reference/icl';
+import { iclPromptBuildReference } from '../../src/reference/iclPromptBuild';
+import { iclAttentionForwardReference } from '../../src/reference/iclAttentionForward';
+import { iclAttentionBackwardReference } from '../../src/reference/iclAttentionBackward';
+import { iclHeadOutputReference, iclHingeEvaluateReference, iclHingeTrainReference } from '../../src/reference/iclMlpHinge';
+import { iclBatchGenerateReference } from '../../src/reference/iclBatchGenerate';
 import { parseIclConfig } from '../../src/models/icl/config';
 import { densePrompts, replicaDrawWords, trainingBatch, trainingTasks } from '../../src/models/icl/data';
 import type { IclAttentionShape } from '../../src/kernels/iclAttentionForward';
@@ -44,7 +50,7 @@ const PROMPT_BUILD_CASES: PromptBuildCase[] = [
   { replicas: 2, prompts: 37, N: 3, dX: 16, dY: 3, relCount: 5, irrCount: 9 },
 ];
 
-describe('iclPromptBuild (shaders/iclPromptBuild.wgsl) against densePrompts in float64', () => {
+describe('iclPromptBuild (shaders/iclPromptBuild.wgsl) against its float64 reference, and densePrompts equal to it', () => {
   const gpu = useGpu();
   for (const k of PROMPT_BUILD_CASES) {
     it(JSON.stringify(k), async () => {
@@ -55,8 +61,10 @@ describe('iclPromptBuild (shaders/iclPromptBuild.wgsl) against densePrompts in f
       const irrPatterns = seededArray(rng, k.replicas * k.irrCount * k.dX);
       const shape = { replicas: k.replicas, prompts: k.prompts, N: k.N, dX: k.dX, d, relCount: k.relCount, irrCount: k.irrCount };
       const got = await gpu().call<{ contexts: Float32Array; queries: Float32Array; labels: Float32Array }>(PROBE, 'runPromptBuild', { shape, columns, relPatterns, irrPatterns });
+      const reference = iclPromptBuildReference(shape, columns, relPatterns, irrPatterns);
       const config = parseIclConfig({ dX: k.dX, dY: k.dY, N: k.N, M1: k.relCount, M2: k.irrCount });
       const perPrompt = (k.N + 1) * 4;
+      const slice = <T extends Float32Array | Float64Array>(a: T, r: number, per: number) => a.subarray(r * k.prompts * per, (r + 1) * k.prompts * per) as T;
       for (let r = 0; r < k.replicas; r++) {
         const set = { prompts: k.prompts, N: k.N, words: columns.subarray(r * k.prompts * perPrompt, (r + 1) * k.prompts * perPrompt) };
         const patterns = {
@@ -66,70 +74,27 @@ describe('iclPromptBuild (shaders/iclPromptBuild.wgsl) against densePrompts in f
           rel: Float64Array.from(relPatterns.subarray(r * k.relCount * k.dX, (r + 1) * k.relCount * k.dX)),
           irr: Float64Array.from(irrPatterns.subarray(r * k.irrCount * k.dX, (r + 1) * k.irrCount * k.dX)),
         };
-        const want = densePrompts(config, set, patterns);
-        const wantContexts = new Float64Array(k.prompts * k.N * d);
-        const wantQueries = new Float64Array(k.prompts * d);
+        const wantContexts = slice(reference.contexts, r, k.N * d);
+        const wantQueries = slice(reference.queries, r, d);
+        expectClose(slice(got.contexts, r, k.N * d), wantContexts, 1e-6, `replica ${r} contexts`);
+        expectClose(slice(got.queries, r, d), wantQueries, 1e-6, `replica ${r} queries`);
+        expect(Array.from(slice(got.labels, r, 1)), `replica ${r} labels`).toEqual(Array.from(slice(reference.labels, r, 1)));
+        // The model's CPU twin (reference training and analyses read it): the same float64 values.
+        const twin = densePrompts(config, set, patterns);
+        const twinContexts = new Float64Array(k.prompts * k.N * d);
+        const twinQueries = new Float64Array(k.prompts * d);
         for (let b = 0; b < k.prompts; b++) {
-          const prompt = want.P.subarray(b * (k.N + 1) * d, (b + 1) * (k.N + 1) * d);
-          wantContexts.set(prompt.subarray(0, k.N * d), b * k.N * d);
-          wantQueries.set(prompt.subarray(k.N * d), b * d);
+          const prompt = twin.P.subarray(b * (k.N + 1) * d, (b + 1) * (k.N + 1) * d);
+          twinContexts.set(prompt.subarray(0, k.N * d), b * k.N * d);
+          twinQueries.set(prompt.subarray(k.N * d), b * d);
         }
-        const slice = (a: Float32Array, per: number) => a.subarray(r * k.prompts * per, (r + 1) * k.prompts * per);
-        expectClose(slice(got.contexts, k.N * d), wantContexts, 1e-6, `replica ${r} contexts`);
-        expectClose(slice(got.queries, d), wantQueries, 1e-6, `replica ${r} queries`);
-        expect(Array.from(slice(got.labels, 1)), `replica ${r} labels`).toEqual(Array.from(want.z));
+        expect(twinContexts, `replica ${r} densePrompts contexts`).toEqual(wantContexts);
+        expect(twinQueries, `replica ${r} densePrompts queries`).toEqual(wantQueries);
+        expect(twin.z, `replica ${r} densePrompts labels`).toEqual(slice(reference.labels, r, 1));
       }
     });
   }
 });
-
-/** attn = softmax_i(p_i · keyQuery), pbar = Σ attn_i p_i, and the attention mass on contexts sharing the query's pattern. */
-function attentionForward64(s: IclAttentionShape, contexts: ArrayLike<number>, keyQuery: ArrayLike<number>, columns: Uint32Array) {
-  const { N, d } = s;
-  const prompts = s.replicas * s.prompts;
-  const attn = new Float64Array(prompts * N);
-  const pooled = new Float64Array(prompts * d);
-  const samePatternMass = new Float64Array(prompts);
-  for (let b = 0; b < prompts; b++) {
-    const scores = Array.from({ length: N }, (_, i) => {
-      let sum = 0;
-      for (let k = 0; k < d; k++) sum += contexts[(b * N + i) * d + k] * keyQuery[b * d + k];
-      return sum;
-    });
-    const top = Math.max(...scores);
-    const e = scores.map((v) => Math.exp(v - top));
-    const total = e.reduce((x, y) => x + y, 0);
-    const queryPattern = columns[(b * (N + 1) + N) * 4];
-    for (let i = 0; i < N; i++) {
-      const a = e[i] / total;
-      attn[b * N + i] = a;
-      for (let k = 0; k < d; k++) pooled[b * d + k] += a * contexts[(b * N + i) * d + k];
-      if (columns[(b * (N + 1) + i) * 4] === queryPattern) samePatternMass[b] += a;
-    }
-  }
-  return { attn, pooled, samePatternMass };
-}
-
-/** dkeyQuery = Σ_i ds_i p_i with g_i = dpbar · p_i and ds_i = attn_i (g_i − Σ_j attn_j g_j). */
-function attentionBackward64(s: IclAttentionShape, contexts: ArrayLike<number>, attn: ArrayLike<number>, pooledGrad: ArrayLike<number>): Float64Array {
-  const { N, d } = s;
-  const prompts = s.replicas * s.prompts;
-  const keyQueryGrad = new Float64Array(prompts * d);
-  for (let b = 0; b < prompts; b++) {
-    const g = Array.from({ length: N }, (_, i) => {
-      let sum = 0;
-      for (let k = 0; k < d; k++) sum += pooledGrad[b * d + k] * contexts[(b * N + i) * d + k];
-      return sum;
-    });
-    let mean = 0;
-    for (let i = 0; i < N; i++) mean += attn[b * N + i] * g[i];
-    for (let i = 0; i < N; i++) {
-      const ds = attn[b * N + i] * (g[i] - mean);
-      for (let k = 0; k < d; k++) keyQueryGrad[b * d + k] += ds * contexts[(b * N + i) * d + k];
-    }
-  }
-  return keyQueryGrad;
-}
 
 // One workgroup of 64 threads per prompt: N = 1, N and d below, at and past 64 (the strided loops), replicas > 1.
 const ATTENTION_CASES: IclAttentionShape[] = [
@@ -158,7 +123,7 @@ describe('iclAttentionForward (shaders/iclAttentionForward.wgsl) against softmax
       const { rng, contexts, columns } = attentionInputs(shape, 11);
       const keyQuery = seededArray(rng, shape.replicas * shape.prompts * shape.d, -2, 2);
       const got = await gpu().call<{ attn: Float32Array; pooled: Float32Array; samePatternMass: Float32Array }>(PROBE, 'runAttentionForward', { shape, contexts, keyQuery, columns });
-      const want = attentionForward64(shape, contexts, keyQuery, columns);
+      const want = iclAttentionForwardReference(shape, contexts, keyQuery, columns);
       expectClose(got.attn, want.attn, 1e-5, 'attn');
       expectClose(got.pooled, want.pooled, 1e-5, 'pooled');
       expectClose(got.samePatternMass, want.samePatternMass, 1e-5, 'samePatternMass');
@@ -174,13 +139,13 @@ describe('iclAttentionBackward (shaders/iclAttentionBackward.wgsl) against the s
     const { rng, contexts, columns } = attentionInputs(shape, 13);
     const keyQuery = Float64Array.from(seededArray(rng, shape.prompts * shape.d));
     const pooledGrad = seededArray(rng, shape.prompts * shape.d);
-    const objective = (kq: Float64Array) => attentionForward64(shape, contexts, kq, columns).pooled.reduce((sum, v, k) => sum + v * pooledGrad[k], 0);
+    const objective = (kq: Float64Array) => iclAttentionForwardReference(shape, contexts, kq, columns).pooled.reduce((sum, v, k) => sum + v * pooledGrad[k], 0);
     const eps = 1e-6;
     const numeric = keyQuery.map((_, k) => {
       const shifted = (delta: number) => objective(keyQuery.map((v, j) => (j === k ? v + delta : v)));
       return (shifted(eps) - shifted(-eps)) / (2 * eps);
     });
-    const analytic = attentionBackward64(shape, contexts, attentionForward64(shape, contexts, keyQuery, columns).attn, pooledGrad);
+    const analytic = iclAttentionBackwardReference(shape, contexts, iclAttentionForwardReference(shape, contexts, keyQuery, columns).attn, pooledGrad);
     expectClose(analytic, numeric, 1e-7, 'dkeyQuery');
   });
 
@@ -188,59 +153,13 @@ describe('iclAttentionBackward (shaders/iclAttentionBackward.wgsl) against the s
     it(JSON.stringify(shape), async () => {
       const { rng, contexts, columns } = attentionInputs(shape, 17);
       const keyQuery = seededArray(rng, shape.replicas * shape.prompts * shape.d, -2, 2);
-      const attn = Float32Array.from(attentionForward64(shape, contexts, keyQuery, columns).attn);
+      const attn = Float32Array.from(iclAttentionForwardReference(shape, contexts, keyQuery, columns).attn);
       const pooledGrad = seededArray(rng, shape.replicas * shape.prompts * shape.d);
       const got = await gpu().call<Float32Array>(PROBE, 'runAttentionBackward', { shape, contexts, attn, pooledGrad });
-      expectClose(got, attentionBackward64(shape, contexts, attn, pooledGrad), 2e-5, 'keyQueryGrad');
+      expectClose(got, iclAttentionBackwardReference(shape, contexts, attn, pooledGrad), 2e-5, 'keyQueryGrad');
     });
   }
 });
-
-/** F = Σ_j a_j ReLU(u_j) of one row. */
-function headOutput64(u: ArrayLike<number>, row: number, m: number): number {
-  let F = 0;
-  for (let j = 0; j < m; j++) F += outputWeight(j, m) * Math.max(0, u[row * m + j]);
-  return F;
-}
-
-/** dL/du of the batch-mean hinge loss and per replica [mean loss, fraction with z F <= 0]. */
-function hingeTrain64(s: IclMlpHingeShape, u: ArrayLike<number>, z: ArrayLike<number>) {
-  const { replicas, prompts, m } = s;
-  const mlpInputGrad = new Float64Array(replicas * prompts * m);
-  const trainStats = new Float64Array(2 * replicas);
-  for (let r = 0; r < replicas; r++) {
-    for (let b = 0; b < prompts; b++) {
-      const row = r * prompts + b;
-      const F = headOutput64(u, row, m);
-      const margin = 1 - z[row] * F;
-      const dF = margin > 0 ? -z[row] / prompts : 0;
-      for (let j = 0; j < m; j++) mlpInputGrad[row * m + j] = u[row * m + j] > 0 ? dF * outputWeight(j, m) : 0;
-      trainStats[2 * r] += Math.max(0, margin) / prompts;
-      trainStats[2 * r + 1] += (z[row] * F > 0 ? 0 : 1) / prompts;
-    }
-  }
-  return { mlpInputGrad, trainStats };
-}
-
-/** Per replica over the chunked test set ([chunks][R][prompts]), skipping z = 0: Σ loss, Σ errors, Σ mass, count. */
-function hingeEvaluate64(s: IclMlpHingeShape, u: ArrayLike<number>, z: ArrayLike<number>, mass: ArrayLike<number>): Float64Array {
-  const { replicas, prompts, m } = s;
-  const stats = new Float64Array(4 * replicas);
-  for (let chunk = 0; chunk < (s.chunks ?? 1); chunk++) {
-    for (let r = 0; r < replicas; r++) {
-      for (let b = 0; b < prompts; b++) {
-        const row = (chunk * replicas + r) * prompts + b;
-        if (z[row] === 0) continue;
-        const F = headOutput64(u, row, m);
-        stats[4 * r] += Math.max(0, 1 - z[row] * F);
-        stats[4 * r + 1] += z[row] * F > 0 ? 0 : 1;
-        stats[4 * r + 2] += mass[row];
-        stats[4 * r + 3] += 1;
-      }
-    }
-  }
-  return stats;
-}
 
 // u spans ±(m + 2) so that both sides of the hinge's kink (z F < 1 and z F >= 1), wrong signs and
 // all-dead rows (F = 0) all occur. One 64-thread workgroup per replica: prompts below and past 64.
@@ -266,8 +185,8 @@ describe('iclMlpHinge hingeTrain (shaders/iclMlpHinge.wgsl) against the hinge lo
     it(JSON.stringify(shape), async () => {
       const { mlpInput, labels } = hingeInputs(shape, 19);
       const got = await gpu().call<{ mlpInputGrad: Float32Array; trainStats: Float32Array }>(PROBE, 'runHingeTrain', { shape, mlpInput, labels });
-      const want = hingeTrain64(shape, mlpInput, labels);
-      const active = Array.from({ length: shape.replicas * shape.prompts }, (_, row) => 1 - labels[row] * headOutput64(mlpInput, row, shape.m) > 0);
+      const want = iclHingeTrainReference(shape, mlpInput, labels);
+      const active = Array.from({ length: shape.replicas * shape.prompts }, (_, row) => 1 - labels[row] * iclHeadOutputReference(mlpInput, row, shape.m) > 0);
       if (shape.prompts > 2) expect(new Set(active).size, 'both sides of the hinge occur').toBe(2);
       expectClose(got.mlpInputGrad, want.mlpInputGrad, 1e-6, 'mlpInputGrad');
       for (let r = 0; r < shape.replicas; r++) {
@@ -297,7 +216,7 @@ describe('iclMlpHinge hingeEvaluate (shaders/iclMlpHinge.wgsl) against test-set 
       }
       const samePatternMass = seededArray(rng, labels.length, 0, 1);
       const got = await gpu().call<Float32Array>(PROBE, 'runHingeEvaluate', { shape, mlpInput, labels, samePatternMass });
-      const want = hingeEvaluate64(shape, mlpInput, labels, samePatternMass);
+      const want = iclHingeEvaluateReference(shape, mlpInput, labels, samePatternMass);
       for (let r = 0; r < shape.replicas; r++) {
         const [loss, errors, mass, count] = got.subarray(4 * r, 4 * r + 4);
         expect(count, `replica ${r} count`).toBe(want[4 * r + 3]);
@@ -309,7 +228,7 @@ describe('iclMlpHinge hingeEvaluate (shaders/iclMlpHinge.wgsl) against test-set 
   }
 });
 
-describe('iclBatchGenerate (shaders/iclBatchGenerate.wgsl) against its CPU twin writeTrainingBatch, word for word', () => {
+describe('iclBatchGenerate (shaders/iclBatchGenerate.wgsl) against its reference, and its CPU twin writeTrainingBatch, word for word', () => {
   const gpu = useGpu();
   // alpha = 1, 0.5 and 0 take each context branch (pair pattern a, pattern b, another pattern) in turn; 70 and 130
   // prompts stride past one 64-thread group; the last step makes advanceStep wrap the u32 counter.
@@ -323,15 +242,14 @@ describe('iclBatchGenerate (shaders/iclBatchGenerate.wgsl) against its CPU twin 
       const c = parseIclConfig(raw);
       const tasks = trainingTasks(c.M1);
       const shape = { replicas: c.replicas, prompts: c.batch, N: c.N, relCount: c.M1, irrCount: c.M2, tasks: tasks.length, kappaMax: c.kappaMax };
-      const got = await gpu().call<{ columns: Uint32Array; stepAfter: number }>(PROBE, 'runBatchGenerate', {
-        shape,
-        step,
-        replicaDraws: replicaDrawWords(c),
-        tasks: Uint32Array.from(tasks.flat()),
-      });
+      const inputs = { replicaDraws: replicaDrawWords(c), tasks: Uint32Array.from(tasks.flat()) };
+      const got = await gpu().call<{ columns: Uint32Array; stepAfter: number }>(PROBE, 'runBatchGenerate', { shape, step, ...inputs });
+      const want = iclBatchGenerateReference(shape, step, inputs.replicaDraws, inputs.tasks);
       const perReplica = c.batch * (c.N + 1) * 4;
       for (let r = 0; r < c.replicas; r++) {
-        expect(Array.from(got.columns.subarray(r * perReplica, (r + 1) * perReplica)), `replica ${r}`).toEqual(Array.from(trainingBatch(c, r, step).words));
+        const wantReplica = Array.from(want.subarray(r * perReplica, (r + 1) * perReplica));
+        expect(Array.from(got.columns.subarray(r * perReplica, (r + 1) * perReplica)), `replica ${r}`).toEqual(wantReplica);
+        expect(Array.from(trainingBatch(c, r, step).words), `replica ${r}: writeTrainingBatch`).toEqual(wantReplica);
       }
       expect(got.stepAfter, 'advanceStep').toBe((step + 1) >>> 0);
     });

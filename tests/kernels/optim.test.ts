@@ -1,9 +1,10 @@
-// sgdUpdate and sgdMomentum kernels against the float64 reference (src/reference/optim.ts).
+// sgdUpdate and sgdMomentum kernels against their float64 references (src/reference/sgdUpdate.ts, sgdMomentum.ts).
 import { describe, it } from 'vitest';
 import { useGpu } from '../gpu';
 import { expectClose, seededArray } from '../compare';
 import { Random } from '../../src/util/random';
-import { sgdMomentumReference, sgdUpdateReference } from '../../src/reference/optim';
+import { sgdUpdateReference } from '../../src/reference/sgdUpdate';
+import { sgdMomentumReference } from '../../src/reference/sgdMomentum';
 
 const PROBE = '/tests/probes/kernels.ts';
 

@@ -1,6 +1,7 @@
-// Each Scan & Snap kernel alone against a float64 reference of its own math, so that a broken kernel fails its
-// own test (tests/scansnap/gradients.test.ts checks the whole chain). Inputs are built in Node from the SPEC
-// forward (src/reference/scansnap.ts), uploaded in the GPU layouts (rows padded to paddedRow(M), Z holding only
+// Each Scan & Snap kernel alone against the float64 reference of its own math (src/reference/<kernel>.ts), fed
+// the inputs the GPU gets, so that a broken kernel fails its own test (tests/scansnap/gradients.test.ts checks the
+// whole chain on the GPU; the first test here checks the references chained against the SPEC reference,
+// src/reference/scansnap.ts). Inputs are uploaded in the GPU layouts (rows padded to paddedRow(M), Z holding only
 // the query rows), outputs NaN-poisoned in the page (tests/probes/scansnapKernels.ts).
 // Awkward sizes: L = 2 (one context token), contexts with repeated tokens, M not a multiple of 4 (and M = 70 >
 // the 64-wide workgroup), replicas > 1, batch 70 (two workgroups, the second part-full) and 3 or 5.
@@ -8,7 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { useGpu } from '../gpu';
 import { expectClose, seededArray } from '../compare';
 import { Random } from '../../src/util/random';
-import { scansnapForwardReference } from '../../src/reference/scansnap';
+import { scansnapLossAndGradsReference } from '../../src/reference/scansnap';
+import { scansnapAttentionReference } from '../../src/reference/scansnapAttention';
+import { scansnapCrossEntropyReference } from '../../src/reference/scansnapCrossEntropy';
+import { scansnapAttentionBackwardReference } from '../../src/reference/scansnapAttentionBackward';
+import { scansnapGradYReference } from '../../src/reference/scansnapGradY';
+import { scansnapGradZReference } from '../../src/reference/scansnapGradZ';
 import { paddedRow, type ScanSnapRows, type ScanSnapShape } from '../../src/kernels/scansnapLayout';
 import { padRows, selectRows, unpadRows } from '../../src/models/scansnap/model';
 import type { UniqueLists } from '../probes/scansnapKernels';
@@ -31,18 +37,9 @@ const CASES: Case[] = [
 
 const name = (c: Case) => `R=${c.replicas} batch=${c.batch} L=${c.L} M=${c.M} (P=${paddedRow(c.M)}), contexts from ${c.vocab} tokens, Z rows ${c.rows.rowBase}..${c.rows.rowBase + c.rows.rows - 1}`;
 
-/** One sequence: its SPEC forward (float64) on its replica's Y and Z. */
-interface Sequence {
-  replica: number;
-  context: number[];
-  query: number;
-  next: number;
-  f: ReturnType<typeof scansnapForwardReference>;
-}
-
 /**
- * Random Y and Z ([R][M][M], float32 values) and sequences; queries lie in `rows`, and in the second case the last
- * of those rows is never a query (its gradient must come out zero). Returns the ids [R][batch][L + 1] too.
+ * Random Y and Z ([R][M][M], float32 values) and ids [R][batch][L + 1]; queries lie in `rows`, and with more
+ * than two rows the last of them is never a query (its gradient must come out zero).
  */
 function makeInputs(c: Case, seed: number) {
   const rng = new Random(seed);
@@ -51,41 +48,29 @@ function makeInputs(c: Case, seed: number) {
   const Z = seededArray(rng, c.replicas * mm, -c.scale, c.scale);
   const ids = new Uint32Array(c.replicas * c.batch * (c.L + 1));
   const queryChoices = c.rows.rows > 2 ? c.rows.rows - 1 : c.rows.rows;
-  const sequences: Sequence[] = [];
   for (let s = 0; s < c.replicas * c.batch; s++) {
-    const replica = Math.floor(s / c.batch);
     const context = Array.from({ length: c.L - 1 }, () => rng.int(c.vocab));
     const query = c.rows.rowBase + rng.int(queryChoices);
     const next = rng.int(c.M);
     ids.set([...context, query, next], s * (c.L + 1));
-    const f = scansnapForwardReference(c.M, Y.subarray(replica * mm, (replica + 1) * mm), Z.subarray(replica * mm, (replica + 1) * mm), context, query);
-    sequences.push({ replica, context, query, next, f });
   }
-  return { Y, Z, ids, sequences };
+  return { Y, Z, ids };
 }
 
-function distinct(context: number[]): number[] {
-  return [...new Set(context)];
+/** scansnapAttention's float64 outputs for Z's rows `c.rows` (the rows the GPU holds). */
+function attentionOf(c: Case, Z: Float32Array, ids: Uint32Array) {
+  return scansnapAttentionReference(c, c.rows, ids, selectRows(Z, c.M, c.rows));
 }
 
 /**
- * The lists scansnapAttention would write, from the float64 vn rounded to float32. Entries past each count are
- * NaN (vn) and 0 (id), as stale entries are in training: a kernel that reads them produces NaN.
+ * The lists scansnapAttention would write, from its float64 reference rounded to float32. Entries past each
+ * count are NaN (vn) and 0 (id), as stale entries are in training: a kernel that reads them produces NaN.
  */
-function uniqueLists(c: Case, sequences: Sequence[]): UniqueLists {
+function uniqueLists(c: Case, attention: ReturnType<typeof scansnapAttentionReference>): UniqueLists {
   const CTX = c.L - 1;
-  const uniqueIds = new Uint32Array(sequences.length * CTX);
-  const uniqueVn = new Float32Array(sequences.length * CTX).fill(NaN);
-  const uniqueCount = new Uint32Array(sequences.length);
-  sequences.forEach((q, s) => {
-    const tokens = distinct(q.context);
-    uniqueCount[s] = tokens.length;
-    tokens.forEach((k, j) => {
-      uniqueIds[s * CTX + j] = k;
-      uniqueVn[s * CTX + j] = q.f.vn[k];
-    });
-  });
-  return { uniqueIds, uniqueVn, uniqueCount };
+  const uniqueVn = new Float32Array(attention.uniqueVn.length).fill(NaN);
+  attention.uniqueCount.forEach((count, s) => uniqueVn.set(attention.uniqueVn.subarray(s * CTX, s * CTX + count), s * CTX));
+  return { uniqueIds: Uint32Array.from(attention.uniqueIds), uniqueVn, uniqueCount: Uint32Array.from(attention.uniqueCount) };
 }
 
 /** Padding columns of rows of length P must be exactly zero (later kernels read them as vec4s). */
@@ -96,35 +81,59 @@ function expectZeroPadding(padded: Float32Array, M: number, what: string): void 
   }
 }
 
+describe('the scansnap kernel references chained are the SPEC loss and gradients (src/reference/scansnap.ts)', () => {
+  // Attention, cross-entropy, attention backward (whose collapsed formula this checks against the textbook chain
+  // rule through b and ‖v‖), GradY and GradZ, with every row of Z: per replica the batch-mean loss, dY and dZ.
+  for (const c of CASES) {
+    it(name(c), () => {
+      const { Y, Z, ids } = makeInputs(c, 83 + c.M);
+      const all: ScanSnapRows = { rowBase: 0, rows: c.M };
+      const attention = scansnapAttentionReference(c, all, ids, Z);
+      const lists = [attention.uniqueIds, attention.uniqueVn, attention.uniqueCount] as const;
+      const { loss, dLogit } = scansnapCrossEntropyReference(c, ids, Y, ...lists);
+      const dY = scansnapGradYReference(c, attention.vnDense, dLogit);
+      const dZ = scansnapGradZReference(c, all, ids, scansnapAttentionBackwardReference(c, Y, dLogit, ...lists));
+      const mm = c.M * c.M;
+      for (let r = 0; r < c.replicas; r++) {
+        const sequences = ids.subarray(r * c.batch * (c.L + 1), (r + 1) * c.batch * (c.L + 1));
+        const spec = scansnapLossAndGradsReference(c.M, Y.subarray(r * mm, (r + 1) * mm), Z.subarray(r * mm, (r + 1) * mm), sequences, c.batch, c.L);
+        const meanLoss = loss.subarray(r * c.batch, (r + 1) * c.batch).reduce((a, v) => a + v, 0) / c.batch;
+        expect(meanLoss, `replica ${r} loss`).toBeCloseTo(spec.loss, 12);
+        expectClose(dY.subarray(r * mm, (r + 1) * mm), spec.dY, 1e-12, `replica ${r} dY`);
+        expectClose(dZ.subarray(r * mm, (r + 1) * mm), spec.dZ, 1e-12, `replica ${r} dZ`);
+      }
+    });
+  }
+});
+
 describe('scansnapAttention (shaders/scansnapAttention.wgsl)', () => {
   const gpu = useGpu();
   for (const c of CASES) {
     it(name(c), async () => {
-      const { Z, ids, sequences } = makeInputs(c, 11 + c.M);
+      const { Z, ids } = makeInputs(c, 11 + c.M);
       const got = await gpu().call<{ uniqueIds: Uint32Array; uniqueVn: Float32Array; uniqueCount: Uint32Array; vnDense: Float32Array }>(PROBE, 'runAttention', {
         shape: c, rows: c.rows, tokens: ids, Z: padRows(selectRows(Z, c.M, c.rows), c.M),
       });
+      const want = attentionOf(c, Z, ids);
       const CTX = c.L - 1;
       expectZeroPadding(got.vnDense, c.M, 'vnDense');
       const vnDense = unpadRows(got.vnDense, c.M);
-      const wantDense = new Float64Array(sequences.length * c.M);
       const listVn: number[] = [];
       const wantListVn: number[] = [];
-      sequences.forEach((q, s) => {
-        const tokens = distinct(q.context);
+      for (let s = 0; s < c.replicas * c.batch; s++) {
+        const tokens = Array.from(want.uniqueIds.subarray(s * CTX, s * CTX + want.uniqueCount[s]));
         expect(got.uniqueCount[s], `sequence ${s}: distinct context tokens`).toBe(tokens.length);
         const listed = Array.from(got.uniqueIds.subarray(s * CTX, s * CTX + tokens.length));
         expect([...listed].sort((a, b) => a - b), `sequence ${s}: uniqueIds`).toEqual([...tokens].sort((a, b) => a - b));
         listed.forEach((k, j) => {
           listVn.push(got.uniqueVn[s * CTX + j]);
-          wantListVn.push(q.f.vn[k]);
+          wantListVn.push(want.vnDense[s * c.M + k]);
         });
-        wantDense.set(q.f.vn, s * c.M);
         // GradY finds a sequence's tokens by vn != 0: every other entry must be exactly zero.
         for (let k = 0; k < c.M; k++) if (!tokens.includes(k)) expect(vnDense[s * c.M + k], `sequence ${s}: vnDense[${k}]`).toBe(0);
-      });
+      }
       expectClose(listVn, wantListVn, 1e-6, 'uniqueVn');
-      expectClose(vnDense, wantDense, 1e-6, 'vnDense');
+      expectClose(vnDense, want.vnDense, 1e-6, 'vnDense');
     });
   }
 });
@@ -133,17 +142,15 @@ describe('scansnapCrossEntropy (shaders/scansnapCrossEntropy.wgsl)', () => {
   const gpu = useGpu();
   for (const c of CASES) {
     it(name(c), async () => {
-      const { Y, ids, sequences } = makeInputs(c, 23 + c.M);
+      const { Y, Z, ids } = makeInputs(c, 23 + c.M);
+      const lists = uniqueLists(c, attentionOf(c, Z, ids));
       const got = await gpu().call<{ dLogit: Float32Array; loss: Float32Array }>(PROBE, 'runCrossEntropy', {
-        shape: c, tokens: ids, Y: padRows(Y, c.M), lists: uniqueLists(c, sequences),
+        shape: c, tokens: ids, Y: padRows(Y, c.M), lists,
       });
       expectZeroPadding(got.dLogit, c.M, 'dLogit');
-      // loss_b = logsumexp(logit) − logit_next; dLogit = (softmax(logit) − e_next) / batch
-      const wantLoss = sequences.map((q) => q.f.logSumExp - q.f.logit[q.next]);
-      const wantDLogit = new Float64Array(sequences.length * c.M);
-      sequences.forEach((q, s) => q.f.p.forEach((p, l) => (wantDLogit[s * c.M + l] = (p - (l === q.next ? 1 : 0)) / c.batch)));
-      expectClose(got.loss, wantLoss, 1e-5, 'loss');
-      expectClose(unpadRows(got.dLogit, c.M), wantDLogit, 1e-5, 'dLogit');
+      const want = scansnapCrossEntropyReference(c, ids, Y, lists.uniqueIds, lists.uniqueVn, lists.uniqueCount);
+      expectClose(got.loss, want.loss, 1e-5, 'loss');
+      expectClose(unpadRows(got.dLogit, c.M), want.dLogit, 1e-5, 'dLogit');
     });
   }
 });
@@ -152,26 +159,15 @@ describe('scansnapAttentionBackward (shaders/scansnapAttentionBackward.wgsl)', (
   const gpu = useGpu();
   for (const c of CASES) {
     it(name(c), async () => {
-      const { Y, sequences } = makeInputs(c, 37 + c.M);
+      const { Y, Z, ids } = makeInputs(c, 37 + c.M);
+      const lists = uniqueLists(c, attentionOf(c, Z, ids));
       const rng = new Random(41 + c.M);
-      const dLogit = seededArray(rng, sequences.length * c.M);
+      const dLogit = seededArray(rng, c.replicas * c.batch * c.M);
       const got = await gpu().call<Float32Array>(PROBE, 'runAttentionBackward', {
-        shape: c, Y: padRows(Y, c.M), dLogit: padRows(dLogit, c.M), lists: uniqueLists(c, sequences),
+        shape: c, Y: padRows(Y, c.M), dLogit: padRows(dLogit, c.M), lists,
       });
       expectZeroPadding(got, c.M, 'queryRowGrad');
-      // Textbook chain rule from dLogit to the query row of Z: logit = Yᵀ vn; vn = v / ‖v‖; v = Σ_t b_t e_{x_t};
-      // b = softmax(s); s_t = Z[query][x_t] (the same steps as scansnapLossAndGradsReference).
-      const mm = c.M * c.M;
-      const want = new Float64Array(sequences.length * c.M);
-      sequences.forEach((q, s) => {
-        const Yr = Y.subarray(q.replica * mm, (q.replica + 1) * mm);
-        const dVn = new Float64Array(c.M);
-        for (let k = 0; k < c.M; k++) for (let l = 0; l < c.M; l++) dVn[k] += Yr[k * c.M + l] * dLogit[s * c.M + l];
-        const vnDotDVn = q.f.vn.reduce((a, x, k) => a + x * dVn[k], 0);
-        const dB = q.context.map((x) => (dVn[x] - q.f.vn[x] * vnDotDVn) / q.f.norm);
-        const bDotDB = q.f.b.reduce((a, x, t) => a + x * dB[t], 0);
-        q.context.forEach((x, t) => (want[s * c.M + x] += q.f.b[t] * (dB[t] - bDotDB)));
-      });
+      const want = scansnapAttentionBackwardReference(c, Y, dLogit, lists.uniqueIds, lists.uniqueVn, lists.uniqueCount);
       expectClose(unpadRows(got, c.M), want, 2e-5, 'queryRowGrad');
     });
   }
@@ -183,20 +179,13 @@ describe('scansnapGradY (shaders/scansnapGradY.wgsl)', () => {
   const gpu = useGpu();
   for (const c of GRAD_Y_CASES) {
     it(name(c), async () => {
-      const { sequences } = makeInputs(c, 53 + c.M);
+      const { Z, ids } = makeInputs(c, 53 + c.M);
       const rng = new Random(59 + c.M);
-      const dLogit = seededArray(rng, sequences.length * c.M);
-      const vnDense = new Float32Array(sequences.length * c.M);
-      sequences.forEach((q, s) => vnDense.set(q.f.vn, s * c.M));
+      const dLogit = seededArray(rng, c.replicas * c.batch * c.M);
+      const vnDense = Float32Array.from(attentionOf(c, Z, ids).vnDense);
       const got = await gpu().call<Float32Array>(PROBE, 'runGradY', { shape: c, vnDense: padRows(vnDense, c.M), dLogit: padRows(dLogit, c.M) });
       expectZeroPadding(got, c.M, 'dY');
-      // dY[k][l] = Σ_b vn_b[k] dLogit_b[l], per replica
-      const want = new Float64Array(c.replicas * c.M * c.M);
-      sequences.forEach((q, s) => {
-        for (let k = 0; k < c.M; k++) {
-          for (let l = 0; l < c.M; l++) want[(q.replica * c.M + k) * c.M + l] += vnDense[s * c.M + k] * dLogit[s * c.M + l];
-        }
-      });
+      const want = scansnapGradYReference(c, vnDense, dLogit);
       expectClose(unpadRows(got, c.M), want, 1e-6, 'dY');
     });
   }
@@ -206,17 +195,12 @@ describe('scansnapGradZ (shaders/scansnapGradZ.wgsl)', () => {
   const gpu = useGpu();
   for (const c of CASES) {
     it(name(c), async () => {
-      const { ids, sequences } = makeInputs(c, 67 + c.M);
+      const { ids } = makeInputs(c, 67 + c.M);
       const rng = new Random(71 + c.M);
-      const queryRowGrad = seededArray(rng, sequences.length * c.M);
+      const queryRowGrad = seededArray(rng, c.replicas * c.batch * c.M);
       const got = await gpu().call<Float32Array>(PROBE, 'runGradZ', { shape: c, rows: c.rows, tokens: ids, queryRowGrad: padRows(queryRowGrad, c.M) });
       expectZeroPadding(got, c.M, 'dZ');
-      // dZ[i][k] = Σ_{b: query_b = i} queryRowGrad_b[k] for the rows i on the GPU, per replica
-      const want = new Float64Array(c.replicas * c.rows.rows * c.M);
-      sequences.forEach((q, s) => {
-        const out = (q.replica * c.rows.rows + q.query - c.rows.rowBase) * c.M;
-        for (let k = 0; k < c.M; k++) want[out + k] += queryRowGrad[s * c.M + k];
-      });
+      const want = scansnapGradZReference(c, c.rows, ids, queryRowGrad);
       expectClose(unpadRows(got, c.M), want, 1e-6, 'dZ');
     });
   }

@@ -1,5 +1,5 @@
 // In-page probes for the ICL kernels, each run alone: upload the kernel's inputs, NaN-poison its outputs, run the
-// host wrapper's dispatch through a StepPlan, read the outputs back. The float64 references live in the tests.
+// host wrapper's dispatch through a StepPlan, read the outputs back. The float64 references are in src/reference/.
 import { getContext, assertNoDeviceErrors } from '../../src/runtime/context';
 import { poison, readF32, readU32 } from '../../src/runtime/buffers';
 import { StepPlan } from '../../src/runtime/plan';

@@ -56,7 +56,9 @@ export async function runGemmBias(args: { shape: GemmBiasShape; A: Float32Array;
 }
 
 /** gemmActivationGrad into a C that holds C0 (its gaps must keep their values) or NaN. */
-export async function runGemmActivationGrad(args: { shape: GemmActivationGradShape; A: Float32Array; B: Float32Array; pre: Float32Array; C0?: Float32Array }) {
+export async function runGemmActivationGrad(args: {
+  shape: GemmActivationGradShape; A: Float32Array; B: Float32Array; pre: Float32Array; C0?: Float32Array; seeds?: Uint32Array; step?: number;
+}) {
   const ctx = await getContext();
   const { device, pool } = ctx;
   const s = args.shape;
@@ -66,10 +68,11 @@ export async function runGemmActivationGrad(args: { shape: GemmActivationGradSha
   const pre = pool.upload(args.pre, 'pre');
   const C = args.C0 ? pool.upload(args.C0, 'C') : pool.acquire(4 * count, 'C');
   if (!args.C0) poison(device, C);
+  const drop = args.seeds ? { seeds: pool.upload(args.seeds, 'seeds'), step: pool.upload(Uint32Array.of(args.step ?? 0), 'step') } : {};
   const op = await gemmActivationGrad(ctx.kernels, s);
-  new StepPlan(device, 'gemmActivationGrad test').add(op({ A, B, C, pre })).run();
+  new StepPlan(device, 'gemmActivationGrad test').add(op({ A, B, C, pre, ...drop })).run();
   const out = await readF32(device, C, count);
-  [A, B, pre, C].forEach((b) => pool.release(b));
+  [A, B, pre, C, ...Object.values(drop)].forEach((b) => pool.release(b));
   assertNoDeviceErrors(ctx);
   return out;
 }

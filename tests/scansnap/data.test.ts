@@ -1,9 +1,17 @@
 // Scan & Snap data (SPEC §2): the token layout of the paper's code, P(l|n), sampled sequences (their documented
-// counter-based draws and their distribution), and the GPU generator against its CPU twin.
+// counter-based draws, src/reference/scansnapBatchGenerate.ts, and their distribution), and the GPU generator
+// against that reference and its CPU twin SequenceSampler.
 import { describe, expect, it } from 'vitest';
-import { SequenceSampler, tokenLayout, tokenThresholds } from '../../src/models/scansnap/data';
-import { mix32 } from '../../src/util/random';
+import { replicaSeedWords, SequenceSampler, tokenLayout, tokenThresholds, type ScanSnapDataSettings } from '../../src/models/scansnap/data';
+import { scansnapBatchGenerateReference } from '../../src/reference/scansnapBatchGenerate';
 import { useGpu } from '../gpu';
+
+/** scansnapBatchGenerate's reference output at `step`: ids [R][batch][L + 1]. */
+function referenceSequences(settings: ScanSnapDataSettings, replicas: number, batch: number, seed: number, step: number): Uint32Array {
+  const layout = tokenLayout(settings);
+  const shape = { replicas, batch, L: settings.L, nextPerQuery: settings.nextPerQuery, layout };
+  return scansnapBatchGenerateReference(shape, step, replicaSeedWords(seed, replicas), tokenThresholds(layout));
+}
 
 describe('scansnap data', () => {
   it('token layout: common, distinct per next token, queries, next tokens (Syn-Small M = 34)', () => {
@@ -46,20 +54,9 @@ describe('scansnap data', () => {
     const replica1Alone = new Uint32Array(batch * 65);
     sampler.fill(replica1Alone, 0, batch, 7, 1, 3);
     expect(replica1Alone).toEqual(ids.subarray(batch * 65));
-    // Written out from the documented scheme: key = h(h(h(seed + r) + step) + b), draw i = h(key + (i + 1)·φ),
-    // n = top 16 bits × K >> 16, token t = allowed[#thresholds <= draw(t + 1) >> 8].
-    const thresholds = tokenThresholds(l);
-    const drawOf = (key: number, slot: number) => mix32((key + Math.imul(slot + 1, 0x9e3779b9)) >>> 0);
-    for (let b = 0; b < 5; b++) {
-      const key = mix32((mix32((mix32(7 + 1) + 3) >>> 0) + b) >>> 0);
-      const n = ((drawOf(key, 0) >>> 16) * l.K) >>> 16;
-      const seq = ids.subarray((batch + b) * 65, (batch + b + 1) * 65);
-      expect(seq[64]).toBe(l.nextBase + n);
-      for (let t = 0; t < 63; t++) {
-        const u = drawOf(key, t + 1) >>> 8;
-        expect(seq[t]).toBe(l.allowed(n)[thresholds.filter((x) => u >= x).length]);
-      }
-    }
+    // The documented scheme (key = h(h(h(seed + r) + step) + b), draw i = h(key + (i + 1)·φ), n = top 16 bits × K
+    // >> 16, token t = allowed[#thresholds <= draw(t + 1) >> 8]) as its reference writes it out.
+    expect(ids).toEqual(referenceSequences(settings, 2, batch, 7, 3));
     expect(sampler.step(new Uint32Array(2 * batch * 65), 2, batch, 7, 4)).not.toEqual(ids);
   });
 
@@ -93,7 +90,7 @@ describe('scansnap data', () => {
   });
 });
 
-describe('scansnapBatchGenerate (GPU) equals SequenceSampler (CPU) bit for bit', () => {
+describe('scansnapBatchGenerate (GPU) equals its reference and SequenceSampler (CPU) bit for bit', () => {
   const gpu = useGpu();
   const cases = [
     { settings: { numCommon: 3, numQuery: 2, nextPerQuery: 2, distinctPerNext: 4, L: 9 }, replicas: 3, batch: 70, seed: 5 },
@@ -104,8 +101,9 @@ describe('scansnapBatchGenerate (GPU) equals SequenceSampler (CPU) bit for bit',
       const got = await gpu().call<Uint32Array[]>('/tests/probes/scansnap.ts', 'generateSequences', { ...c, firstStep: 7, steps: 3 });
       const sampler = new SequenceSampler(c.settings);
       got.forEach((ids, s) => {
-        const want = sampler.step(new Uint32Array(c.replicas * c.batch * (c.settings.L + 1)), c.replicas, c.batch, c.seed, 7 + s);
+        const want = referenceSequences(c.settings, c.replicas, c.batch, c.seed, 7 + s);
         expect(ids).toEqual(want);
+        expect(sampler.step(new Uint32Array(c.replicas * c.batch * (c.settings.L + 1)), c.replicas, c.batch, c.seed, 7 + s)).toEqual(want);
       });
       expect(got[1]).not.toEqual(got[0]);
     });

@@ -5,7 +5,7 @@ import { useGpu } from '../gpu';
 import { expectClose, seededArray } from '../compare';
 import { Random } from '../../src/util/random';
 import { centralDifferences, scansnapLossAndGradsReference } from '../../src/reference/scansnap';
-import { sgdMomentumReference } from '../../src/reference/optim';
+import { sgdMomentumReference } from '../../src/reference/sgdMomentum';
 import { initialParams, SequenceSampler, toBatchJson } from '../../src/models/scansnap/data';
 import { parseScanSnapConfig, paramsToJson, scansnapModel } from '../../src/models/scansnap/index';
 import type { LossGradsJson, MetricRecord, TrainerState } from '../../src/engine/types';

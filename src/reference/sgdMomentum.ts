@@ -1,11 +1,4 @@
-// float64 references for the optimizer kernels (shaders/sgdUpdate.wgsl, shaders/sgdMomentum.wgsl).
-// Layout [replicas][size], learning rate and momentum per replica.
-
-export function sgdUpdateReference(size: number, param: ArrayLike<number>, grad: ArrayLike<number>, lr: ArrayLike<number>): Float64Array {
-  const out = Float64Array.from(param);
-  for (let i = 0; i < out.length; i++) out[i] -= lr[Math.floor(i / size)] * grad[i];
-  return out;
-}
+// float64 reference for shaders/sgdMomentum.wgsl over [replicas][size], learning rate and momentum per replica.
 
 /** PyTorch SGD with momentum: buf = mu buf + g (buf = g on the first step), p -= lr buf. */
 export function sgdMomentumReference(
