@@ -1,13 +1,15 @@
-// The bench itself, environment-agnostic: given a GpuContext and the entry modules (found by bench/page.ts in
-// a page, by bench/run.ts in Node), it measures the adapter's own limits, then times every entry and expresses
-// it as a fraction of those limits. Medians over `repeats` after `warmup` untimed runs.
+// The bench itself, environment-agnostic: given a GpuContext and the entry modules (found by
+// bench/browserEntries.ts in a page or worker, by bench/run.ts in Node), it measures the adapter's own limits,
+// then times every entry and expresses it as a fraction of those limits. Medians over `repeats` after `warmup`
+// untimed runs. The CLI, the harness page and the bench page's worker all run this.
 import type { GpuContext } from '../src/runtime/context';
 import { assertNoDeviceErrors } from '../src/runtime/context';
 import type { Dispatch } from '../src/runtime/kernels';
 import { STORAGE } from '../src/runtime/buffers';
 import { timeDispatches, timeWallClock } from '../src/runtime/timing';
 import { validateOptions } from './options';
-import type { AdapterLimits, BenchEntry, BenchEntryModule, BenchOptions, BenchResult, EntryResult } from './types';
+import { BENCH_SCHEMA, BENCH_VERSION } from './report/schema';
+import type { AdapterLimits, BenchControl, BenchEntry, BenchEntryModule, BenchOptions, BenchResult, EntryResult } from './types';
 
 export type EntryLoaders = Record<string, () => Promise<unknown>>; // file name (no .ts) -> module loader
 
@@ -128,11 +130,37 @@ function isEntryModule(m: unknown): m is BenchEntryModule {
   return typeof (m as Partial<BenchEntryModule> | null)?.benchEntries === 'function';
 }
 
+/** A run that failed part-way; `partial` holds what finished before, marked incomplete (the page shows it). */
+export class BenchRunError extends Error {
+  constructor(cause: unknown, readonly partial: BenchResult) {
+    super((cause as Error)?.message ?? String(cause), { cause });
+    this.name = 'BenchRunError';
+  }
+}
+
+async function loadEntries(loaders: EntryLoaders, file: string, ctx: GpuContext, options: BenchOptions, filter: RegExp | null): Promise<BenchEntry[]> {
+  const mod = await loaders[file]();
+  if (!isEntryModule(mod)) throw new Error(`bench/entries/${file}.ts must export benchEntries(ctx, options): Promise<BenchEntry[]>`);
+  const entries = (await mod.benchEntries(ctx, { quick: options.quick })).filter((entry) => !filter || filter.test(entry.name));
+  for (const entry of entries) {
+    if (entry.dispatches.length === 0 && !entry.hostWork) {
+      throw new Error(`bench/entries/${file}.ts: entry '${entry.name}' has neither dispatches nor hostWork`);
+    }
+  }
+  return entries;
+}
+
+/**
+ * Measures the adapter's limits, then times the entries of every file in `loaders` (or options.files) in name
+ * order. `log` gets a line before each stage; `control` gets progress after each and can stop the run between
+ * entries. A failure throws a BenchRunError that carries what finished.
+ */
 export async function runBenchWith(
   ctx: GpuContext,
   loaders: EntryLoaders,
   partialOptions: Partial<BenchOptions>,
   log: (line: string) => void = () => {},
+  control: BenchControl = {},
 ): Promise<BenchResult> {
   const options = validateOptions(partialOptions);
   const filter = options.filter === undefined ? null : new RegExp(options.filter, 'i');
@@ -140,28 +168,22 @@ export async function runBenchWith(
   if (unknown.length > 0) {
     throw new RangeError(`bench: files = ${unknown.join(', ')}: no such bench/entries file; allowed: ${Object.keys(loaders).sort().join(', ')}`);
   }
-  const files = options.files ?? Object.keys(loaders);
+  const files = [...(options.files ?? Object.keys(loaders))].sort();
   const t0 = performance.now();
   const timing: BenchResult['timing'] = ctx.device.features.has('timestamp-query') ? 'timestamp-query' : 'wall-clock';
 
   log('measuring adapter limits (FMA rate, copy bandwidth)');
   const limits = await measureLimits(ctx, options);
-  log(`FMA ${limits.fmaGflops.toFixed(2)} GFLOP/s, copy ${limits.copyGBps.toFixed(2)} GB/s`);
+  const limitsLine = `FMA ${limits.fmaGflops.toFixed(2)} GFLOP/s, copy ${limits.copyGBps.toFixed(2)} GB/s`;
+  log(limitsLine);
+  const parts = files.length + 1;
+  control.progress?.({ fraction: 1 / parts, line: limitsLine, limits });
 
   const entries: EntryResult[] = [];
-  for (const file of [...files].sort()) {
-    const mod = await loaders[file]();
-    if (!isEntryModule(mod)) throw new Error(`bench/entries/${file}.ts must export benchEntries(ctx, options): Promise<BenchEntry[]>`);
-    for (const entry of await mod.benchEntries(ctx, { quick: options.quick })) {
-      if (filter && !filter.test(entry.name)) continue;
-      if (entry.dispatches.length === 0 && !entry.hostWork) {
-        throw new Error(`bench/entries/${file}.ts: entry '${entry.name}' has neither dispatches nor hostWork`);
-      }
-      log(`${entry.name} (${entry.shape})`);
-      entries.push(await runEntry(ctx, file, entry, limits, options));
-    }
-  }
-  return {
+  const result = (incomplete?: string): BenchResult => ({
+    schema: BENCH_SCHEMA,
+    version: BENCH_VERSION,
+    ...(incomplete === undefined ? {} : { incomplete }),
     date: new Date().toISOString(),
     adapter: ctx.adapter,
     timing,
@@ -169,5 +191,31 @@ export async function runBenchWith(
     limits,
     entries,
     seconds: (performance.now() - t0) / 1000,
-  };
+  });
+  const notStarted = (f: number) => (f < files.length ? `; not started: ${files.slice(f).map((name) => `bench/entries/${name}.ts`).join(', ')}` : '');
+  let current = '';
+  try {
+    for (let f = 0; f < files.length; f++) {
+      const path = `bench/entries/${files[f]}.ts`;
+      if (control.stopRequested?.()) return result(`stopped after ${entries.length} entries${notStarted(f)}`);
+      current = `building the entries of ${path}`;
+      const fileEntries = await loadEntries(loaders, files[f], ctx, options, filter);
+      for (let i = 0; i < fileEntries.length; i++) {
+        const entry = fileEntries[i];
+        if (control.stopRequested?.()) {
+          return result(`stopped after ${entries.length} entries, before '${entry.name}' of ${path}${notStarted(f + 1)}`);
+        }
+        const line = `${entry.name} (${entry.shape})`;
+        log(line);
+        current = `timing '${entry.name}' of ${path}`;
+        const timed = await runEntry(ctx, files[f], entry, limits, options);
+        entries.push(timed);
+        control.progress?.({ fraction: (1 + f + (i + 1) / fileEntries.length) / parts, line, entry: timed });
+      }
+      control.progress?.({ fraction: (f + 2) / parts, line: `${path} done` });
+    }
+  } catch (e) {
+    throw new BenchRunError(e, result(`failed while ${current}: ${(e as Error)?.message ?? String(e)}`));
+  }
+  return result();
 }

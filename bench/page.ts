@@ -1,16 +1,12 @@
-// Page side of the bench: the harness page calls runBenchInPage through HarnessSession.call; entry modules are
-// every bench/entries/*.ts, found by vite at build time, and progress lines go to Node through report().
+// Page side of the bench for Node drivers: the harness page calls runBenchInPage through HarnessSession.call, and
+// progress lines go to Node through the call's report channel. The bench page (bench.html) runs the same core in
+// its worker.
 import { getContext } from '../src/runtime/context';
-import { report } from '../src/harness/report';
-import { runBenchWith, type EntryLoaders } from './core';
+import type { JobIO } from '../src/experiments/job';
+import { runBenchWith } from './core';
+import { browserEntryLoaders } from './browserEntries';
 import type { BenchOptions, BenchResult } from './types';
 
-const modules = import.meta.glob('/bench/entries/*.ts');
-
-const loaders: EntryLoaders = Object.fromEntries(
-  Object.entries(modules).map(([path, load]) => [path.replace(/^.*\//, '').replace(/\.ts$/, ''), load]),
-);
-
-export async function runBenchInPage(options: Partial<BenchOptions>): Promise<BenchResult> {
-  return runBenchWith(await getContext(), loaders, options, (line) => report({ kind: 'bench-progress', line }));
+export async function runBenchInPage(options: Partial<BenchOptions>, io: JobIO): Promise<BenchResult> {
+  return runBenchWith(await getContext(), browserEntryLoaders, options, (line) => io.report({ kind: 'bench-progress', line }));
 }

@@ -58,8 +58,15 @@ async function runInNode(options: BenchOptions, progress: (line: string) => void
   }
 }
 
+const stamp = (date: Date) => date.toISOString().replace(/[:.]/g, '-');
+
 export function defaultResultPath(date = new Date()): string {
-  return join(projectRoot, 'bench', 'results', `${date.toISOString().replace(/[:.]/g, '-')}.json`);
+  return join(projectRoot, 'bench', 'results', `${stamp(date)}.json`);
+}
+
+/** Where `onelayer bench report` writes without --out (its SVG charts go beside it). */
+export function defaultReportPath(date = new Date()): string {
+  return join(projectRoot, 'bench', 'results', `report-${stamp(date)}.md`);
 }
 
 export async function runBench(options: RunBenchOptions = {}): Promise<{ result: BenchResult; path: string }> {

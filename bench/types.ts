@@ -47,6 +47,24 @@ export interface BenchOptions {
   files?: string[];
 }
 
+/** What a run reports as it goes: after the limits, and after each timed entry. */
+export interface BenchProgress {
+  /** Share of the run done, 0 to 1: the limits count as one file, and each file's entries share its part. */
+  fraction: number;
+  /** What just finished, for people. */
+  line: string;
+  /** Set once, when the limits have been measured. */
+  limits?: AdapterLimits;
+  /** The entry just timed. */
+  entry?: EntryResult;
+}
+
+export interface BenchControl {
+  /** Asked between entries (and before each file); true stops the run, which returns what finished, marked incomplete. */
+  stopRequested?(): boolean;
+  progress?(progress: BenchProgress): void;
+}
+
 export interface AdapterLimits {
   /** Peak f32 rate of shaders/benchFma.wgsl, GFLOP/s. */
   fmaGflops: number;
@@ -86,7 +104,15 @@ export interface EntryResult {
   hostWork?: { unit: string; perSecond: number; ms: number };
 }
 
+/**
+ * One bench run, as `onelayer bench --out` and the bench page write it (bench/report/schema.ts reads and checks
+ * it). A change of meaning or of a required field raises the version.
+ */
 export interface BenchResult {
+  schema: 'onelayer-bench';
+  version: 1;
+  /** Why the run has fewer entries than it would have had: stopped, or an entry failed. Absent when complete. */
+  incomplete?: string;
   date: string;
   adapter: AdapterReport;
   timing: 'timestamp-query' | 'wall-clock';

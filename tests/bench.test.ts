@@ -7,12 +7,18 @@ import { describe, expect, it } from 'vitest';
 import { useGpu } from './gpu';
 import { formatTable } from '../bench/format';
 import { parseBenchArgs, validateOptions } from '../bench/options';
-import type { BenchResult } from '../bench/types';
+import { BENCH_SCHEMA, BENCH_VERSION, parseBenchJson } from '../bench/report/schema';
+import { compareRuns, labelRuns } from '../bench/report/compare';
+import { benchReport } from '../bench/report/markdown';
+import type { BenchEntry, BenchProgress, BenchResult, EntryResult } from '../bench/types';
 
 const positiveFinite = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
 const FOUNDATION_KERNELS = ['gemm', 'sgdUpdate', 'sgdMomentum', 'softmaxRows', 'reduceRows'];
 
 function expectSane(result: BenchResult, runtime: 'chrome' | 'node') {
+  expect(result.schema).toBe(BENCH_SCHEMA);
+  expect(result.version).toBe(BENCH_VERSION);
+  expect(result.incomplete).toBeUndefined();
   expect(result.adapter.runtime).toBe(runtime);
   expect(`${result.adapter.vendor}${result.adapter.architecture}${result.adapter.description}`.length).toBeGreaterThan(0);
   for (const key of ['fmaGflops', 'copyKernelGBps', 'copyBufferGBps', 'copyGBps', 'copyBytes'] as const) {
@@ -60,6 +66,7 @@ describe('bench in Node through Dawn (--runtime node --quick)', () => {
     expect(path).toBe(out);
     expectSane(result, 'node');
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(JSON.parse(JSON.stringify(result)));
+    expect(parseBenchJson(readFileSync(out, 'utf8'), 'quick.json')).toEqual({ source: 'quick.json', result: JSON.parse(JSON.stringify(result)), notes: [] });
     expect(printed.join('\n')).toContain(`results: ${out}`);
   });
 });
@@ -93,6 +100,90 @@ describe('bench registry contract (runBenchWith in Node)', () => {
     const notAModule = { broken: async () => ({}) };
     await expect(runBenchWith(ctx, notAModule, { quick: true, repeats: 1 })).rejects.toThrow(/bench\/entries\/broken.ts must export benchEntries/);
     ctx.device.destroy();
+  });
+});
+
+describe('bench run control (runBenchWith in Node)', () => {
+  it('reports progress per entry, stops between entries when asked, and keeps what finished when an entry fails', async () => {
+    const { createNodeContext } = await import('../src/runtime/env-node');
+    const { BenchRunError, runBenchWith } = await import('../bench/core');
+    const ctx = await createNodeContext();
+    const scratch = ctx.pool.acquire(4096, 'run control scratch');
+    const entry = (name: string, run = () => ctx.device.queue.writeBuffer(scratch, 0, new Float32Array(16))): BenchEntry =>
+      ({ name, shape: 'one upload', dispatches: [], hostWork: { unit: 'uploads', amount: 1, run } });
+    const loaders = {
+      first: async () => ({ benchEntries: async () => [entry('a1'), entry('a2')] }),
+      second: async () => ({ benchEntries: async () => [entry('b1'), entry('b2')] }),
+    };
+    const progress: BenchProgress[] = [];
+    const complete = await runBenchWith(ctx, loaders, { quick: true, repeats: 1, warmup: 0 }, () => {}, { progress: (p) => progress.push(p) });
+    expect(complete.entries.map((e) => e.name)).toEqual(['a1', 'a2', 'b1', 'b2']);
+    expect(progress.filter((p) => p.entry).map((p) => p.entry)).toEqual(complete.entries);
+    expect(progress[0].limits).toEqual(complete.limits);
+    // Limits and the two files are a third each; each file's entries share its third.
+    expect(progress.map((p) => p.fraction)).toEqual([1 / 3, 0.5, 2 / 3, 2 / 3, 5 / 6, 1, 1].map((f) => expect.closeTo(f, 12)));
+
+    // Asked to stop once two entries are done: the run ends at the next check, before the second file.
+    let timed = 0;
+    const control = { stopRequested: () => timed >= 2, progress: (p: BenchProgress) => void (p.entry && timed++) };
+    const stopped = await runBenchWith(ctx, loaders, { quick: true, repeats: 1, warmup: 0 }, () => {}, control);
+    expect(stopped.entries.map((e) => e.name)).toEqual(['a1', 'a2']);
+    expect(stopped.incomplete).toBe('stopped after 2 entries; not started: bench/entries/second.ts');
+
+    const failing = { ...loaders, second: async () => ({ benchEntries: async () => [entry('b1', () => { throw new Error('b1 broke'); })] }) };
+    const failure = await runBenchWith(ctx, failing, { quick: true, repeats: 1, warmup: 0 }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(BenchRunError);
+    expect((failure as Error).message).toBe('b1 broke');
+    const partial = (failure as InstanceType<typeof BenchRunError>).partial;
+    expect(partial.entries.map((e) => e.name)).toEqual(['a1', 'a2']);
+    expect(partial.incomplete).toBe("failed while timing 'b1' of bench/entries/second.ts: b1 broke");
+    ctx.device.destroy();
+  });
+});
+
+describe('bench result files and comparison (bench/report)', () => {
+  const limits = { fmaGflops: 10, fmaShape: 's', copyKernelGBps: 5, copyBufferGBps: 20, copyGBps: 20, copyBytes: 1024 };
+  const adapter = { runtime: 'node', vendor: 'v', architecture: 'a', device: '', description: '', isSoftware: true, features: [], limits: {} } as const;
+  const kernel = (file: string, name: string, ms: number, flops = 1e6, bytes = 4e6): EntryResult => ({
+    file: `bench/entries/${file}.ts`, name, shape: 'tiny', ms, flops, bytes, gflops: flops / (ms * 1e6), gbps: bytes / (ms * 1e6),
+    fmaFraction: flops / (ms * 1e6) / limits.fmaGflops, copyFraction: bytes / (ms * 1e6) / limits.copyGBps,
+  });
+  const result = (entries: EntryResult[], fma = 10): BenchResult => ({
+    schema: BENCH_SCHEMA, version: BENCH_VERSION, date: '2026-11-28T00:00:00.000Z', adapter: { ...adapter, features: [] }, timing: 'timestamp-query',
+    options: { quick: true, repeats: 1, warmup: 0 }, limits: { ...limits, fmaGflops: fma }, entries, seconds: 1,
+  });
+
+  it('reads a file written before the schema marker as version 1, and says so', () => {
+    const { schema: _schema, version: _version, ...unmarked } = result([kernel('k', 'gemm x', 2)]);
+    const loaded = parseBenchJson(JSON.stringify(unmarked), 'old.json');
+    expect(loaded.result).toEqual(result([kernel('k', 'gemm x', 2)]));
+    expect(loaded.notes).toEqual(['old.json has no "schema" marker: written by onelayer bench before results were marked; its fields are those of version 1 and were read as such']);
+  });
+
+  it('matches entries by file and name: speedups over the first run, missing entries as null, files in name order', () => {
+    const throughput: EntryResult = { file: 'bench/entries/k.ts', name: 'train', shape: 's', hostWork: { unit: 'steps', perSecond: 50, ms: 20 } };
+    const a = result([kernel('k', 'gemm x', 2), kernel('k', 'only A', 1), throughput, kernel('b', 'same name', 4)]);
+    const b = result([kernel('b', 'same name', 1), kernel('k', 'gemm x', 0.5), { ...throughput, hostWork: { unit: 'steps', perSecond: 200, ms: 5 } }, kernel('k', 'only B', 3)], 40);
+    const c = compareRuns(labelRuns([{ source: 'a.json', result: a, notes: [] }, { source: 'b.json', result: b, notes: [] }]));
+    expect(c.runs.map((r) => r.label)).toEqual(['A', 'B']);
+    expect(c.limitRatios).toEqual([{ fma: 1, copy: 1 }, { fma: 4, copy: 1 }]);
+    expect(c.groups.map((g) => g.file)).toEqual(['bench/entries/b.ts', 'bench/entries/k.ts']);
+    const k = Object.fromEntries(c.groups[1].entries.map((e) => [e.name, e]));
+    expect(Object.keys(k)).toEqual(['gemm x', 'only A', 'train', 'only B']);
+    expect(k['gemm x'].kernelSpeedup).toEqual([1, 4]);
+    expect(k['only A'].entries[1]).toBeNull();
+    expect(k['only A'].kernelSpeedup).toEqual([1, null]);
+    expect(k['only B'].entries[0]).toBeNull();
+    expect(k['only B'].kernelSpeedup).toEqual([null, null]);
+    expect(k.train.throughputSpeedup).toEqual([1, 4]);
+    expect(c.groups[0].entries[0].kernelSpeedup).toEqual([1, 4]);
+
+    const { markdown, svgs } = benchReport(c, 'report');
+    expect(svgs.map((s) => s.name)).toEqual(['report-b-roofline.svg', 'report-b-speedup.svg', 'report-k-roofline.svg', 'report-k-speedup.svg']);
+    expect(markdown).toContain('| gemm x | tiny | 2 | 0.5 | ×4 | 10.0% | 40.0% |');
+    expect(markdown).toContain('| only A | tiny | 1 | *missing* | - | 20.0% | *missing* |');
+    expect(markdown).toContain('| train | s | 50 steps/s | 200 steps/s | ×4 |');
+    expect(markdown).toContain('![bench/entries/k.ts: speedup over A](report-k-speedup.svg)');
   });
 });
 

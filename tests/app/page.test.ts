@@ -9,7 +9,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { validateConfig } from '../../src/config/schema';
-import type { MetricRecord } from '../../src/experiments/types';
+import type { MetricRecord } from '../../src/engine/types';
 import { projectRoot } from '../../src/harness/launcher';
 import { iclSchema } from '../../src/models/icl/config';
 import { scansnapSchema } from '../../src/models/scansnap/config';
