@@ -5,7 +5,9 @@
 //   backward:       dx = rstd * (dxhat - mean_c(dxhat) - xhat * mean_c(dxhat * xhat)),  xhat = (x - mean) * rstd,
 //                   dxhat = dy * g
 //   paramPartials:  per block of PARAM_BLOCK_ROWS rows, partial sums over its rows of (dy * xhat, dy)
-//   paramFinish:    dg = sum over blocks of the first, db of the second, written at G_STRIDE / B_STRIDE
+//   paramFinish:    dg = sum over blocks of the first (FINISH_BIAS false), or db of the second (true), written to
+//                   `dParam` at G_STRIDE / B_STRIDE: two dispatches, because dg and db are windows into one
+//                   gradient slab, and two writable windows of one buffer may not overlap in a dispatch
 // g and b of replica r start r * G_STRIDE / r * B_STRIDE floats into their bindings (a slab's P inside one).
 //
 // Row kernels: ROW_THREADS lanes share a row (a power of two), ROWS_PER_GROUP rows per workgroup. A lane sums
@@ -29,7 +31,8 @@ override ROW_THREADS: u32 = 32u;
 override ROWS_PER_GROUP: u32 = 8u;     // ROW_THREADS * ROWS_PER_GROUP <= MAX_THREADS
 override PARAM_BLOCK_ROWS: u32 = 64u;
 override PARAM_WG: u32 = 64u;
-override ACCUMULATE: bool = false;    // backward: dx += (the gradient) instead of dx = (pre-LN: the residual's gradient is already there)
+override ACCUMULATE: bool = false;
+override FINISH_BIAS: bool = false;   // paramFinish: write db (else dg)    // backward: dx += (the gradient) instead of dx = (pre-LN: the residual's gradient is already there)
 
 const MAX_THREADS: u32 = 256u;
 
@@ -42,8 +45,7 @@ const MAX_THREADS: u32 = 256u;
 @group(0) @binding(6) var<storage, read> dy: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(8) var<storage, read_write> partials: array<vec2<f32>>;  // [REPLICAS][blocks][D_MODEL]: (dg, db)
-@group(0) @binding(9) var<storage, read_write> dg: array<f32>;
-@group(0) @binding(10) var<storage, read_write> db: array<f32>;
+@group(0) @binding(9) var<storage, read_write> dParam: array<f32>;
 
 var<workgroup> lanes: array<vec2<f32>, MAX_THREADS>;   // [row slot][lane]
 
@@ -157,6 +159,5 @@ fn paramFinish(@builtin(global_invocation_id) gid: vec3<u32>) {
   let blocks = (ROWS_PER_REPLICA + PARAM_BLOCK_ROWS - 1u) / PARAM_BLOCK_ROWS;
   var sums = vec2<f32>(0.0);
   for (var rowBlock = 0u; rowBlock < blocks; rowBlock++) { sums += partials[(replica * blocks + rowBlock) * D_MODEL + c]; }
-  dg[replica * G_STRIDE + c] = sums.x;
-  db[replica * B_STRIDE + c] = sums.y;
+  if (FINISH_BIAS) { dParam[replica * B_STRIDE + c] = sums.y; } else { dParam[replica * G_STRIDE + c] = sums.x; }
 }

@@ -4,6 +4,8 @@ import type { BufferBinding, KernelLibrary, Dispatch } from '../runtime/kernels'
 import type { BufferPool } from '../runtime/buffers';
 import { assertPositiveInt } from './grid';
 import { reduceRows } from './reduceRows';
+import type { GpuContext } from '../runtime/context';
+import { TuningScratch, type Variant } from '../runtime/tuner';
 import { dropoutThreshold } from '../util/random';
 
 export interface GemmShape {
@@ -242,6 +244,8 @@ export async function gemmActivationGrad(kernels: KernelLibrary, s: GemmActivati
 export interface GemmSplitKShape extends GemmShape {
   /** K ranges summed by separate workgroups (at most K); default: splitKCount's rule. 1 is plain gemm. */
   splits?: number;
+  /** Sum the partials with one thread per output (no tree, no barrier: what CPU adapters want). */
+  reduceByColumn?: boolean;
 }
 
 /**
@@ -308,12 +312,12 @@ export async function gemmSplitK(ctx: SplitKContext, s: GemmSplitKShape) {
     return Object.assign(build, { splits, kPerSplit, scratch: null, release: () => {} });
   }
   // Few splits: fewer batch lanes and more columns per workgroup, so that no lane idles.
-  const wgBatch = Math.min(16, 2 ** Math.floor(Math.log2(splits)));
+  const wgBatch = s.reduceByColumn ? 1 : Math.min(16, 2 ** Math.floor(Math.log2(splits)));
   const [partials, reduce] = await Promise.all([
     gemmKernel(ctx.kernels, s, wgSide, { splits, kPerSplit }),
     reduceRows(ctx.kernels, {
       rows: s.batch, batch: splits, cols: s.M * s.N, scale: s.alpha ?? 1, beta: s.beta ?? 0,
-      wgBatch, wgCols: 256 / wgBatch, outStride: gemmStrides(s).C,
+      wgBatch, wgCols: s.reduceByColumn ? 64 : 256 / wgBatch, outStride: gemmStrides(s).C,
     }),
   ]);
   const scratch = ctx.pool.acquire(4 * s.batch * splits * s.M * s.N, 'gemmSplitK partials');
@@ -322,4 +326,36 @@ export async function gemmSplitK(ctx: SplitKContext, s: GemmSplitKShape) {
     reduce({ x: scratch, out: buffers.C }, `${label} reduce`),
   ];
   return Object.assign(build, { splits, kPerSplit, scratch, release: () => ctx.pool.release(scratch) });
+}
+
+/**
+ * Split-K variants, the adapter class's default first: GPUs split long K to fill their cores (the H100 ran ICL's
+ * dW 11x faster in 16 splits), CPU adapters have few cores and pay for the extra pass (SwiftShader: 1,361 ms split
+ * vs 967 ms whole for the same dW), so there one split comes first.
+ */
+export function gemmSplitKVariants(s: GemmShape, software: boolean): Variant[] {
+  const auto = splitKCount(s);
+  const whole = { splits: 1 };
+  if (auto === 1) return [whole];
+  const split = { splits: auto };
+  const splitByColumn = { splits: auto, reduceByColumn: true };
+  return software ? [whole, splitByColumn, split] : [split, whole, splitByColumn];
+}
+
+/** gemmSplitK with the split count (and reduction) the adapter's tuner picks for this shape. */
+export async function tunedGemmSplitK(ctx: GpuContext, s: GemmShape) {
+  const scratch = new TuningScratch(ctx.pool);
+  const strides = gemmStrides(s);
+  const timed: (() => void)[] = [];
+  const variant = await ctx.tuner.pick(ctx.device, 'gemmSplitK', s, gemmSplitKVariants(s, ctx.adapter.isSoftware), async (v) => {
+    const op = await gemmSplitK(ctx, { ...s, ...v });
+    timed.push(op.release);
+    return op({
+      A: scratch.get('A', 4 * span(s.batch, strides.A, s.M * s.K)),
+      B: scratch.get('B', 4 * span(s.batch, strides.B, s.K * s.N)),
+      C: scratch.get('C', 4 * span(s.batch, strides.C, s.M * s.N)),
+    });
+  }, scratch);
+  for (const release of timed) release();
+  return gemmSplitK(ctx, { ...s, ...variant });
 }

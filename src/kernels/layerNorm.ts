@@ -1,6 +1,8 @@
 // Host wrapper for shaders/layerNorm.wgsl: forward (saves mean and rstd), backward (dx) and backwardParams
 // (dg, db in two fixed-order stages). Reference: src/reference/layerNorm.ts.
 import type { BufferBinding, KernelLibrary, Dispatch } from '../runtime/kernels';
+import type { GpuContext } from '../runtime/context';
+import { TuningScratch, type Variant } from '../runtime/tuner';
 import { assertPositiveInt, strideGroups } from './grid';
 
 export interface LayerNormShape {
@@ -109,10 +111,13 @@ export async function layerNorm(kernels: KernelLibrary, s: LayerNormShape) {
     ROWS: rows, ROWS_PER_REPLICA: s.rows, D_MODEL: s.dModel, EPS: v.eps, G_STRIDE: v.gStride, B_STRIDE: v.bStride,
     ROW_THREADS: v.rowThreads, ROWS_PER_GROUP: v.rowsPerWorkgroup, PARAM_BLOCK_ROWS: v.paramBlockRows, PARAM_WG: v.paramWg,
   };
-  const [forwardKernel, backwardKernel, partialsKernel, finishKernel] = await Promise.all(
-    ['forward', 'backward', 'paramPartials', 'paramFinish'].map((entryPoint) =>
-      kernels.kernel('layerNorm', { entryPoint, constants: entryPoint === 'backward' && s.accumulate ? { ...constants, ACCUMULATE: 1 } : constants })),
-  );
+  const [forwardKernel, backwardKernel, partialsKernel, finishG, finishB] = await Promise.all([
+    kernels.kernel('layerNorm', { entryPoint: 'forward', constants }),
+    kernels.kernel('layerNorm', { entryPoint: 'backward', constants: s.accumulate ? { ...constants, ACCUMULATE: 1 } : constants }),
+    kernels.kernel('layerNorm', { entryPoint: 'paramPartials', constants }),
+    kernels.kernel('layerNorm', { entryPoint: 'paramFinish', constants }),
+    kernels.kernel('layerNorm', { entryPoint: 'paramFinish', constants: { ...constants, FINISH_BIAS: 1 } }),
+  ]);
   const rowGroups: [number] = [strideGroups(rows, v.rowsPerWorkgroup)];
   const columnGroups = Math.ceil(s.dModel / v.paramWg);
   const blocks = paramBlocks(s);
@@ -148,13 +153,48 @@ export async function layerNorm(kernels: KernelLibrary, s: LayerNormShape) {
             bytes: 4 * (2 * n + partials) + 8 * rows,
           },
         ),
-        finishKernel.dispatch({ partials: buffers.partials, dg: buffers.dg, db: buffers.db }, [columnGroups, s.replicas], {
-          label: `${label} finish`,
-          minBytes: { partials: 4 * partials, dg: gBytes, db: bBytes },
-          flops: partials,
-          bytes: 4 * partials + 2 * params,
+        // dg and db in separate dispatches: in one gradient slab their windows overlap across replicas.
+        finishG.dispatch({ partials: buffers.partials, dParam: buffers.dg }, [columnGroups, s.replicas], {
+          label: `${label} finish dg`,
+          minBytes: { partials: 4 * partials, dParam: gBytes },
+          flops: partials / 2,
+          bytes: 4 * partials + params,
+        }),
+        finishB.dispatch({ partials: buffers.partials, dParam: buffers.db }, [columnGroups, s.replicas], {
+          label: `${label} finish db`,
+          minBytes: { partials: 4 * partials, dParam: bBytes },
+          flops: partials / 2,
+          bytes: 4 * partials + params,
         }),
       ];
     },
   };
+}
+
+/**
+ * Row variants, the adapter class's default first: a workgroup tree per row (GPUs: dModel 768 is 24 columns a
+ * lane) or a thread per row without barriers (CPU adapters: 2.8 vs 168 ms on SwiftShader at the Tian size).
+ */
+export function layerNormVariants(software: boolean): Variant[] {
+  const tree = { rowThreads: 32 };
+  const thread = { rowThreads: 1 };
+  return software ? [thread, tree] : [tree, thread];
+}
+
+/** layerNorm with the variant the adapter's tuner picks, timed on a forward, a backward and the parameter sums. */
+export async function tunedLayerNorm(ctx: GpuContext, s: LayerNormShape) {
+  const scratch = new TuningScratch(ctx.pool);
+  const n = 4 * s.replicas * s.rows * s.dModel;
+  const params = 4 * ((s.replicas - 1) * Math.max(s.gStride ?? s.dModel, s.bStride ?? s.dModel) + s.dModel);
+  const variant = await ctx.tuner.pick(ctx.device, 'layerNorm', { ...s, accumulate: undefined }, layerNormVariants(ctx.adapter.isSoftware), async (v) => {
+    const op = await layerNorm(ctx.kernels, { ...s, ...v });
+    const b = (name: string, bytes: number) => scratch.get(name, bytes);
+    const rows = 4 * s.replicas * s.rows;
+    return [
+      op.forward({ x: b('x', n), g: b('g', params), b: b('b', params), y: b('y', n), mean: b('mean', rows), rstd: b('rstd', rows) }),
+      op.backward({ x: b('x', n), g: b('g', params), mean: b('mean', rows), rstd: b('rstd', rows), dy: b('dy', n), dx: b('dx', n) }),
+      ...op.backwardParams({ x: b('x', n), mean: b('mean', rows), rstd: b('rstd', rows), dy: b('dy', n), partials: b('partials', layerNormPartialsBytes(s)), dg: b('dg', params), db: b('db', params) }),
+    ];
+  }, scratch);
+  return layerNorm(ctx.kernels, { ...s, ...variant });
 }

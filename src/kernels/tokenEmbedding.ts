@@ -2,6 +2,8 @@
 // of the tokens, segment starts, then a fixed-order sum per vocabulary row). Reference: src/reference/tokenEmbedding.ts.
 import type { BufferBinding, KernelLibrary, Dispatch } from '../runtime/kernels';
 import { assertPositiveInt, strideGroups } from './grid';
+import type { GpuContext } from '../runtime/context';
+import { TuningScratch, type Variant } from '../runtime/tuner';
 
 export interface TokenEmbeddingShape {
   replicas: number;
@@ -126,4 +128,30 @@ export async function tokenEmbedding(kernels: KernelLibrary, s: TokenEmbeddingSh
       ];
     },
   };
+}
+
+/**
+ * Row-group variants of the backward, the adapter class's default first: one workgroup per few vocabulary rows
+ * (GPUs) or 16 workgroups that loop over the rows (CPU adapters pay about 10 µs per workgroup: 42 vs 121 ms on
+ * SwiftShader at the Tian size).
+ */
+export function tokenEmbeddingVariants(software: boolean): Variant[] {
+  return software ? [{ backwardRowGroups: 16 }, { backwardRowGroups: 0 }] : [{ backwardRowGroups: 0 }, { backwardRowGroups: 16 }];
+}
+
+/** tokenEmbedding with the backward's row grouping the adapter's tuner picks (0: the wrapper's default). */
+export async function tunedTokenEmbedding(ctx: GpuContext, s: TokenEmbeddingShape) {
+  const scratch = new TuningScratch(ctx.pool);
+  const asShape = (v: Variant) => ({ ...s, backwardRowGroups: (v.backwardRowGroups as number) || undefined });
+  const variant = await ctx.tuner.pick(ctx.device, 'tokenEmbedding', s, tokenEmbeddingVariants(ctx.adapter.isSoftware), async (v) => {
+    const op = await tokenEmbedding(ctx.kernels, asShape(v));
+    const bytes = tokenEmbeddingScratchBytes(s);
+    const table = 4 * ((s.replicas - 1) * (s.embedStride ?? s.vocab * s.dModel) + s.vocab * s.dModel);
+    const tokens = scratch.get('tokens', 4 * s.replicas * s.batch * (s.tokenStride ?? s.T + 1));
+    return op.backward({
+      tokens, dx: scratch.get('dx', 4 * s.replicas * s.batch * s.T * s.dModel),
+      sortedPairs: scratch.get('sortedPairs', bytes.sortedPairs), segmentStarts: scratch.get('segmentStarts', bytes.segmentStarts), dEmbed: scratch.get('dEmbed', table),
+    });
+  }, scratch);
+  return tokenEmbedding(ctx.kernels, asShape(variant));
 }

@@ -5,14 +5,15 @@
 //                          finish (the loss; `evaluation`), and per chunk, last to first, the logits again (not for
 //                          the last chunk, whose logits the forward left in the buffer; so one chunk computes
 //                          them once), chunkBackward, dx (+)= dlogits·W_dec_chunk, dW_dec_chunk = dlogitsᵀ·x
-//                          (gemmSplitK) and db_dec_chunk = column sums (reduceRows) (`training`). The chunk
-//                          width comes from a byte budget for the chunk's logits.
+//                          (gemmSplitK) and db_dec_chunk = column sums (reduceRows) (`training`), those two in
+//                          the variants the context's tuner picks. The chunk width comes from a byte budget for
+//                          the chunk's logits.
 // Reference: src/reference/vocabCrossEntropy.ts (the plain full-V softmax cross-entropy).
 import type { BufferBinding, KernelLibrary, Dispatch } from '../runtime/kernels';
-import type { BufferPool } from '../runtime/buffers';
 import { assertPositiveInt, strideGroups } from './grid';
-import { gemm, gemmSplitK } from './gemm';
-import { reduceRows } from './reduceRows';
+import type { GpuContext } from '../runtime/context';
+import { gemm, tunedGemmSplitK } from './gemm';
+import { tunedReduceRows } from './reduceRows';
 
 /** Floats per slab alignment unit (256 bytes, WebGPU's minStorageBufferOffsetAlignment). */
 const ALIGN = 64;
@@ -129,9 +130,6 @@ export interface VocabHeadShape {
   elementWg?: number;
   /** gemm's wgSide for the three products (default gemm's). */
   gemmWgSide?: number;
-  /** reduceRows' workgroup shape for db_dec (default reduceRows' 16 x 16 tree; 64 x 1 suits SwiftShader). */
-  biasGradWgCols?: number;
-  biasGradWgBatch?: number;
 }
 
 /**
@@ -174,10 +172,8 @@ export interface VocabHeadTrainBuffers extends VocabHeadEvalBuffers {
   dx: BufferBinding;
 }
 
-export interface VocabHeadContext {
-  kernels: KernelLibrary;
-  pool: BufferPool;
-}
+/** The head picks its dW_dec split and db_dec reduction through the context's tuner. */
+export type VocabHeadContext = GpuContext;
 
 /**
  * The chunked LM head. `evaluation` is the loss alone; `training` is the loss and every gradient of the head
@@ -231,8 +227,8 @@ export async function vocabCrossEntropyHead(ctx: VocabHeadContext, s: VocabHeadS
       widths.map(async (w) => {
         const [logits, dW, db] = await Promise.all([
           gemm(ctx.kernels, { batch: R, M: N, N: w, K: s.dModel, transB: true, strideA: N * s.dModel, strideB: P, strideC: N * w, wgSide }),
-          gemmSplitK(ctx, { batch: R, M: w, N: s.dModel, K: N, transA: true, strideA: N * w, strideB: N * s.dModel, strideC: P, wgSide }),
-          reduceRows(ctx.kernels, { rows: R, batch: N, cols: w, outStride: P, wgCols: s.biasGradWgCols, wgBatch: s.biasGradWgBatch }),
+          tunedGemmSplitK(ctx, { batch: R, M: w, N: s.dModel, K: N, transA: true, strideA: N * w, strideB: N * s.dModel, strideC: P, wgSide }),
+          tunedReduceRows(ctx, { rows: R, batch: N, cols: w, outStride: P }),
         ]);
         return [w, { logits, dW, db }] as const;
       }),

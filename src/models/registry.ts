@@ -3,6 +3,7 @@
 import type { ModelDefinition, ModelName, Preset } from '../engine/types';
 import { iclModel } from './icl/index';
 import { scansnapModel } from './scansnap/index';
+import { transformerModel } from './transformer/index';
 
 type AnyModel = ModelDefinition<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type AnyPreset = Preset<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -10,6 +11,7 @@ type AnyPreset = Preset<any>; // eslint-disable-line @typescript-eslint/no-expli
 const MODELS: AnyModel[] = [
   iclModel,
   scansnapModel,
+  transformerModel,
 ];
 
 export const models: Record<ModelName, AnyModel> = Object.fromEntries(MODELS.map((m) => [m.name, m]));

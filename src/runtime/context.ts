@@ -5,6 +5,7 @@
 import { BufferPool } from './buffers';
 import type { AdapterReport } from './device';
 import { KernelLibrary, type ShaderSources } from './kernels';
+import { Tuner } from './tuner';
 
 export interface GpuContext {
   device: GPUDevice;
@@ -13,6 +14,8 @@ export interface GpuContext {
   pool: BufferPool;
   /** Validation or out-of-memory errors the device reported outside any error scope, oldest first. */
   uncapturedErrors: string[];
+  /** Picks kernel variants per call site (src/runtime/tuner.ts); a job replaces it with one holding its cache. */
+  tuner: Tuner;
 }
 
 export function createContext(device: GPUDevice, adapter: AdapterReport, sources: ShaderSources): GpuContext {
@@ -20,7 +23,7 @@ export function createContext(device: GPUDevice, adapter: AdapterReport, sources
   device.addEventListener('uncapturederror', (event) => {
     uncapturedErrors.push((event as GPUUncapturedErrorEvent).error.message);
   });
-  return { device, adapter, kernels: new KernelLibrary(device, sources), pool: new BufferPool(device), uncapturedErrors };
+  return { device, adapter, kernels: new KernelLibrary(device, sources), pool: new BufferPool(device), uncapturedErrors, tuner: new Tuner('defaults') };
 }
 
 type Factory = () => Promise<GpuContext>;

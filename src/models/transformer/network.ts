@@ -10,12 +10,12 @@
 // bias gradients through fixed-order column sums. No kernel uses atomics.
 import type { GpuContext } from '../../runtime/context';
 import type { BufferBinding, Dispatch } from '../../runtime/kernels';
-import { gemm, gemmActivationGrad, gemmBias, gemmSplitK } from '../../kernels/gemm';
-import { reduceRows } from '../../kernels/reduceRows';
-import { layerNorm, layerNormPartialsBytes } from '../../kernels/layerNorm';
+import { gemm, gemmActivationGrad, gemmBias, tunedGemmSplitK } from '../../kernels/gemm';
+import { tunedReduceRows } from '../../kernels/reduceRows';
+import { layerNormPartialsBytes, tunedLayerNorm } from '../../kernels/layerNorm';
 import { dropout } from '../../kernels/dropout';
 import { attention, attentionProbabilities } from '../../kernels/attention';
-import { tokenEmbedding, tokenEmbeddingScratchBytes } from '../../kernels/tokenEmbedding';
+import { tokenEmbeddingScratchBytes, tunedTokenEmbedding } from '../../kernels/tokenEmbedding';
 import { positionalEncoding, sinusoidalTable } from '../../kernels/positionalEncoding';
 import { vocabCrossEntropyHead } from '../../kernels/vocabCrossEntropy';
 import { hingeReadout } from '../../kernels/hingeReadout';
@@ -100,7 +100,7 @@ export async function buildNetwork(ctx: GpuContext, spec: NetworkSpec, io: Netwo
   const rng = { seeds: io.seeds, step: io.step };
 
   // --- building blocks --------------------------------------------------------------------------------------
-  const splitK = new Map<string, Awaited<ReturnType<typeof gemmSplitK>>>();
+  const splitK = new Map<string, Awaited<ReturnType<typeof tunedGemmSplitK>>>();
   /** y = x Wᵀ + b (act), weights out × in in the slab. */
   const linear = async (inDim: number, outDim: number, activation: 'none' | 'relu' | 'gelu' = 'none', beta = 0) =>
     gemmBias(k, { batch: R, M: N, N: outDim, K: inDim, transB: true, strideA: N * inDim, strideB: P, strideC: N * outDim, strideBias: P, activation, beta });
@@ -109,7 +109,7 @@ export async function buildNetwork(ctx: GpuContext, spec: NetworkSpec, io: Netwo
     const key = `${inDim}x${outDim}`;
     let op = splitK.get(key);
     if (!op) {
-      op = await gemmSplitK(ctx, { batch: R, M: outDim, N: inDim, K: N, transA: true, strideA: N * outDim, strideB: N * inDim, strideC: P });
+      op = await tunedGemmSplitK(ctx, { batch: R, M: outDim, N: inDim, K: N, transA: true, strideA: N * outDim, strideB: N * inDim, strideC: P });
       splitK.set(key, op);
       releasers.push(op.release);
     }
@@ -118,18 +118,18 @@ export async function buildNetwork(ctx: GpuContext, spec: NetworkSpec, io: Netwo
   /** dx (+)= dy W. */
   const inputGrad = (inDim: number, outDim: number, beta: 0 | 1) =>
     gemm(k, { batch: R, M: N, N: inDim, K: outDim, strideA: N * outDim, strideB: P, strideC: N * inDim, beta });
-  const biasGrad = (outDim: number) => reduceRows(k, { rows: R, batch: N, cols: outDim, outStride: P });
+  const biasGrad = (outDim: number) => tunedReduceRows(ctx, { rows: R, batch: N, cols: outDim, outStride: P });
   // Without dropout every layer and site shares one pipeline (the mask is never drawn).
   const drop = (size: number, layer: number, site: number) => dropout(k, { replicas: R, size, p, layer: p > 0 ? layer : 0, site: p > 0 ? site : 0 });
   const noDrop = (size: number) => dropout(k, { replicas: R, size, p: 0, layer: 0, site: 0 });
-  const norm = (accumulate = false) => layerNorm(k, { replicas: R, rows: N, dModel: d, gStride: P, bStride: P, accumulate });
+  const norm = (accumulate = false) => tunedLayerNorm(ctx, { replicas: R, rows: N, dModel: d, gStride: P, bStride: P, accumulate });
   const lnPartials = acquire(layerNormPartialsBytes({ replicas: R, rows: N, dModel: d }) / 4, 'layerNorm partials');
 
   // --- inputs -------------------------------------------------------------------------------------------------
   const x0 = act(d, 'x0');
   const inputsForward: Dispatch[] = [];
   const embedding = lm
-    ? await tokenEmbedding(k, { replicas: R, batch: B, T, dModel: d, vocab: shapes.V, scaleEmbed: cfg.scaleEmbed, embedStride: P, accumulate: cfg.tie })
+    ? await tunedTokenEmbedding(ctx, { replicas: R, batch: B, T, dModel: d, vocab: shapes.V, scaleEmbed: cfg.scaleEmbed, embedStride: P, accumulate: cfg.tie })
     : null;
   const inputProjection = lm ? null : await linear(shapes.dIn, d);
   if (lm) inputsForward.push(embedding!.forward({ tokens: io.tokens!, embed: param('embed'), x: x0 }));
