@@ -27,6 +27,12 @@ export interface ParsedArgs {
   options: Record<string, string | number | boolean | string[]>;
 }
 
+/** Kernel variants: timed per call site (cached per adapter), or --no-tune for the adapter class's defaults. */
+export const NO_TUNE_OPTION: OptionSpec = {
+  name: 'no-tune', kind: 'flag',
+  help: "use each kernel's default variant for this kind of adapter instead of timing the candidates (a resumed run keeps the choices it recorded)",
+};
+
 export const RUNTIME_OPTION: OptionSpec = {
   name: 'runtime', kind: 'string', valueName: 'chrome|node', choices: ['chrome', 'node'],
   help: 'where the GPU work runs: headless Chrome (default) or Node through Dawn',

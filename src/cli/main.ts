@@ -22,6 +22,7 @@ const commands: Record<string, { spec: CommandSpec; load: () => Promise<Run> }> 
   merge: { spec: specs.mergeSpec, load: () => gpuModule(() => import('./commands/sweep')).then((m) => m.merge) },
   eval: { spec: specs.evalSpec, load: () => gpuModule(() => import('./commands/eval')).then((m) => m.evaluate) },
   grad: { spec: specs.gradSpec, load: () => gpuModule(() => import('./commands/grad')).then((m) => m.grad) },
+  tune: { spec: specs.tuneSpec, load: () => gpuModule(() => import('./commands/tune')).then((m) => m.tune) },
   bench: { spec: specs.benchSpec, load: () => gpuModule(() => import('./commands/bench')).then((m) => m.bench) },
   doctor: { spec: specs.doctorSpec, load: () => gpuModule(() => import('./commands/info')).then((m) => m.doctor) },
 };

@@ -3,11 +3,11 @@
 // session.onReport. `node`: Dawn in this process; the same job functions run here with a JobIO of their own.
 // Either way the command sees one interface.
 import type { AdapterReport } from '../runtime/device';
-import type { evalJob, gradJob, JobIO, trainJob } from '../experiments/job';
+import type { evalJob, gradJob, JobIO, trainJob, tuneJob } from '../experiments/job';
 
 export type RuntimeKind = 'chrome' | 'node';
 export type JobEvent = { kind: string; [key: string]: unknown };
-type JobFunctions = { trainJob: typeof trainJob; evalJob: typeof evalJob; gradJob: typeof gradJob };
+type JobFunctions = { trainJob: typeof trainJob; evalJob: typeof evalJob; gradJob: typeof gradJob; tuneJob: typeof tuneJob };
 export type JobName = keyof JobFunctions;
 
 export interface JobRuntime {

@@ -1,6 +1,6 @@
 // What every command accepts: names, positionals and options. Kept apart from the commands so that help texts
 // and argument errors need none of the GPU, browser or model code.
-import { RUNTIME_OPTION, SET_OPTION, type CommandSpec } from './args';
+import { NO_TUNE_OPTION, RUNTIME_OPTION, SET_OPTION, type CommandSpec } from './args';
 
 export const listSpec: CommandSpec = {
   name: 'list',
@@ -26,6 +26,7 @@ export const trainSpec: CommandSpec = {
     { name: 'out', kind: 'string', valueName: 'DIR', help: 'run folder (default runs/<name>-<UTC time>); must be new or empty' },
     { name: 'resume', kind: 'string', valueName: 'DIR', help: 'continue the run in DIR from its last checkpoint' },
     { name: 'no-analyze', kind: 'flag', help: "skip the preset's analyses after training" },
+    NO_TUNE_OPTION,
     RUNTIME_OPTION,
   ],
 };
@@ -47,6 +48,7 @@ export const sweepSpec: CommandSpec = {
     { name: 'out', kind: 'string', valueName: 'DIR', help: 'sweep folder (default runs/sweep-<name>-<UTC time>); rerun with the same DIR to continue' },
     { name: 'no-analyze', kind: 'flag', help: "skip the preset's analyses in every pack" },
     { name: 'plan', kind: 'flag', help: 'print the packs (configs, replicas, seeds) and the shard split, then exit without GPU work' },
+    NO_TUNE_OPTION,
     RUNTIME_OPTION,
   ],
 };
@@ -73,6 +75,7 @@ export const evalSpec: CommandSpec = {
     SET_OPTION,
     { name: 'out', kind: 'string', valueName: 'DIR', help: 'output folder (default <run DIR>/eval-<UTC time>)' },
     { name: 'no-analyze', kind: 'flag', help: "only the evaluation, not the preset's analyses" },
+    NO_TUNE_OPTION,
     RUNTIME_OPTION,
   ],
 };
@@ -105,6 +108,7 @@ export const benchSpec: CommandSpec = {
     { name: 'quick', kind: 'flag', help: 'small shapes (a quick look, e.g. on SwiftShader)' },
     { name: 'filter', kind: 'string', valueName: 'REGEX', help: 'only entries whose name matches' },
     { name: 'files', kind: 'string', valueName: 'NAME,...', help: 'only these bench/entries files (names without .ts)' },
+    { name: 'peers', kind: 'flag', help: 'time TensorFlow.js (WebGPU, WASM, CPU backends) on the same ICL and Scan & Snap training steps in the same page, and print replica-steps/s with the ratio to onelayer (alone, or with --files); chrome runtime only' },
     { name: 'out', kind: 'string', valueName: 'FILE', help: 'JSON result path (default bench/results/<time>.json); with report: the Markdown file, SVG charts beside it (default bench/results/report-<time>.md)' },
     RUNTIME_OPTION,
   ],
@@ -117,4 +121,13 @@ export const doctorSpec: CommandSpec = {
   minPositionals: 0,
   maxPositionals: 0,
   options: [RUNTIME_OPTION],
+};
+
+export const tuneSpec: CommandSpec = {
+  name: 'tune',
+  summary: "Times each call site's kernel variants for presets or config files on this adapter and caches the fastest (what train would otherwise do on first use).",
+  positionals: '[preset | config.json …]',
+  minPositionals: 0,
+  maxPositionals: 64,
+  options: [SET_OPTION, { name: 'replicas', kind: 'int', valueName: 'R', min: 1, max: 65535, help: 'replicas (shapes depend on them)' }, RUNTIME_OPTION],
 };

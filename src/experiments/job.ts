@@ -3,7 +3,8 @@
 // through io.report(): {kind:'progress', step}, {kind:'metrics', records}, {kind:'checkpoint', state} after every
 // chunk whose losses and parameters are finite. The driver writes files; nothing here touches a file system.
 // Each call gets its own JobIO (report channel and stop flag) from its driver: no state is shared between jobs.
-import { getContext } from '../runtime/context';
+import { getContext, type GpuContext } from '../runtime/context';
+import { Tuner, type TuneChoice, type TunerSetup } from '../runtime/tuner';
 import { firstNonFiniteLoss, firstNonFiniteParam } from '../engine/trainer';
 import { findModel, findPreset } from '../models/registry';
 import type { LossGradsJson, MetricRecord, ModelName, ParamsJson, ResultTable, Trainer, TrainerState } from '../engine/types';
@@ -30,6 +31,8 @@ export interface TrainJobArgs {
   state?: TrainerState;
   /** Run the preset's analyze() after training. */
   analyze: boolean;
+  /** How kernel variants are chosen (default: the adapter class's defaults, nothing timed). */
+  tuning?: TunerSetup;
 }
 
 export interface Divergence {
@@ -53,10 +56,26 @@ function modelOf(name: ModelName) {
   return model;
 }
 
+/**
+ * Builds a trainer with the job's own tuner on the shared context, then reports the choices it made
+ * ({kind: 'tuning', used, measured}): the driver records them with the run and caches what was timed.
+ */
+async function createTunedTrainer(ctx: GpuContext, args: { model: ModelName; config: Record<string, unknown>; tuning?: TunerSetup }, io: JobIO): Promise<Trainer> {
+  const previous = ctx.tuner;
+  const tuner = new Tuner(args.tuning?.mode ?? 'defaults', args.tuning?.cache, args.tuning?.fixed);
+  ctx.tuner = tuner;
+  try {
+    const trainer = await modelOf(args.model).createTrainer(ctx, args.config);
+    io.report({ kind: 'tuning', used: tuner.used, measured: tuner.measured });
+    return trainer;
+  } finally {
+    ctx.tuner = previous;
+  }
+}
+
 export async function trainJob(args: TrainJobArgs, io: JobIO = SILENT_IO): Promise<TrainJobResult> {
   const ctx = await getContext();
-  const model = modelOf(args.model);
-  const trainer: Trainer = await model.createTrainer(ctx, args.config);
+  const trainer = await createTunedTrainer(ctx, args, io);
   try {
     if (args.state) await trainer.setState(args.state);
     while (trainer.step < args.steps && !io.control.stop) {
@@ -92,12 +111,13 @@ export interface EvalJobArgs {
   config: Record<string, unknown>;
   state: TrainerState;
   analyze: boolean;
+  tuning?: TunerSetup;
 }
 
 /** Evaluation (and the preset's analyses) of saved parameters under a possibly changed config. */
-export async function evalJob(args: EvalJobArgs): Promise<{ evaluation: MetricRecord[]; analysis: Record<string, ResultTable> }> {
+export async function evalJob(args: EvalJobArgs, io: JobIO = SILENT_IO): Promise<{ evaluation: MetricRecord[]; analysis: Record<string, ResultTable> }> {
   const ctx = await getContext();
-  const trainer = await modelOf(args.model).createTrainer(ctx, args.config);
+  const trainer = await createTunedTrainer(ctx, args, io);
   try {
     await trainer.setState(args.state);
     const evaluation = await trainer.evaluate();
@@ -117,4 +137,19 @@ export interface GradJobArgs {
 
 export async function gradJob(args: GradJobArgs): Promise<LossGradsJson> {
   return modelOf(args.model).lossAndGrads(await getContext(), args.params, args.batch);
+}
+
+export interface TuneJobArgs {
+  model: ModelName;
+  config: Record<string, unknown>;
+  tuning: TunerSetup;
+}
+
+/** Builds (and drops) a trainer with the tuner timing every call site it has no choice for: fills the cache. */
+export async function tuneJob(args: TuneJobArgs, io: JobIO = SILENT_IO): Promise<{ used: TuneChoice[]; measured: TuneChoice[] }> {
+  const ctx = await getContext();
+  let result: { used: TuneChoice[]; measured: TuneChoice[] } = { used: [], measured: [] };
+  const capture: JobIO = { control: io.control, report: (event) => { if (event.kind === 'tuning') result = event as never; io.report(event); } };
+  (await createTunedTrainer(ctx, args, capture)).destroy();
+  return { used: result.used, measured: result.measured };
 }

@@ -25,6 +25,15 @@ export interface TuneChoice {
 
 export type TuneMode = 'tune' | 'defaults';
 
+/** What a job's tuner starts from (drivers send it to the page or to Node with the job's arguments). */
+export interface TunerSetup {
+  mode: TuneMode;
+  /** This adapter's cached choices. */
+  cache: TuneChoice[];
+  /** A resumed run's recorded choices (they always win). */
+  fixed: TuneChoice[];
+}
+
 const sameVariant = (a: Variant, b: Variant) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 
 export class Tuner {
@@ -34,12 +43,17 @@ export class Tuner {
   readonly measured: TuneChoice[] = [];
   private readonly cache = new Map<string, TuneChoice>();
   private readonly fixed = new Map<string, TuneChoice>();
+  /** Picks in progress by site and key (call sites build in parallel), and the queue timings wait in. */
+  private readonly pending = new Map<string, Promise<Variant>>();
+  private timingQueue: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly mode: TuneMode,
     cached: TuneChoice[] = [],
     fixed: TuneChoice[] = [],
-    private readonly timing = { repeats: 3, warmup: 1 },
+    /** Milliseconds of one variant's dispatches: GPU time by timestamp queries, median of 3 after a warm-up. */
+    private readonly measure: (device: GPUDevice, dispatches: Dispatch[]) => Promise<number> = async (device, dispatches) =>
+      (await timeDispatches(device, dispatches, { repeats: 3, warmup: 1 })).totalMs,
   ) {
     for (const c of cached) this.cache.set(`${c.site}|${c.key}`, c);
     for (const c of fixed) this.fixed.set(`${c.site}|${c.key}`, c);
@@ -53,6 +67,22 @@ export class Tuner {
     device: GPUDevice, site: string, key: object, variants: V[], dispatchesOf: (v: V) => Promise<Dispatch[]>, scratch?: TuningScratch,
   ): Promise<V> {
     if (variants.length === 0) throw new Error(`tuner: no variants offered at ${site}`);
+    const id = `${site}|${JSON.stringify(key)}`;
+    let picking = this.pending.get(id);
+    if (!picking) {
+      picking = this.choose(device, site, key, variants, dispatchesOf, scratch);
+      this.pending.set(id, picking);
+      picking.catch(() => this.pending.delete(id));
+    }
+    const chosen = await picking;
+    const match = variants.find((v) => sameVariant(v, chosen));
+    if (!match) throw new Error(`tuner: ${site} ${JSON.stringify(key)} was chosen among other variants (${JSON.stringify(chosen)}); one call site must offer one list`);
+    return match;
+  }
+
+  private async choose<V extends Variant>(
+    device: GPUDevice, site: string, key: object, variants: V[], dispatchesOf: (v: V) => Promise<Dispatch[]>, scratch?: TuningScratch,
+  ): Promise<V> {
     const keyText = JSON.stringify(key);
     const id = `${site}|${keyText}`;
     const known = this.used.find((c) => c.site === site && c.key === keyText);
@@ -72,14 +102,16 @@ export class Tuner {
     else if (this.mode === 'defaults' || variants.length === 1) choice = { site, key: keyText, variant: variants[0] };
     else {
       const timings: { variant: Variant; ms: number }[] = [];
-      try {
-        for (const v of variants) {
-          const result = await timeDispatches(device, await dispatchesOf(v), this.timing);
-          timings.push({ variant: v, ms: result.totalMs });
+      // One timing at a time: candidates timed while another site's run on the same adapter would be slowed by it.
+      const turn = this.timingQueue.then(async () => {
+        try {
+          for (const v of variants) timings.push({ variant: v, ms: await this.measure(device, await dispatchesOf(v)) });
+        } finally {
+          scratch?.release();
         }
-      } finally {
-        scratch?.release();
-      }
+      });
+      this.timingQueue = turn.catch(() => {});
+      await turn;
       const best = timings.reduce((a, b) => (b.ms < a.ms ? b : a));
       choice = { site, key: keyText, variant: best.variant, timings };
       this.measured.push(choice);

@@ -12,8 +12,8 @@ export interface CliResult {
   stderr: string;
 }
 
-export function startCli(args: string[], cwd = projectRoot): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [join(projectRoot, 'bin', 'onelayer.js'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], cwd = projectRoot, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [join(projectRoot, 'bin', 'onelayer.js'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -22,8 +22,8 @@ export function startCli(args: string[], cwd = projectRoot): { child: ChildProce
   return { child, done };
 }
 
-export function runCli(args: string[], cwd?: string): Promise<CliResult> {
-  return startCli(args, cwd).done;
+export function runCli(args: string[], cwd?: string, env?: NodeJS.ProcessEnv): Promise<CliResult> {
+  return startCli(args, cwd, env).done;
 }
 
 export function tempDir(prefix: string): string {

@@ -8,6 +8,8 @@ import { EXIT_OK, UsageError } from '../errors';
 import { createRunFolder, writeJsonAtomic } from '../files';
 import { checkLimits, loadRunSource, resolveRun } from '../resolve';
 import type { RuntimeKind } from '../runtime';
+import { saveTuning, tuningArgs } from '../tuning';
+import type { TuneChoice } from '../../runtime/tuner';
 import { openRuntimeLogged, type Output } from '../session';
 import { figuresFor, printEvaluation, readCheckpoint, stateOfCheckpoint, writeFiguresAndTables } from './train';
 
@@ -27,7 +29,11 @@ export async function evaluate(args: ParsedArgs, out: Output): Promise<number> {
     const outDir = createRunFolder((o.out as string | undefined) ?? join(dir, `eval-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}`), 'eval');
     out.log.write(`evaluating ${dir} at step ${state.step}${Object.keys(sets).length ? ` with ${JSON.stringify(sets)}` : ''}\n`);
     const start = performance.now();
-    const result = await runtime.run('evalJob', { model: run.model, preset: run.preset, config: run.config, state, analyze: o['no-analyze'] !== true });
+    // The run's recorded choices where the shapes are the same (an eval may change settings that change shapes).
+    const tuning = tuningArgs(out, runtime.adapter, o['no-tune'] === true, dir);
+    const result = await runtime.run('evalJob', { model: run.model, preset: run.preset, config: run.config, state, analyze: o['no-analyze'] !== true, tuning }, (event) => {
+      if (event.kind === 'tuning') saveTuning(out, runtime.adapter, event as unknown as { used: TuneChoice[]; measured: TuneChoice[] });
+    });
     const figures = figuresFor(run).filter((f) => f.source !== 'metrics');
     const { files, skipped } = writeFiguresAndTables(outDir, figures, [], result.analysis);
     writeJsonAtomic(join(outDir, 'summary.json'), {

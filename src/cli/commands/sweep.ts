@@ -217,7 +217,7 @@ export async function sweep(args: ParsedArgs, out: Output): Promise<number> {
         out.log.write(`pack ${n + 1}/${mine.length} (pack-${pack.index}): ${pack.units.length} replica(s), ${show(Object.fromEntries(Object.keys(def.grid).map((k) => [k, pack.run.config[k]])))}\n`);
         writeJsonAtomic(join(packDir, 'config.json'), runConfigJson(pack.run));
         const from = resumePoint(packDir, pack.run);
-        const outcome = await executeRun(runtime, pack.run, packDir, from, o['no-analyze'] !== true, out, new Progress(out.log, pack.run.steps, from.state?.step ?? 0));
+        const outcome = await executeRun(runtime, pack.run, packDir, from, o['no-analyze'] !== true, out, new Progress(out.log, pack.run.steps, from.state?.step ?? 0), o['no-tune'] === true);
         if (outcome.status === 'stopped') {
           out.log.write(`stopped in pack-${pack.index} at step ${outcome.step}; rerun the same command to continue\n`);
           return EXIT_INTERRUPTED;

@@ -15,6 +15,8 @@ import { Progress, formatDuration } from '../progress';
 import { checkLimits, loadRunSource, resolveRun, runConfigJson, type RunConfig } from '../resolve';
 import type { JobEvent, JobRuntime, RuntimeKind } from '../runtime';
 import { handleInterrupts, openRuntimeLogged, type Output } from '../session';
+import { saveTuning, tuningArgs } from '../tuning';
+import type { TuneChoice } from '../../runtime/tuner';
 
 export const CHECKPOINT_FORMAT = 'onelayer-checkpoint/1';
 
@@ -126,13 +128,16 @@ export interface RunOutcome {
  * Trains `run` in `dir` (config.json already written) from `from`, writing metrics, checkpoints, params,
  * figures and summary. A divergence throws a RunError after keeping the last good checkpoint.
  */
-export async function executeRun(runtime: JobRuntime, run: RunConfig, dir: string, from: ResumePoint, analyze: boolean, out: Output, progress: Progress): Promise<RunOutcome> {
+export async function executeRun(
+  runtime: JobRuntime, run: RunConfig, dir: string, from: ResumePoint, analyze: boolean, out: Output, progress: Progress, noTune: boolean,
+): Promise<RunOutcome> {
   const metrics = new JsonLines(join(dir, 'metrics.jsonl'), from.metricsBytes);
   const startStep = from.state?.step ?? 0;
   const jobStart = performance.now();
   let lastCheckpoint: number | undefined = from.state?.step;
   const onEvent = (event: JobEvent) => {
-    if (event.kind === 'progress') progress.update(event.step as number);
+    if (event.kind === 'tuning') saveTuning(out, runtime.adapter, event as unknown as { used: TuneChoice[]; measured: TuneChoice[] }, dir);
+    else if (event.kind === 'progress') progress.update(event.step as number);
     else if (event.kind === 'metrics') {
       const records = event.records as MetricRecord[];
       metrics.append(records);
@@ -157,6 +162,7 @@ export async function executeRun(runtime: JobRuntime, run: RunConfig, dir: strin
       {
         model: run.model, preset: run.preset, config: run.config, steps: run.steps, metricsEvery: run.metricsEvery,
         checkpointEvery: run.checkpointEvery, state: from.state, analyze,
+        tuning: tuningArgs(out, runtime.adapter, noTune, from.state ? dir : undefined),
       },
       onEvent,
     );
@@ -246,7 +252,7 @@ export async function train(args: ParsedArgs, out: Output): Promise<number> {
         `${startStep > 0 ? `, resuming at step ${startStep}` : ''}\n`,
     );
     if (interrupts.requested) return EXIT_INTERRUPTED;
-    const outcome = await executeRun(runtime, run, dir, from, o['no-analyze'] !== true, out, new Progress(out.log, run.steps, startStep));
+    const outcome = await executeRun(runtime, run, dir, from, o['no-analyze'] !== true, out, new Progress(out.log, run.steps, startStep), o['no-tune'] === true);
     if (outcome.status === 'stopped') {
       out.log.write(run.checkpointEvery > 0
         ? `stopped at step ${outcome.step} (checkpoint saved); continue with: onelayer train --resume ${dir}\n`
