@@ -9,6 +9,7 @@ import type { LossGradsJson, ParamsJson } from '../../src/engine/types';
 import { Random } from '../../src/util/random';
 import { relativeError } from '../compare';
 import { describeRun, runCli, tempDir } from './spawn';
+import { projectRoot } from '../../src/harness/launcher';
 
 const dir = tempDir('grad-files');
 let files = 0;
@@ -64,6 +65,22 @@ describe('grad takes every shape from the files', () => {
         context: Array.from({ length: context }, () => rng.int(vocabulary)), query: rng.int(M), next: rng.int(M),
       }));
       await gradMatchesReference('scansnap', params, { sequences }, `M ${M}, context ${context}`);
+    });
+  }
+
+  // SPEC §4: PyTorch's own files (tools/pytorch/transformer_fixtures.py, float64 nn.TransformerEncoderLayer): our
+  // GPU loss and gradients from the params and batch alone equal PyTorch's within float32 tolerance.
+  for (const fixture of ['lm-pre-gelu-causal-sinusoidal-tied-scaled', 'icl-post-relu-full']) {
+    it(`transformer, PyTorch's ${fixture}: no other flag, the same loss and gradients as PyTorch`, async () => {
+      const f = JSON.parse(readFileSync(join(projectRoot, 'tests', 'fixtures', 'transformer', `${fixture}.json`), 'utf8'));
+      const out = join(dir, `grads${files++}.json`);
+      const args = ['grad', '--params', write(f.params), '--batch', write(f.batch), '--out', out];
+      const r = await runCli(args);
+      expect(r.code, describeRun(args, r)).toBe(0);
+      const got = JSON.parse(readFileSync(out, 'utf8')) as LossGradsJson;
+      const want = f.lossGrads as LossGradsJson;
+      expect(Math.abs(got.loss - want.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(want.loss)));
+      expect(relativeError(flat(got), flat(want))).toBeLessThan(1e-4);
     });
   }
 

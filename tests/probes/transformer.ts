@@ -26,3 +26,23 @@ export async function train(args: { config: Record<string, unknown>; steps: numb
     trainer.destroy();
   }
 }
+
+/** Trains `first` steps, moves the state into a new trainer, and trains on to `total`. */
+export async function trainResumed(args: { config: Record<string, unknown>; first: number; total: number }) {
+  const { transformerModel } = await import('../../src/models/transformer/index');
+  const ctx = await getContext();
+  const one = await transformerModel.createTrainer(ctx, args.config as never);
+  await one.train(args.first, { metricsEvery: 0 });
+  const middle = await one.getState();
+  one.destroy();
+  const two = await transformerModel.createTrainer(ctx, args.config as never);
+  try {
+    await two.setState(middle);
+    await two.train(args.total - args.first, { metricsEvery: 0 });
+    const state = await two.getState();
+    assertNoDeviceErrors(ctx);
+    return { state };
+  } finally {
+    two.destroy();
+  }
+}
