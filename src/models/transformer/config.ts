@@ -2,10 +2,12 @@
 // learning rates per group `ffn` / `rest` and per replica, gradient clipping per replica), the init, and the
 // data the model trains on. Checked before any GPU work, including the memory it needs against the adapter.
 import { parseConfig, type ConfigError, type Schema } from '../../config/schema';
+import { dataSources, sourceOf, type DataShape } from './data/index';
 import type { TransformerConfig, TransformerShapes } from './shapes';
 
 export interface TransformerRunConfig extends Record<string, unknown> {
-  data: 'repeat';
+  /** A data source of src/models/transformer/data/ (its own keys are in this config too). */
+  data: string;
   V: number;
   T: number;
   dModel: number;
@@ -40,12 +42,11 @@ export interface TransformerRunConfig extends Record<string, unknown> {
 
 export const transformerSchema: Schema = {
   data: {
-    type: 'enum', default: 'repeat', options: ['repeat'], group: 'data',
-    description: "what the model trains on: 'repeat', windows of a fixed random permutation of the V tokens repeated (a language model that can reach loss 0)",
+    type: 'enum', default: 'repeat', options: Object.keys(dataSources), group: 'data',
+    description: `what the model trains on (src/models/transformer/data/): ${Object.keys(dataSources).join(', ')}`,
   },
   V: { type: 'int', default: 16, min: 1, max: 2 ** 24, description: 'vocabulary size', group: 'data' },
   T: { type: 'int', default: 16, min: 1, max: 4096, description: 'positions per sequence (a training window holds T + 1 tokens)', group: 'data' },
-  period: { type: 'int', default: 0, min: 0, description: "'repeat' data: length of the repeated pattern (0: V); the pattern is a seeded permutation, so the next token is a function of the current one only when period <= V", group: 'data' },
   dModel: { type: 'int', default: 32, min: 1, max: 8192, description: 'width of the residual stream', group: 'model' },
   nHeads: { type: 'int', default: 2, min: 1, description: 'attention heads (dModel must be divisible by nHeads; dHead = dModel / nHeads)', group: 'model' },
   dFF: { type: 'int', default: 64, min: 1, max: 65536, description: 'hidden width of the feed-forward block', group: 'model' },
@@ -73,15 +74,23 @@ export const transformerSchema: Schema = {
   metricsEvery: { type: 'int', default: 10, min: 0, description: 'record metrics every this many steps (0: at the end only)', group: 'metrics' },
   evalSize: { type: 'int', default: 32, min: 1, description: 'held-out sequences of the evaluation (validation loss)', group: 'metrics' },
   sampleSize: { type: 'int', default: 2, min: 1, description: 'sequences of the fixed sample whose attention the metrics measure (entropy, maps, freezing)', group: 'metrics' },
+  ...Object.assign({}, ...Object.values(dataSources).map((source) => source.schema)),
 };
+
+/** What the data implies (head, V or dIn, T), from its source. */
+export function dataShapeOf(c: TransformerRunConfig): DataShape {
+  return sourceOf(c).shape(c);
+}
 
 /** The structural part (what the exchange format's "config" holds). */
 export function structureOf(c: TransformerRunConfig): TransformerConfig {
-  return { nHeads: c.nHeads, norm: c.norm, activation: c.activation, causal: c.causal, posEncoding: c.posEncoding, scaleEmbed: c.scaleEmbed, tie: c.tie, head: 'lm' };
+  const head = dataShapeOf(c).head;
+  return { nHeads: c.nHeads, norm: c.norm, activation: c.activation, causal: c.causal, posEncoding: c.posEncoding, scaleEmbed: head === 'lm' && c.scaleEmbed, tie: head === 'lm' && c.tie, head };
 }
 
 export function shapesOf(c: TransformerRunConfig): TransformerShapes {
-  return { V: c.V, dIn: 0, dModel: c.dModel, dFF: c.dFF, nLayers: c.nLayers, T: c.posEncoding === 'learned' ? c.T : 0 };
+  const data = dataShapeOf(c);
+  return { V: data.V, dIn: data.dIn, dModel: c.dModel, dFF: c.dFF, nLayers: c.nLayers, T: c.posEncoding === 'learned' ? data.T : 0 };
 }
 
 export function checkTransformerConfig(c: TransformerRunConfig): ConfigError[] {
@@ -92,9 +101,8 @@ export function checkTransformerConfig(c: TransformerRunConfig): ConfigError[] {
   if (c.seed + c.replicas - 1 > 2 ** 31 - 1) {
     errors.push({ key: 'seed', value: c.seed, message: `seed = ${c.seed} with replicas = ${c.replicas}: replica seeds seed + r must stay <= ${2 ** 31 - 1}` });
   }
-  if (c.data === 'repeat' && c.period > c.V) {
-    errors.push({ key: 'period', value: c.period, message: `period = ${c.period} is not allowed: the repeated pattern is a permutation of the V = ${c.V} tokens, so period <= V` });
-  }
+  const source = dataSources[c.data];
+  if (source?.check) errors.push(...source.check(c));
   return errors;
 }
 

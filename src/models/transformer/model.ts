@@ -17,16 +17,17 @@ import type { MetricRecord, TrainerState } from '../../engine/types';
 import { tunedGradNorm } from '../../kernels/gradNorm';
 import { optimizerStep } from '../../kernels/optimizerStep';
 import { reduceRows } from '../../kernels/reduceRows';
-import { tokenWindows } from '../../kernels/tokenWindows';
 import { initTransformerParams } from '../../reference/transformer';
 import { Random } from '../../util/random';
-import { shapesOf, structureOf, transformerSchema, type TransformerRunConfig } from './config';
-import { STREAM, tokenStreams } from './data';
+import { dataShapeOf, shapesOf, structureOf, transformerSchema, type TransformerRunConfig } from './config';
+import { sourceOf, type BuiltData } from './data/index';
 import { attentionEntropy, attentionMovement } from './metrics';
 import { HEAD_BUDGET_BYTES } from './memory';
 import { buildNetwork, probabilitiesDispatches, type Network, type NetworkSpec } from './network';
 import { packSlab, slabLayout, unpackSlab, type SlabLayout } from './slab';
 
+/** The Random stream of a replica's seed that draws its initial parameters (data sources use others). */
+export const INIT_STREAM = 1;
 /** Steps per submission at most (bounds one command buffer). */
 const MAX_CHUNK_STEPS = 32;
 /** The learning-rate keys a paused run may change. */
@@ -48,6 +49,9 @@ export class TransformerTrainer extends ReplayTrainer {
   private trainNet!: Network;
   private sample!: { network: Network; probs: GPUBuffer[]; dispatches: Dispatch[] };
   private evaluation!: Dispatch[];
+  private data!: BuiltData;
+  /** ICL head: [errors, hinge sum] per replica over the held-out set (LM: the loss goes to evalLoss). */
+  private evalStats: GPUBuffer | null = null;
   /** The previous metrics point's sample attention, per replica and layer (for the freezing measures). */
   private previousAttention: Float32Array[][] | null = null;
   private lastAttention: Float32Array[][] | null = null;
@@ -55,6 +59,9 @@ export class TransformerTrainer extends ReplayTrainer {
   private readonly groupRates: { lr: Float32Array; lrFfn: Float32Array };
   private readonly releasers: (() => void)[] = [];
   readonly description: string;
+  /** Positions per sequence (from the data: the config's T, or N + 1 for ICL prompts). */
+  readonly T: number;
+  readonly head: 'lm' | 'icl';
 
   private constructor(
     ctx: GpuContext,
@@ -63,7 +70,10 @@ export class TransformerTrainer extends ReplayTrainer {
     super(ctx, config.replicas, config.metricsEvery);
     this.groupRates = { lr: this.perReplica('lr'), lrFfn: this.perReplica('lrFfn') };
     this.layout = slabLayout(structureOf(config), shapesOf(config));
-    this.description = tokenStreams(config).description;
+    const data = dataShapeOf(config);
+    this.description = data.description;
+    this.T = data.T;
+    this.head = data.head;
   }
 
   /** `config` must already be validated (transformerModel.createTrainer does that). */
@@ -95,7 +105,7 @@ export class TransformerTrainer extends ReplayTrainer {
     const structure = structureOf(c);
     const shapes = shapesOf(c);
     const P = layout.P;
-    const init = Array.from({ length: R }, (_, r) => initTransformerParams(structure, shapes, new Random(c.seed + r, STREAM.init), c.init));
+    const init = Array.from({ length: R }, (_, r) => initTransformerParams(structure, shapes, new Random(c.seed + r, INIT_STREAM), c.init));
     const merged = Object.fromEntries(layout.tensors.map((t) => [t.name, Float64Array.from({ length: R * t.size }, (_, i) => init[Math.floor(i / t.size)][t.name][i % t.size])]));
     this.slabs = {
       params: this.upload(packSlab(layout, merged, R), 'params'),
@@ -113,18 +123,16 @@ export class TransformerTrainer extends ReplayTrainer {
     this.evalLoss = this.acquire(R, 'eval loss');
     this.norms = { grad: this.acquire(R, 'gradient norm'), param: this.acquire(R, 'parameter norm') };
 
-    const streams = tokenStreams(c);
-    const trainStream = this.upload(streams.train, 'train stream');
-    const heldStream = this.upload(streams.held, 'held-out stream');
-    const tokens = this.acquire(R * c.batch * (c.T + 1), 'tokens');
+    this.data = await sourceOf(c).build(ctx, c, { seeds, step: this.stepCounter });
+    const data = this.data;
+    const T = this.T;
     const spec = (batch: number, backward: boolean): NetworkSpec => ({
-      structure, shapes, layout, replicas: R, batch, T: c.T, dropout: backward ? c.dropout : 0, backward, headBudgetBytes: HEAD_BUDGET_BYTES,
+      structure, shapes, layout, replicas: R, batch, T, dropout: backward ? c.dropout : 0, backward, headBudgetBytes: HEAD_BUDGET_BYTES,
     });
-    this.trainNet = await buildNetwork(ctx, spec(c.batch, true), { params: this.slabs.params, grads: this.slabs.grads, seeds, step: this.stepCounter, tokens });
+    this.trainNet = await buildNetwork(ctx, spec(c.batch, true), { params: this.slabs.params, grads: this.slabs.grads, seeds, step: this.stepCounter, ...data.batch });
     this.networks.push(this.trainNet);
 
     // The training step.
-    const windows = await tokenWindows(ctx.kernels, { replicas: R, batch: c.batch, T: c.T, stream: streams.train.length, order: 'random' });
     const [clip, paramNorm, optimizer] = await Promise.all([
       tunedGradNorm(ctx, { replicas: R, size: P }),
       tunedGradNorm(ctx, { replicas: R, size: P }),
@@ -139,7 +147,7 @@ export class TransformerTrainer extends ReplayTrainer {
         beta1: this.rates.beta1, beta2: this.rates.beta2, weightDecay: this.rates.weightDecay, step: this.stepCounter,
       });
     const plan = new StepPlan(ctx.device, 'transformer step').add(
-      windows({ stream: trainStream, step: this.stepCounter, seeds, tokens }, 'tokenWindows train'),
+      ...data.train,
       ...this.trainNet.forwardTrain,
       ...this.trainNet.backward,
       ...clip.clipScale({ x: slabs.grads, norm: this.norms.grad, clip: this.rates.clip, scale: gradScale }, 'gradNorm clip'),
@@ -147,39 +155,30 @@ export class TransformerTrainer extends ReplayTrainer {
       optimizer.advanceStep(this.stepCounter),
     );
 
-    // Evaluation: the held-out windows in chunks of `batch`, through the training network without dropout; the
-    // chunk index plays the step for the sequential windows (a table of 256-byte aligned u32s).
-    const chunks = Math.ceil(c.evalSize / c.batch);
-    const chunkTable = new Uint32Array(64 * chunks);
-    for (let i = 0; i < chunks; i++) chunkTable[64 * i] = i;
-    const chunkIndex = this.upload(chunkTable, 'eval chunk table');
-    const heldWindows = await tokenWindows(ctx.kernels, { replicas: R, batch: c.batch, T: c.T, stream: streams.held.length, order: 'sequential' });
-    const addLoss = await reduceRows(ctx.kernels, { rows: R, batch: 1, cols: 1, beta: 1, scale: 1 / chunks });
-    const firstLoss = await reduceRows(ctx.kernels, { rows: R, batch: 1, cols: 1, beta: 0, scale: 1 / chunks });
+    // Evaluation: the held-out chunks through the training network without dropout. LM: the mean loss over the
+    // chunks into evalLoss; ICL: sign errors and hinge sums accumulated into evalStats.
+    const chunks = data.evalChunks.length;
     this.evaluation = [];
-    for (let i = 0; i < chunks; i++) {
-      this.evaluation.push(
-        heldWindows({ stream: heldStream, step: { buffer: chunkIndex, offset: 256 * i, size: 4 }, seeds, tokens }, `tokenWindows held-out ${i}`),
-        ...this.trainNet.forwardEval,
-        (i === 0 ? firstLoss : addLoss)({ x: this.trainNet.loss, out: this.evalLoss }, `eval loss ${i}`),
-      );
+    if (structure.head === 'lm') {
+      const [first, add] = await Promise.all([
+        reduceRows(ctx.kernels, { rows: R, batch: 1, cols: 1, beta: 0, scale: 1 / chunks }),
+        reduceRows(ctx.kernels, { rows: R, batch: 1, cols: 1, beta: 1, scale: 1 / chunks }),
+      ]);
+      data.evalChunks.forEach((fill, i) => this.evaluation.push(...fill, ...this.trainNet.forwardEval, (i === 0 ? first : add)({ x: this.trainNet.loss, out: this.evalLoss }, `eval loss ${i}`)));
+    } else {
+      this.evalStats = this.acquire(2 * R, 'eval stats');
+      data.evalChunks.forEach((fill, i) => this.evaluation.push(...fill, ...this.trainNet.forwardEval, this.trainNet.iclEvaluate!(this.evalStats!, i > 0)));
     }
 
-    // The fixed sample whose attention the metrics follow: the first `sampleSize` held-out windows.
-    const sampleTokens = this.acquire(R * c.sampleSize * (c.T + 1), 'sample tokens');
-    const sampleNet = await buildNetwork(ctx, spec(c.sampleSize, false), { params: this.slabs.params, seeds, step: this.stepCounter, tokens: sampleTokens });
-    this.networks.push(sampleNet);
+    // The fixed sample whose attention the metrics follow.
     const sampleSpec = spec(c.sampleSize, false);
-    const probs = Array.from({ length: c.nLayers }, (_, l) => this.acquire(R * c.sampleSize * c.nHeads * c.T * c.T, `l${l} sample attention`));
-    const sampleWindows = await tokenWindows(ctx.kernels, { replicas: R, batch: c.sampleSize, T: c.T, stream: streams.held.length, order: 'sequential' });
+    const sampleNet = await buildNetwork(ctx, sampleSpec, { params: this.slabs.params, seeds, step: this.stepCounter, ...data.sample.batch });
+    this.networks.push(sampleNet);
+    const probs = Array.from({ length: c.nLayers }, (_, l) => this.acquire(R * c.sampleSize * c.nHeads * T * T, `l${l} sample attention`));
     this.sample = {
       network: sampleNet,
       probs,
-      dispatches: [
-        sampleWindows({ stream: heldStream, step: { buffer: chunkIndex, offset: 0, size: 4 }, seeds, tokens: sampleTokens }, 'tokenWindows sample'),
-        ...sampleNet.forwardEval,
-        ...(await probabilitiesDispatches(ctx, sampleSpec, sampleNet, probs)),
-      ],
+      dispatches: [...data.sample.fill, ...sampleNet.forwardEval, ...(await probabilitiesDispatches(ctx, sampleSpec, sampleNet, probs))],
     };
     const paramNormDispatches = paramNorm.norm({ x: slabs.params, norm: this.norms.param }, 'parameter norm');
     this.releasers.push(clip.release, paramNorm.release);
@@ -202,13 +201,16 @@ export class TransformerTrainer extends ReplayTrainer {
     this.ctx.device.queue.writeBuffer(this.rates.lrPair, 0, pair);
   }
 
-  /** Snapshot: [train loss R][gradient norm R][parameter norm R][held-out loss R][sample attention per layer]. */
+  /**
+   * Snapshot: [train loss R][gradient norm R][parameter norm R][held-out: loss R (LM) or errors, hinge sums 2R (ICL)]
+   * [sample attention per layer].
+   */
   private snapshotLayout(paramNorm: Dispatch[]): SnapshotLayout {
     const R = this.replicas;
     const c = this.config;
-    const perLayer = R * c.sampleSize * c.nHeads * c.T * c.T;
+    const perLayer = R * c.sampleSize * c.nHeads * this.T * this.T;
     return {
-      bytes: 4 * (4 * R + c.nLayers * perLayer),
+      bytes: 4 * (5 * R + c.nLayers * perLayer),
       initial: true,
       encode: (encoder, target) => {
         // The training loss first: the evaluation below runs the same network and overwrites it.
@@ -222,13 +224,14 @@ export class TransformerTrainer extends ReplayTrainer {
         pass.end();
         encoder.copyBufferToBuffer(this.norms.grad, 0, target, 4 * R, 4 * R);
         encoder.copyBufferToBuffer(this.norms.param, 0, target, 8 * R, 4 * R);
-        encoder.copyBufferToBuffer(this.evalLoss, 0, target, 12 * R, 4 * R);
-        this.sample.probs.forEach((probs, l) => encoder.copyBufferToBuffer(probs, 0, target, 16 * R + 4 * l * perLayer, 4 * perLayer));
+        if (this.evalStats) encoder.copyBufferToBuffer(this.evalStats, 0, target, 12 * R, 8 * R);
+        else encoder.copyBufferToBuffer(this.evalLoss, 0, target, 12 * R, 4 * R);
+        this.sample.probs.forEach((probs, l) => encoder.copyBufferToBuffer(probs, 0, target, 20 * R + 4 * l * perLayer, 4 * perLayer));
       },
       parse: (values, step, trained) => {
         const perReplicaLayer = perLayer / R;
         const attention = Array.from({ length: R }, (_, r) =>
-          Array.from({ length: c.nLayers }, (_, l) => values.slice(4 * R + l * perLayer + r * perReplicaLayer, 4 * R + l * perLayer + (r + 1) * perReplicaLayer)));
+          Array.from({ length: c.nLayers }, (_, l) => values.slice(5 * R + l * perLayer + r * perReplicaLayer, 5 * R + l * perLayer + (r + 1) * perReplicaLayer)));
         const previous = this.previousAttention;
         this.previousAttention = attention;
         this.lastAttention = attention;
@@ -239,12 +242,11 @@ export class TransformerTrainer extends ReplayTrainer {
             record.gradNorm = values[R + r];
           }
           record.paramNorm = values[2 * R + r];
-          record.evalLoss = values[3 * R + r];
-          record.perplexity = Math.exp(values[3 * R + r]);
+          Object.assign(record, this.heldOutMetrics(values.subarray(3 * R, 5 * R), r));
           for (let l = 0; l < c.nLayers; l++) {
-            record[`entropy.l${l}`] = attentionEntropy(attention[r][l], c.sampleSize * c.nHeads, c.T, c.causal);
+            record[`entropy.l${l}`] = attentionEntropy(attention[r][l], c.sampleSize * c.nHeads, this.T, c.causal);
             if (previous) {
-              const moved = attentionMovement(previous[r][l], attention[r][l], c.sampleSize * c.nHeads, c.T, c.causal);
+              const moved = attentionMovement(previous[r][l], attention[r][l], c.sampleSize * c.nHeads, this.T, c.causal);
               record[`change.l${l}`] = moved.relativeChange;
               record[`moved.l${l}`] = moved.argmaxMoved;
             }
@@ -253,6 +255,13 @@ export class TransformerTrainer extends ReplayTrainer {
         });
       },
     };
+  }
+
+  /** LM: loss and perplexity; ICL: sign error and hinge loss — from the held-out block of a snapshot (2R floats). */
+  private heldOutMetrics(block: Float32Array, r: number): Record<string, number> {
+    if (this.head === 'lm') return { evalLoss: block[r], perplexity: Math.exp(block[r]) };
+    const n = this.data.evalCount;
+    return { evalError: block[2 * r] / n, evalHinge: block[2 * r + 1] / n };
   }
 
   /** The sample's attention at the last metrics point, [replica][layer] of [sampleSize][nHeads][T][T]. */
@@ -271,14 +280,15 @@ export class TransformerTrainer extends ReplayTrainer {
     }
     pass.end();
     this.ctx.device.queue.submit([encoder.finish()]);
-    const loss = await readF32(this.ctx.device, this.evalLoss, this.replicas);
+    const block = new Float32Array(2 * this.replicas);
+    block.set(await readF32(this.ctx.device, this.evalStats ?? this.evalLoss, (this.evalStats ? 2 : 1) * this.replicas));
     const c = this.config;
-    const perReplicaLayer = c.sampleSize * c.nHeads * c.T * c.T;
+    const perReplicaLayer = c.sampleSize * c.nHeads * this.T * this.T;
     const probs = await Promise.all(this.sample.probs.map((b) => readF32(this.ctx.device, b, this.replicas * perReplicaLayer)));
     return Array.from({ length: this.replicas }, (_, r) => {
-      const record: MetricRecord = { step: this.currentStep, replica: r, evalLoss: loss[r], perplexity: Math.exp(loss[r]) };
+      const record: MetricRecord = { step: this.currentStep, replica: r, ...this.heldOutMetrics(block, r) };
       for (let l = 0; l < c.nLayers; l++) {
-        record[`entropy.l${l}`] = attentionEntropy(probs[l].subarray(r * perReplicaLayer, (r + 1) * perReplicaLayer), c.sampleSize * c.nHeads, c.T, c.causal);
+        record[`entropy.l${l}`] = attentionEntropy(probs[l].subarray(r * perReplicaLayer, (r + 1) * perReplicaLayer), c.sampleSize * c.nHeads, this.T, c.causal);
       }
       return record;
     });
@@ -333,6 +343,7 @@ export class TransformerTrainer extends ReplayTrainer {
   protected release(): void {
     for (const r of this.releasers) r();
     for (const n of this.networks) n.release();
+    this.data?.release();
     for (const b of this.owned) this.ctx.pool.release(b);
     this.owned.length = 0;
   }
