@@ -7,7 +7,7 @@ import { assertNoDeviceErrors } from '../src/runtime/context';
 import type { Dispatch } from '../src/runtime/kernels';
 import { STORAGE } from '../src/runtime/buffers';
 import { timeDispatches, timeWallClock } from '../src/runtime/timing';
-import { validateOptions } from './options';
+import { defaultEntryFiles, validateOptions } from './options';
 import { BENCH_SCHEMA, BENCH_VERSION } from './report/schema';
 import type { AdapterLimits, BenchControl, BenchEntry, BenchEntryModule, BenchOptions, BenchResult, EntryResult } from './types';
 
@@ -151,9 +151,9 @@ async function loadEntries(loaders: EntryLoaders, file: string, ctx: GpuContext,
 }
 
 /**
- * Measures the adapter's limits, then times the entries of every file in `loaders` (or options.files) in name
- * order. `log` gets a line before each stage; `control` gets progress after each and can stop the run between
- * entries. A failure throws a BenchRunError that carries what finished.
+ * Measures the adapter's limits, then times the entries of every file in `loaders` but the peers' (or of
+ * options.files) in name order. `log` gets a line before each stage; `control` gets progress after each and can
+ * stop the run between entries. A failure throws a BenchRunError that carries what finished.
  */
 export async function runBenchWith(
   ctx: GpuContext,
@@ -168,7 +168,7 @@ export async function runBenchWith(
   if (unknown.length > 0) {
     throw new RangeError(`bench: files = ${unknown.join(', ')}: no such bench/entries file; allowed: ${Object.keys(loaders).sort().join(', ')}`);
   }
-  const files = [...(options.files ?? Object.keys(loaders))].sort();
+  const files = [...(options.files ?? defaultEntryFiles(Object.keys(loaders)))].sort();
   const t0 = performance.now();
   const timing: BenchResult['timing'] = ctx.device.features.has('timestamp-query') ? 'timestamp-query' : 'wall-clock';
 

@@ -4,7 +4,9 @@
 import * as Comlink from 'comlink';
 import { adapterLine, type AdapterReport } from '../../src/runtime/device';
 import { describeRun, ENTRY_COLUMNS, entryCells } from '../format';
-import { validateOptions } from '../options';
+import { PEERS_FILE, validateOptions } from '../options';
+import { PEER_COLUMNS, peerCells, peerComparison, peerTableHeading } from '../peers/table';
+import { peerRowName } from '../peers/rows';
 import { rooflineChart, speedupChart } from '../report/charts';
 import { compareEntries, compareRuns, labelRuns } from '../report/compare';
 import { BenchFileError, parseBenchJson, type LoadedBench } from '../report/schema';
@@ -139,9 +141,10 @@ class BenchPage {
       const label = element('label');
       const input = element('input');
       input.type = 'checkbox';
-      input.checked = true;
+      // The peers load TF.js and train its models beside onelayer's for minutes: only when asked for, as in the CLI.
+      input.checked = file !== PEERS_FILE;
       input.value = file;
-      label.append(input, ` ${file}.ts`);
+      label.append(input, file === PEERS_FILE ? ` ${file}.ts (TF.js peers: slow)` : ` ${file}.ts`);
       box.append(label);
     }
   }
@@ -249,6 +252,7 @@ class BenchPage {
     table.replaceChildren();
     const charts = $('#result-charts');
     charts.replaceChildren();
+    this.renderPeers();
     if (this.entries.length === 0) return;
     const head = table.createTHead().insertRow();
     for (const column of ENTRY_COLUMNS) head.append(element('th', column.header, column.numeric ? 'numeric' : ''));
@@ -273,6 +277,27 @@ class BenchPage {
       const svg = rooflineChart(group, [{ label: 'this run', source: 'this page' }], CHART_WIDTH);
       if (svg) charts.append(chart(svg, `roofline ${group.file}`));
     }
+  }
+
+  /** The peer comparison (the rows of bench/entries/peers.ts), under the result table, as the CLI prints it. */
+  private renderPeers(): void {
+    let box = document.querySelector<HTMLElement>('#peers');
+    if (!box) {
+      box = element('div');
+      box.id = 'peers';
+      $('#result-table').after(box);
+    }
+    box.replaceChildren();
+    const rows = peerComparison(this.entries);
+    if (rows.length === 0 || !this.adapter) return;
+    const heading = element('div', peerTableHeading(this.adapter, this.entries).join('\n'));
+    heading.style.whiteSpace = 'pre-wrap';
+    const table: Table = {
+      header: PEER_COLUMNS.map((c) => c.header),
+      numeric: PEER_COLUMNS.map((c) => c.numeric),
+      rows: rows.map((row) => ({ key: peerRowName(row.implementation, row.model, row.replicas), cells: peerCells(row) })),
+    };
+    box.append(element('h3', 'peers'), heading, htmlTable(table, 'peers'));
   }
 
   private setStatus(status: Status): void {

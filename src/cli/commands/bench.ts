@@ -3,7 +3,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { defaultReportPath, nodeEntryLoaders, runBench } from '../../../bench/run';
-import { validateOptions } from '../../../bench/options';
+import { peersFiles, validateOptions } from '../../../bench/options';
+import { formatPeerTable } from '../../../bench/peers/table';
 import { BenchFileError, parseBenchJson, type LoadedBench } from '../../../bench/report/schema';
 import { compareRuns, labelRuns } from '../../../bench/report/compare';
 import { benchReport } from '../../../bench/report/markdown';
@@ -18,6 +19,7 @@ export async function bench(args: ParsedArgs, out: Output): Promise<number> {
   if (subcommand === 'report') return report(files, args, out);
   if (subcommand !== undefined) throw new UsageError(`bench: unexpected argument ${JSON.stringify(subcommand)}; ${USAGE}`);
   const o = args.options;
+  const runtime = (o.runtime as 'chrome' | 'node' | undefined) ?? 'chrome';
   const options = {
     repeats: o.repeats as number | undefined,
     warmup: o.warmup as number | undefined,
@@ -26,6 +28,11 @@ export async function bench(args: ParsedArgs, out: Output): Promise<number> {
     files: typeof o.files === 'string' ? o.files.split(',') : undefined,
   };
   try {
+    options.files = peersFiles(o.peers === true, runtime, options.files);
+  } catch (e) {
+    throw new UsageError(`bench: ${(e as Error).message}`);
+  }
+  try {
     validateOptions(options);
   } catch (e) {
     throw new UsageError((e as Error).message);
@@ -33,14 +40,15 @@ export async function bench(args: ParsedArgs, out: Output): Promise<number> {
   const known = Object.keys(nodeEntryLoaders()).sort();
   const unknown = (options.files ?? []).filter((f) => !known.includes(f));
   if (unknown.length > 0) throw new UsageError(`bench: --files ${unknown.join(',')}: no such bench/entries file; allowed: ${known.join(', ')}`);
-  out.log.write(`runtime: ${(o.runtime as string | undefined) ?? 'chrome'} (the adapter heads the table)\n`);
-  await runBench({
+  out.log.write(`runtime: ${runtime} (the adapter heads the table)\n`);
+  const { result } = await runBench({
     ...options,
-    runtime: (o.runtime as 'chrome' | 'node' | undefined) ?? 'chrome',
+    runtime,
     out: o.out as string | undefined,
     print: (text) => out.log.write(`${text}\n`),
     progress: (line) => process.stderr.write(`[bench] ${line}\n`),
   });
+  if (o.peers === true) out.log.write(`\n${formatPeerTable(result)}\n`);
   return EXIT_OK;
 }
 
