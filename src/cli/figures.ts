@@ -1,6 +1,6 @@
 // A preset's FigureSpecs drawn as SVG from a run's metrics records or analysis tables. With several replicas
 // each metric gets a faint line per replica under its mean with a ±1 std band.
-import type { FigureSpec, MetricRecord, ResultTable } from '../engine/types';
+import type { ArtifactsByStep, FigureSpec, MetricRecord, ResultTable } from '../engine/types';
 import { lineChart, type Series } from '../report/svg';
 
 type Row = Record<string, number>;
@@ -48,9 +48,11 @@ function seriesFor(rows: Row[], x: string, y: string, multiY: boolean): Series[]
 }
 
 /** The SVG for one figure, or a reason it cannot be drawn (missing table or columns). */
-export function drawFigure(spec: FigureSpec, metrics: readonly MetricRecord[], tables: Record<string, ResultTable>): { svg?: string; skipped?: string } {
+export function drawFigure(
+  spec: FigureSpec, metrics: readonly MetricRecord[], tables: Record<string, ResultTable>, artifacts: ArtifactsByStep = new Map(),
+): { svg?: string; skipped?: string } {
   if (spec.render) {
-    const svg = spec.render([...metrics], tables);
+    const svg = spec.render([...metrics], tables, artifacts);
     return svg ? { svg } : { skipped: `${spec.file}: what it draws is not in this run's ${spec.source}` };
   }
   let rows: Row[];

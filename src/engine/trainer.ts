@@ -20,8 +20,11 @@ export interface SnapshotLayout {
   initial: boolean;
   /** Encodes into `encoder` the copies (and any evaluation dispatches) that fill `target` with the snapshot. */
   encode(encoder: GPUCommandEncoder, target: GPUBuffer, trained: boolean): void;
-  /** The records of one snapshot; `trained` is false for the initial one (no training batch yet). */
-  parse(values: Float32Array, step: number, trained: boolean): MetricRecord[];
+  /**
+   * The records of one snapshot; `trained` is false for the initial one (no training batch yet). A model may also
+   * return artifacts: named data that is not a scalar per replica (e.g. attention maps at chosen steps).
+   */
+  parse(values: Float32Array, step: number, trained: boolean): MetricRecord[] | { records: MetricRecord[]; artifacts?: Record<string, unknown> };
 }
 
 /** Copies a model's host-made inputs need inside a chunk: encoded before step `index` (0-based in the chunk). */
@@ -113,10 +116,12 @@ export abstract class ReplayTrainer implements Trainer {
       device.queue.submit([encoder.finish()]);
       delivered.push(
         ring.collect(slot).then((values) => {
-          const batch = program.metrics.parse(values, step, trained);
+          const parsed = program.metrics.parse(values, step, trained);
+          const batch = Array.isArray(parsed) ? parsed : parsed.records;
           if (firstNonFiniteLoss(batch)) diverged = true;
           records.push(...batch);
           options.onMetrics?.(batch);
+          if (!Array.isArray(parsed) && parsed.artifacts) options.onArtifacts?.(step, parsed.artifacts);
         }),
       );
     };

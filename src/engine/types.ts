@@ -33,6 +33,8 @@ export interface TrainOptions {
   metricsEvery?: number;
   /** Called with each metrics record batch as soon as the GPU has produced it (no wait in the loop). */
   onMetrics?: (records: MetricRecord[]) => void;
+  /** Called with a model's artifacts of a metrics point (data that is not a scalar per replica, e.g. attention maps). */
+  onArtifacts?: (step: number, artifacts: Record<string, unknown>) => void;
   /** Called after each submitted chunk of steps. */
   onProgress?: (step: number) => void;
   /** Checked between chunks; set `stop = true` to end early at a chunk boundary. */
@@ -76,6 +78,9 @@ export interface ResultTable {
   rows: number[][];
 }
 
+/** A run's artifacts (TrainOptions.onArtifacts) by the step they were taken at. */
+export type ArtifactsByStep = Map<number, Record<string, unknown>>;
+
 /** A line figure drawn (as SVG) from `metrics` records or from one of the analysis tables. */
 export interface FigureSpec {
   file: string; // e.g. 'loss.svg'
@@ -84,7 +89,7 @@ export interface FigureSpec {
    * run's records and tables (or, for a sweep, from its summary tables); `source`, `x` and `y` then only say
    * what it needs. Returns the SVG text, or null when what it needs is missing.
    */
-  render?: (metrics: MetricRecord[], tables: Record<string, ResultTable>) => string | null;
+  render?: (metrics: MetricRecord[], tables: Record<string, ResultTable>, artifacts: ArtifactsByStep) => string | null;
   title: string;
   source: 'metrics' | string; // 'metrics' or the name of a ResultTable
   x: string; // column / metric name on the x axis

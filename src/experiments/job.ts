@@ -84,6 +84,7 @@ export async function trainJob(args: TrainJobArgs, io: JobIO = SILENT_IO): Promi
       const records = await trainer.train(Math.min(boundary, args.steps) - trainer.step, {
         metricsEvery: args.metricsEvery,
         onMetrics: (batch) => io.report({ kind: 'metrics', records: batch }),
+        onArtifacts: (step, artifacts) => io.report({ kind: 'artifacts', step, artifacts }),
         onProgress: (step) => io.report({ kind: 'progress', step }),
         control: io.control,
       });

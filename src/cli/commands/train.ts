@@ -1,11 +1,11 @@
 // onelayer train: one run into a run folder (config.json, metrics.jsonl, checkpoint.json, params.json,
 // summary.json, figures/, tables/), resumable bit for bit from its last checkpoint.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainJobResult } from '../../experiments/job';
 import { checkpointToState, stateToCheckpoint, stateToParamsJson, type CheckpointJson } from '../../engine/params';
 import { defaultPreset, findModel, findPreset, presets } from '../../models/registry';
-import type { FigureSpec, MetricRecord, ResultTable, TrainerState } from '../../engine/types';
+import type { ArtifactsByStep, FigureSpec, MetricRecord, ResultTable, TrainerState } from '../../engine/types';
 import { adapterLine } from '../../runtime/device';
 import { parseSets, type ParsedArgs } from '../args';
 import { EXIT_INTERRUPTED, EXIT_OK, RunError, UsageError } from '../errors';
@@ -75,7 +75,21 @@ export function tableCsv(table: ResultTable): string {
 }
 
 /** Figures and tables into `dir`; returns the files written and figures that could not be drawn. */
-export function writeFiguresAndTables(dir: string, figures: FigureSpec[], metrics: MetricRecord[], tables: Record<string, ResultTable>): { files: string[]; skipped: string[] } {
+/** A run folder's artifacts (artifacts/step-<k>.json), by step. */
+export function readArtifacts(dir: string): ArtifactsByStep {
+  const folder = join(dir, 'artifacts');
+  const out: ArtifactsByStep = new Map();
+  if (!existsSync(folder)) return out;
+  for (const name of readdirSync(folder)) {
+    const m = /^step-(\d+)\.json$/.exec(name);
+    if (m) out.set(Number(m[1]), JSON.parse(readFileSync(join(folder, name), 'utf8')));
+  }
+  return out;
+}
+
+export function writeFiguresAndTables(
+  dir: string, figures: FigureSpec[], metrics: MetricRecord[], tables: Record<string, ResultTable>, artifacts: ArtifactsByStep = new Map(),
+): { files: string[]; skipped: string[] } {
   const files: string[] = [];
   const skipped: string[] = [];
   for (const [name, table] of Object.entries(tables)) {
@@ -84,7 +98,7 @@ export function writeFiguresAndTables(dir: string, figures: FigureSpec[], metric
     files.push(path);
   }
   for (const spec of figures) {
-    const { svg, skipped: why } = drawFigure(spec, metrics, tables);
+    const { svg, skipped: why } = drawFigure(spec, metrics, tables, artifacts);
     if (!svg) {
       skipped.push(`${spec.file}: ${why}`);
       continue;
@@ -138,6 +152,7 @@ export async function executeRun(
   const onEvent = (event: JobEvent) => {
     if (event.kind === 'tuning') saveTuning(out, runtime.adapter, event as unknown as { used: TuneChoice[]; measured: TuneChoice[] }, dir);
     else if (event.kind === 'progress') progress.update(event.step as number);
+    else if (event.kind === 'artifacts') writeJsonAtomic(join(dir, 'artifacts', `step-${event.step}.json`), event.artifacts, true);
     else if (event.kind === 'metrics') {
       const records = event.records as MetricRecord[];
       metrics.append(records);
@@ -199,7 +214,7 @@ export async function executeRun(
     return { status: result.status, step: result.step, evaluation: [], summary };
   }
   const analysis = result.analysis ?? {};
-  const { files, skipped } = writeFiguresAndTables(dir, figuresFor(run), records, analysis);
+  const { files, skipped } = writeFiguresAndTables(dir, figuresFor(run), records, analysis, readArtifacts(dir));
   const evaluation = result.evaluation ?? [];
   const full = { ...summary, evaluation, analysis, adapterReport: runtime.adapter, files };
   writeJsonAtomic(join(dir, 'summary.json'), full);

@@ -37,6 +37,7 @@ export interface TransformerRunConfig extends Record<string, unknown> {
   metricsEvery: number;
   evalSize: number;
   sampleSize: number;
+  mapEvery: number;
   period: number;
 }
 
@@ -74,6 +75,7 @@ export const transformerSchema: Schema = {
   metricsEvery: { type: 'int', default: 10, min: 0, description: 'record metrics every this many steps (0: at the end only)', group: 'metrics' },
   evalSize: { type: 'int', default: 32, min: 1, description: 'held-out sequences of the evaluation (validation loss)', group: 'metrics' },
   sampleSize: { type: 'int', default: 2, min: 1, description: 'sequences of the fixed sample whose attention the metrics measure (entropy, maps, freezing)', group: 'metrics' },
+  mapEvery: { type: 'int', default: 0, min: 0, description: 'keep the attention maps of the first sample sequence every this many steps (a multiple of metricsEvery; 0: none): artifacts/ in a run folder, figures', group: 'metrics' },
   ...Object.assign({}, ...Object.values(dataSources).map((source) => source.schema)),
 };
 
@@ -100,6 +102,9 @@ export function checkTransformerConfig(c: TransformerRunConfig): ConfigError[] {
   }
   if (c.seed + c.replicas - 1 > 2 ** 31 - 1) {
     errors.push({ key: 'seed', value: c.seed, message: `seed = ${c.seed} with replicas = ${c.replicas}: replica seeds seed + r must stay <= ${2 ** 31 - 1}` });
+  }
+  if (c.mapEvery > 0 && (c.metricsEvery === 0 || c.mapEvery % c.metricsEvery !== 0)) {
+    errors.push({ key: 'mapEvery', value: c.mapEvery, message: `mapEvery = ${c.mapEvery} is not allowed: maps are taken at metrics points, so it must be a multiple of metricsEvery = ${c.metricsEvery}` });
   }
   const source = dataSources[c.data];
   if (source?.check) errors.push(...source.check(c));

@@ -8,7 +8,7 @@ import { transformerLossAndGrads } from '../../reference/transformer';
 import { checkTransformerConfig, parseTransformerConfig, shapesOf, structureOf, transformerSchema, type TransformerRunConfig } from './config';
 import { parseTransformerBatch, parseTransformerParams, transformerLossGradsToJson } from './exchange';
 import { checkTransformerLimits } from './memory';
-import { transformerPresets } from './presets';
+import { transformerPresets } from './presets/index';
 import { transformerParamShapes } from './shapes';
 
 export { transformerSchema, parseTransformerConfig, type TransformerRunConfig } from './config';

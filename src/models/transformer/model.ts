@@ -235,7 +235,7 @@ export class TransformerTrainer extends ReplayTrainer {
         const previous = this.previousAttention;
         this.previousAttention = attention;
         this.lastAttention = attention;
-        return Array.from({ length: R }, (_, r) => {
+        const records = Array.from({ length: R }, (_, r) => {
           const record: MetricRecord = { step, replica: r };
           if (trained) {
             record.loss = values[r];
@@ -253,6 +253,8 @@ export class TransformerTrainer extends ReplayTrainer {
           }
           return record;
         });
+        if (c.mapEvery === 0 || step % c.mapEvery !== 0) return records;
+        return { records, artifacts: { attention: this.firstSequenceMaps(attention) } };
       },
     };
   }
@@ -262,6 +264,15 @@ export class TransformerTrainer extends ReplayTrainer {
     if (this.head === 'lm') return { evalLoss: block[r], perplexity: Math.exp(block[r]) };
     const n = this.data.evalCount;
     return { evalError: block[2 * r] / n, evalHinge: block[2 * r + 1] / n };
+  }
+
+  /** The first sample sequence's attention per replica, layer and head ([T][T] each) with its position labels. */
+  private firstSequenceMaps(attention: Float32Array[][]) {
+    const { nHeads } = this.config;
+    const T = this.T;
+    const maps = attention.map((layers) => layers.map((probs) =>
+      Array.from({ length: nHeads }, (_, h) => Array.from({ length: T }, (_, t) => Array.from(probs.subarray((h * T + t) * T, (h * T + t + 1) * T))))));
+    return { labels: this.data.sampleLabels, causal: this.config.causal, maps };
   }
 
   /** The sample's attention at the last metrics point, [replica][layer] of [sampleSize][nHeads][T][T]. */

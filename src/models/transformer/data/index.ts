@@ -39,6 +39,8 @@ export interface BuiltData {
   evalCount: number;
   /** The metrics' fixed sample of `sampleSize` sequences: its buffers and what fills them. */
   sample: { batch: BatchBuffers; fill: Dispatch[] };
+  /** Labels of the first sample sequence's T positions (tokens as words, or prompt columns), for attention maps. */
+  sampleLabels: string[];
   release(): void;
 }
 

@@ -8,7 +8,8 @@ import type { TransformerRunConfig } from '../config';
 import type { BuiltData } from './index';
 
 export async function buildTokenStreamData(
-  ctx: GpuContext, c: TransformerRunConfig, rng: { seeds: GPUBuffer; step: GPUBuffer }, streams: { train: Uint32Array<ArrayBuffer>; held: Uint32Array<ArrayBuffer> },
+  ctx: GpuContext, c: TransformerRunConfig, rng: { seeds: GPUBuffer; step: GPUBuffer },
+  streams: { train: Uint32Array<ArrayBuffer>; held: Uint32Array<ArrayBuffer> }, label: (id: number) => string = String,
 ): Promise<BuiltData> {
   const R = c.replicas;
   const owned: GPUBuffer[] = [];
@@ -43,6 +44,8 @@ export async function buildTokenStreamData(
     evalChunks: Array.from({ length: chunks }, (_, i) => [heldWindows({ stream: heldStream, step: chunk(i), seeds: rng.seeds, tokens }, `tokenWindows held-out ${i}`)]),
     evalCount: chunks * c.batch,
     sample: { batch: { tokens: sampleTokens }, fill: [sampleWindows({ stream: heldStream, step: chunk(0), seeds: rng.seeds, tokens: sampleTokens }, 'tokenWindows sample')] },
+    // The first sample sequence is the first window of the held-out stream's first column.
+    sampleLabels: Array.from(streams.held.subarray(0, c.T), label),
     release: () => owned.forEach((b) => ctx.pool.release(b)),
   };
 }

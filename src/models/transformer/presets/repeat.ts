@@ -1,7 +1,7 @@
 // Transformer presets. `transformer-repeat`: a tiny language model (V 16, T 16) learning a deterministic
 // repeating sequence, several learning rates as replicas of one job: the stack's end-to-end check.
-import type { FigureSpec, Preset, ResultTable, Trainer } from '../../engine/types';
-import type { TransformerRunConfig } from './config';
+import type { FigureSpec, Preset, ResultTable, Trainer } from '../../../engine/types';
+import type { TransformerRunConfig } from '../config';
 
 async function finalEvaluation(trainer: Trainer): Promise<ResultTable> {
   const records = await trainer.evaluate();
@@ -16,7 +16,7 @@ const lossFigures: FigureSpec[] = [
   { file: 'grad-norm.svg', title: 'global gradient norm', source: 'metrics', x: 'step', y: ['gradNorm'], logY: true },
 ];
 
-export const transformerPresets: Preset<TransformerRunConfig>[] = [
+export const repeatPresets: Preset<TransformerRunConfig>[] = [
   {
     name: 'transformer-repeat',
     model: 'transformer',
