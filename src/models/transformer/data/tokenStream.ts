@@ -1,7 +1,8 @@
 // Language-model data from token streams on the GPU: both streams are uploaded once; a training step's windows
-// are cut from the training stream at random offsets per (seed, replica, step) (shaders/tokenWindows.wgsl), the
-// held-out chunks and the metrics' sample at fixed sequential windows of the held-out stream (the PyTorch
-// tutorial's batch columns), so evaluation always sees the same sequences.
+// are cut from the training stream (shaders/tokenWindows.wgsl) at random offsets per (seed, replica, step), or in
+// the PyTorch tutorial's order (batch columns, consecutive bptt windows, epochs wrapping); the held-out chunks and
+// the metrics' sample are fixed sequential windows of the held-out stream, so evaluation always sees the same
+// sequences.
 import type { GpuContext } from '../../../runtime/context';
 import { tokenWindows } from '../../../kernels/tokenWindows';
 import type { TransformerRunConfig } from '../config';
@@ -10,6 +11,7 @@ import type { BuiltData } from './index';
 export async function buildTokenStreamData(
   ctx: GpuContext, c: TransformerRunConfig, rng: { seeds: GPUBuffer; step: GPUBuffer },
   streams: { train: Uint32Array<ArrayBuffer>; held: Uint32Array<ArrayBuffer> }, label: (id: number) => string = String,
+  trainOrder: 'random' | 'sequential' = 'random',
 ): Promise<BuiltData> {
   const R = c.replicas;
   const owned: GPUBuffer[] = [];
@@ -33,7 +35,7 @@ export async function buildTokenStreamData(
   for (let i = 0; i < chunks; i++) table[64 * i] = i;
   const chunkIndex = upload(table, 'held-out chunk table');
   const [trainWindows, heldWindows, sampleWindows] = await Promise.all([
-    tokenWindows(ctx.kernels, { replicas: R, batch: c.batch, T: c.T, stream: streams.train.length, order: 'random' }),
+    tokenWindows(ctx.kernels, { replicas: R, batch: c.batch, T: c.T, stream: streams.train.length, order: trainOrder }),
     tokenWindows(ctx.kernels, { replicas: R, batch: c.batch, T: c.T, stream: streams.held.length, order: 'sequential' }),
     tokenWindows(ctx.kernels, { replicas: R, batch: c.sampleSize, T: c.T, stream: streams.held.length, order: 'sequential' }),
   ]);

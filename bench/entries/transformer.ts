@@ -1,0 +1,48 @@
+// Transformer training throughput (SPEC §4), end to end in tokens per second, with the step's kernels timed one by
+// one: the Tian et al. tutorial size (dModel 200, 1 head, dFF 200, T 35, batch 20, V 10 000, post-LN, SGD) and a
+// GPT-2-small block (dModel 768, 12 heads, dFF 3072, T 1024, pre-LN, GELU, AdamW; one layer and a V = 50 257
+// head), shrunk on a CPU adapter as each row's shape says; and the token-window kernel that feeds them.
+import type { GpuContext } from '../../src/runtime/context';
+import type { Trainer } from '../../src/engine/types';
+import { transformerModel, parseTransformerConfig } from '../../src/models/transformer/index';
+import { stepKernelRow } from '../stepKernels';
+import type { BenchEntry, BenchEntryOptions } from '../types';
+
+async function trainer(ctx: GpuContext, raw: Record<string, unknown>): Promise<Trainer & { stepDispatches: never[] }> {
+  return (await transformerModel.createTrainer(ctx, parseTransformerConfig({ metricsEvery: 0, evalSize: 1, sampleSize: 1, ...raw }))) as never;
+}
+
+function describe(c: Record<string, unknown>): string {
+  return ['replicas', 'batch', 'T', 'V', 'dModel', 'nHeads', 'dFF', 'nLayers', 'norm', 'optimizer'].map((k) => `${k} ${c[k]}`).join(', ');
+}
+
+export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions): Promise<BenchEntry[]> {
+  const software = ctx.adapter.isSoftware;
+  const steps = quick ? 1 : software ? 2 : 20;
+  const tian = quick
+    ? { V: 64, T: 8, batch: 4, dModel: 16, nHeads: 1, dFF: 16 }
+    : { V: 10_000, T: 35, batch: 20, dModel: 200, nHeads: 1, dFF: 200 };
+  const gpt2 = quick
+    ? { V: 128, T: 16, batch: 1, dModel: 24, nHeads: 2, dFF: 48 }
+    : software
+      ? { V: 50_257, T: 64, batch: 1, dModel: 768, nHeads: 12, dFF: 3072 } // T 1024 takes minutes a step here
+      : { V: 50_257, T: 1024, batch: 2, dModel: 768, nHeads: 12, dFF: 3072 };
+  const configs = {
+    tian: { ...tian, nLayers: 1, norm: 'post', activation: 'relu', optimizer: 'sgd', lr: 5, lrFfn: 10, clip: 0.5, init: 'tian', scaleEmbed: true, replicas: 1 },
+    gpt2: { ...gpt2, nLayers: 1, norm: 'pre', activation: 'gelu', optimizer: 'adamw', lr: 3e-4, posEncoding: 'learned', replicas: 1 },
+  };
+  const entries: BenchEntry[] = [];
+  for (const [name, raw] of Object.entries(configs)) {
+    const t = await trainer(ctx, raw);
+    await t.train(1, { metricsEvery: 0 }); // one real step: the kernel rows then run on real data
+    const c = raw as Record<string, number | string>;
+    entries.push({
+      name: `transformer train step ${name}`,
+      shape: `${describe(c)}; host work: ${steps} steps${software && name === 'gpt2' && !quick ? ' (T shrunk from 1024 on this CPU adapter)' : ''}`,
+      dispatches: t.stepDispatches,
+      hostWork: { unit: 'tokens', amount: steps * (c.replicas as number) * (c.batch as number) * (c.T as number), run: async () => void (await t.train(steps, { metricsEvery: 0 })) },
+    });
+    if (name === 'tian') entries.push(stepKernelRow(t.stepDispatches, `tokenWindows ${quick ? 'quick' : 'tian'} R=1`, `batch ${c.batch}, T ${c.T}, random windows of the training stream`));
+  }
+  return entries;
+}
