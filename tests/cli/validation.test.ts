@@ -91,4 +91,13 @@ describe('bad input: one clear message, exit code 2, no GPU work', () => {
     expect(r.stdout, what).toMatch(/adapter: /);
     expect(r.stderr, what).toMatch(/needs \d+ bytes but this adapter binds at most \d+/);
   });
+
+  it('a transformer whose buffers exceed the adapter is bad input naming the limit and what to lower', async () => {
+    const args = ['train', file('big-transformer.json', { model: 'transformer', V: 50000, T: 512, batch: 64, replicas: 8, dModel: 512, dFF: 2048 }), '--runtime', 'node', '--out', join(dir, 'too-big-transformer')];
+    const r = await runCli(args);
+    const what = describeRun(args, r);
+    expect(r.code, what).toBe(2);
+    expect(r.stderr, what).toMatch(/replicas = 8: a parameter slab .* needs \d+ bytes; this adapter's (maxStorageBufferBindingSize|maxBufferSize) is \d+: lower replicas/);
+    expect(r.stderr, what).toMatch(/batch = 64: the widest activation .* needs \d+ bytes/);
+  });
 });
