@@ -8,7 +8,7 @@ export const listSpec: CommandSpec = {
   positionals: '',
   minPositionals: 0,
   maxPositionals: 0,
-  options: [{ name: 'keys', kind: 'string', valueName: 'MODEL', help: 'the config keys of a model (icl or scansnap)' }],
+  options: [{ name: 'keys', kind: 'string', valueName: 'MODEL', help: 'the config keys of a model (icl, scansnap or transformer)' }],
 };
 
 export const trainSpec: CommandSpec = {
