@@ -102,8 +102,8 @@ export async function buildNetwork(ctx: GpuContext, spec: NetworkSpec, io: Netwo
   // --- building blocks --------------------------------------------------------------------------------------
   const splitK = new Map<string, Awaited<ReturnType<typeof tunedGemmSplitK>>>();
   /** y = x Wᵀ + b (act), weights out × in in the slab. */
-  const linear = async (inDim: number, outDim: number, activation: 'none' | 'relu' | 'gelu' = 'none', beta = 0) =>
-    gemmBias(k, { batch: R, M: N, N: outDim, K: inDim, transB: true, strideA: N * inDim, strideB: P, strideC: N * outDim, strideBias: P, activation, beta });
+  const linear = async (inDim: number, outDim: number, activation: 'none' | 'relu' | 'gelu' = 'none') =>
+    gemmBias(k, { batch: R, M: N, N: outDim, K: inDim, transB: true, strideA: N * inDim, strideB: P, strideC: N * outDim, strideBias: P, activation });
   /** dW = dyᵀ x into the gradient slab (long K = B·T: split-K, one scratch per shape). */
   const weightGrad = async (inDim: number, outDim: number) => {
     const key = `${inDim}x${outDim}`;
