@@ -121,6 +121,10 @@ async function runEntry(ctx: GpuContext, file: string, entry: BenchEntry, limits
     const work = entry.hostWork;
     const timed = await timeWallClock(ctx.device, () => work.run(), { repeats: options.repeats, warmup: options.warmup });
     out.hostWork = { unit: work.unit, ms: timed.ms, perSecond: work.amount / (timed.ms / 1000) };
+    if (work.steps && out.ms !== undefined) {
+      const wallPerStepMs = timed.ms / work.steps;
+      Object.assign(out.hostWork, { wallPerStepMs, gpuShare: out.ms / wallPerStepMs });
+    }
   }
   assertNoDeviceErrors(ctx);
   return out;

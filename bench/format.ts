@@ -32,9 +32,12 @@ export function formatSpeedup(speedup: number | null | undefined): string {
   return `×${Number(speedup.toPrecision(3))}`;
 }
 
-/** '680.9 prompts/s'; empty for an entry without host work. */
+/** '680.9 prompts/s', with the GPU's share of a step's wall time where known; empty without host work. */
 export function formatThroughput(hostWork: EntryResult['hostWork']): string {
-  return hostWork ? `${Number(hostWork.perSecond.toPrecision(4))} ${hostWork.unit}/s` : '';
+  if (!hostWork) return '';
+  const rate = `${Number(hostWork.perSecond.toPrecision(4))} ${hostWork.unit}/s`;
+  if (hostWork.wallPerStepMs === undefined || hostWork.gpuShare === undefined) return rate;
+  return `${rate} (${formatMs(hostWork.wallPerStepMs)} ms/step wall, GPU ${formatPercent(hostWork.gpuShare)})`;
 }
 
 /**

@@ -19,6 +19,11 @@ export interface HostWork {
   amount: number;
   /** Submits the work; the runner waits for the queue after it. */
   run(): void | Promise<void>;
+  /**
+   * Training steps one run takes, when the entry's dispatches are one step: the bench then reports the wall time
+   * per step beside the step's GPU time, so the host's share of a step shows (the host off the hot path).
+   */
+  steps?: number;
 }
 
 export interface BenchEntry {
@@ -101,7 +106,14 @@ export interface EntryResult {
   fmaFraction?: number;
   /** gbps / the adapter's bandwidth roof (limits.copyGBps). */
   copyFraction?: number;
-  hostWork?: { unit: string; perSecond: number; ms: number };
+  hostWork?: {
+    unit: string;
+    perSecond: number;
+    ms: number;
+    /** With HostWork.steps: wall milliseconds per step, and the step's GPU time (the entry's ms) as a share of it. */
+    wallPerStepMs?: number;
+    gpuShare?: number;
+  };
 }
 
 /**

@@ -40,7 +40,7 @@ export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions
       name: `transformer train step ${name}`,
       shape: `${describe(c)}; host work: ${steps} steps${software && name === 'gpt2' && !quick ? ' (T shrunk from 1024 on this CPU adapter)' : ''}`,
       dispatches: t.stepDispatches,
-      hostWork: { unit: 'tokens', amount: steps * (c.replicas as number) * (c.batch as number) * (c.T as number), run: async () => void (await t.train(steps, { metricsEvery: 0 })) },
+      hostWork: { unit: 'tokens', amount: steps * (c.replicas as number) * (c.batch as number) * (c.T as number), steps, run: async () => void (await t.train(steps, { metricsEvery: 0 })) },
     });
     if (name === 'tian') entries.push(stepKernelRow(t.stepDispatches, `tokenWindows ${quick ? 'quick' : 'tian'} R=1`, `batch ${c.batch}, T ${c.T}, random windows of the training stream`));
   }
