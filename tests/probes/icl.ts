@@ -119,3 +119,19 @@ export async function evaluateInChunks(args: { config: Partial<IclConfig>; steps
     trainer.destroy();
   }
 }
+
+/** Trains, then runs the context-length and pruning-against-alpha' sweeps behind Li et al.'s alpha' claims. */
+export async function alphaSweeps(args: { config: Partial<IclConfig>; steps: number; alphaTests: number[]; NTests: number[]; ratios: number[]; draws: number }) {
+  const { contextLengthSweep, pruningByAlpha } = await import('../../src/models/icl/analysis');
+  const ctx = await getContext();
+  const trainer = await IclTrainer.create(ctx, { ...args.config, evalTest: false });
+  try {
+    await trainer.train(args.steps, { metricsEvery: 0 });
+    const context = await contextLengthSweep(trainer, args.alphaTests, args.NTests);
+    const pruning = await pruningByAlpha(trainer, args.alphaTests, args.ratios, args.draws);
+    assertNoDeviceErrors(ctx);
+    return { context, pruning };
+  } finally {
+    trainer.destroy();
+  }
+}

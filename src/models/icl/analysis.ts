@@ -4,7 +4,7 @@
 import type { ResultTable } from '../../engine/types';
 import { Random } from '../../util/random';
 import { iclShapes } from './config';
-import { outOfDomainPatterns, outOfDomainTestSet } from './data';
+import { inDomainTestSet, outOfDomainPatterns, outOfDomainTestSet } from './data';
 import { IclEvaluator } from './evaluate';
 import { prunedRows, sortedRowNorms, splitNorms, valueAlignment, zeroRows } from './metrics';
 import { meanRelevantPattern, type IclTrainer } from './model';
@@ -35,7 +35,7 @@ export async function oodSweep(trainer: IclTrainer, S1s: number[]): Promise<Resu
  * Unseen-task error and hinge loss after zeroing round(ratio·m) rows of W_O: the smallest by norm (magnitude),
  * or random rows averaged over `draws` draws.
  */
-export async function pruningCurves(trainer: IclTrainer, ratios: number[], draws = 10): Promise<ResultTable> {
+export async function pruningCurves(trainer: IclTrainer, ratios: number[], draws = 10, evaluator?: IclEvaluator): Promise<ResultTable> {
   const { m, dV } = iclShapes(trainer.config);
   const R = trainer.replicas;
   const W_O = (await trainer.readParams()).W_O;
@@ -46,7 +46,7 @@ export async function pruningCurves(trainer: IclTrainer, ratios: number[], draws
     variants.push(zeroRows(W_O, R, m, dV, Array.from({ length: R }, (_, r) => prunedRows(replicaRows(r), m, dV, ratio))));
     for (let k = 0; k < draws; k++) variants.push(zeroRows(W_O, R, m, dV, Array.from({ length: R }, (_, r) => prunedRows(replicaRows(r), m, dV, ratio, rngs[r]))));
   }
-  const results = await (await trainer.inDomainEvaluator()).evaluateOutputWeights(variants);
+  const results = await (evaluator ?? (await trainer.inDomainEvaluator())).evaluateOutputWeights(variants);
   const rows: number[][] = [];
   ratios.forEach((ratio, i) => {
     const base = i * (draws + 1);
@@ -94,4 +94,96 @@ export async function valueAlignmentTable(trainer: IclTrainer): Promise<ResultTa
     for (let j = 0; j < m; j++) rows.push([j, r, j < m / 2 ? 1 : -1, a.featureCos[j], a.labelCos[j]]);
   }
   return { columns: ['neuron', 'replica', 'aSign', 'featureCos', 'labelCos'], rows };
+}
+
+/**
+ * An evaluator of unseen-task prompts with other test settings than the trainer's (the model reads prompts of any
+ * length): `NTest` contexts per prompt, a share `alphaTest` of them with the query's task patterns. Each replica's
+ * set is drawn from its own seed, as the trainer's test set is.
+ */
+export async function unseenTaskEvaluator(trainer: IclTrainer, settings: { NTest?: number; alphaTest?: number; testSize?: number }): Promise<IclEvaluator> {
+  const c = { ...trainer.config, ...settings };
+  const sets = Array.from({ length: trainer.replicas }, (_, r) => inDomainTestSet(c, r));
+  return IclEvaluator.create(trainer.ctx, c, trainer.params, sets, trainer.patterns);
+}
+
+/**
+ * Li et al.: the larger α' (the share of contexts carrying the query's relevant pattern), the shorter the context a
+ * trained model needs. Unseen-task error and hinge loss for every (α', NTest), per replica.
+ */
+export async function contextLengthSweep(trainer: IclTrainer, alphaTests: number[], NTests: number[]): Promise<ResultTable> {
+  const rows: number[][] = [];
+  for (const alphaTest of alphaTests) {
+    for (const NTest of NTests) {
+      const evaluator = await unseenTaskEvaluator(trainer, { alphaTest, NTest });
+      try {
+        (await evaluator.evaluate()).forEach((t, r) => rows.push([alphaTest, NTest, r, t.error, t.hinge]));
+      } finally {
+        evaluator.destroy();
+      }
+    }
+  }
+  return { columns: ['alphaTest', 'NTest', 'replica', 'error', 'hinge'], rows };
+}
+
+/** Li et al.: the larger α', the larger the pruning ratio tolerated. Pruning curves (magnitude and random) per α'. */
+export async function pruningByAlpha(trainer: IclTrainer, alphaTests: number[], ratios: number[], draws: number): Promise<ResultTable> {
+  const rows: number[][] = [];
+  for (const alphaTest of alphaTests) {
+    const evaluator = await unseenTaskEvaluator(trainer, { alphaTest });
+    try {
+      const curves = await pruningCurves(trainer, ratios, draws, evaluator);
+      for (const row of curves.rows) rows.push([alphaTest, ...row]);
+    } finally {
+      evaluator.destroy();
+    }
+  }
+  return { columns: ['alphaTest', 'ratio', 'replica', 'magnitudeError', 'magnitudeHinge', 'randomError', 'randomHinge'], rows };
+}
+
+/**
+ * Per α', the smallest NTest whose mean error (over replicas) is at most `target` (NaN where none is): the number the
+ * context-length claim compares across α'.
+ */
+export function contextNeeded(sweep: ResultTable, target: number): ResultTable {
+  return thresholdTable(sweep, 'NTest', 'error', (value) => value <= target, 'first', 'NTestNeeded');
+}
+
+/** Per α', the largest pruning ratio up to which the mean magnitude-pruned hinge loss stays at most `tolerance`. */
+export function toleratedPruning(curves: ResultTable, tolerance: number): ResultTable {
+  return thresholdTable(curves, 'ratio', 'magnitudeHinge', (value) => value <= tolerance, 'lastOfRun', 'ratioTolerated');
+}
+
+/** Per α': the first x (ascending) whose mean over replicas is ok ('first'), or the last x of the run of ok values from the smallest x ('lastOfRun'). */
+function thresholdTable(table: ResultTable, xName: string, yName: string, ok: (v: number) => boolean, pick: 'first' | 'lastOfRun', out: string): ResultTable {
+  const c = (name: string) => table.columns.indexOf(name);
+  const alphas = [...new Set(table.rows.map((r) => r[c('alphaTest')]))];
+  const rows = alphas.map((alpha) => {
+    const mine = table.rows.filter((r) => r[c('alphaTest')] === alpha);
+    const xs = [...new Set(mine.map((r) => r[c(xName)]))].sort((a, b) => a - b);
+    const good = xs.map((x) => {
+      const at = mine.filter((r) => r[c(xName)] === x).map((r) => r[c(yName)]);
+      return ok(at.reduce((a, b) => a + b, 0) / at.length);
+    });
+    if (pick === 'first') {
+      const i = good.indexOf(true);
+      return [alpha, i >= 0 ? xs[i] : NaN];
+    }
+    const end = good.indexOf(false);
+    const last = (end === -1 ? xs.length : end) - 1;
+    return [alpha, last >= 0 ? xs[last] : NaN];
+  });
+  return { columns: ['alphaTest', out], rows };
+}
+
+/** A table's mean of `y` over replicas, one column per α' (the preset figures draw one line per column). */
+export function pivotByAlpha(table: ResultTable, x: string, y: string, suffix = ''): ResultTable {
+  const c = (name: string) => table.columns.indexOf(name);
+  const alphas = [...new Set(table.rows.map((r) => r[c('alphaTest')]))];
+  const xs = [...new Set(table.rows.map((r) => r[c(x)]))].sort((a, b) => a - b);
+  const mean = (alpha: number, at: number) => {
+    const values = table.rows.filter((r) => r[c('alphaTest')] === alpha && r[c(x)] === at).map((r) => r[c(y)]);
+    return values.reduce((a, b) => a + b, 0) / values.length;
+  };
+  return { columns: [x, ...alphas.map((a) => `alpha'=${a}${suffix}`)], rows: xs.map((at) => [at, ...alphas.map((a) => mean(a, at))]) };
 }

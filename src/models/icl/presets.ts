@@ -3,11 +3,20 @@
 import type { Preset, ResultTable, Trainer } from '../../engine/types';
 import type { IclConfig } from './config';
 import { IclTrainer } from './model';
-import { neuronNorms, oodSweep, pruningCurves, valueAlignmentTable } from './analysis';
+import {
+  contextLengthSweep, contextNeeded, neuronNorms, oodSweep, pivotByAlpha, pruningByAlpha, pruningCurves, toleratedPruning, valueAlignmentTable,
+} from './analysis';
 
 export const OOD_S1 = [0.5, 0.7, 0.9, 1.1, 1.3];
 export const PRUNING_RATIOS = [0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 export const PRUNING_DRAWS = 10;
+/** Li et al.'s α' (alphaTest) and context lengths of the context-length and pruning-against-α' sweeps. */
+export const ALPHA_TESTS = [0.4, 0.6, 0.8, 1.0];
+export const CONTEXT_LENGTHS = [1, 2, 4, 8, 16, 32];
+/** The error a context must reach to count as long enough, and the hinge loss a pruned model may reach. */
+export const CONTEXT_TARGET_ERROR = 0.05;
+export const PRUNING_TOLERANCE = 0.05;
+const PRUNING_ALPHA_RATIOS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
 function icl(trainer: Trainer): IclTrainer {
   if (!(trainer instanceof IclTrainer)) throw new TypeError(`an ICL preset's analysis needs an ICL trainer, got '${trainer.model}'`);
@@ -63,6 +72,52 @@ export const iclPresets: Preset<IclConfig>[] = [
       { file: 'pruning-error.svg', title: 'test error vs pruning ratio', source: 'pruning', x: 'ratio', y: ['magnitudeError', 'randomError'] },
       { file: 'pruning-hinge.svg', title: 'test hinge loss vs pruning ratio', source: 'pruning', x: 'ratio', y: ['magnitudeHinge', 'randomHinge'], logY: true },
       { file: 'neuron-norms.svg', title: 'sorted W_O row norms', source: 'norms', x: 'rank', y: ['norm'], logY: true },
+    ],
+  },
+  {
+    name: 'icl-context-length',
+    model: 'icl',
+    description: "Unseen-task error against the test prompts' context length NTest in {1,...,32} for alpha' in {0.4, 0.6, 0.8, 1.0} (Li et al.: a larger alpha' needs a shorter context).",
+    config: {},
+    steps: 300,
+    metricsEvery: 50,
+    analyze: async (trainer) => {
+      const sweep = await contextLengthSweep(icl(trainer), ALPHA_TESTS, CONTEXT_LENGTHS);
+      return {
+        contextLength: sweep,
+        contextErrorByAlpha: pivotByAlpha(sweep, 'NTest', 'error'),
+        contextHingeByAlpha: pivotByAlpha(sweep, 'NTest', 'hinge'),
+        contextNeeded: contextNeeded(sweep, CONTEXT_TARGET_ERROR),
+      };
+    },
+    figures: [
+      { file: 'context-error.svg', title: "unseen-task error vs context length, one line per alpha'", source: 'contextErrorByAlpha', x: 'NTest', y: ALPHA_TESTS.map((a) => `alpha'=${a}`), logY: true },
+      { file: 'context-hinge.svg', title: "unseen-task hinge loss vs context length, one line per alpha'", source: 'contextHingeByAlpha', x: 'NTest', y: ALPHA_TESTS.map((a) => `alpha'=${a}`), logY: true },
+      { file: 'context-needed.svg', title: `shortest context with error <= ${CONTEXT_TARGET_ERROR} vs alpha'`, source: 'contextNeeded', x: 'alphaTest', y: ['NTestNeeded'] },
+    ],
+  },
+  {
+    name: 'icl-pruning-alpha',
+    model: 'icl',
+    description: "Magnitude (and random) pruning curves of W_O for alpha' in {0.4, 0.6, 0.8, 1.0} after 1000 steps (Li et al.: a larger alpha' tolerates more pruning).",
+    config: {},
+    steps: 1000,
+    metricsEvery: 100,
+    analyze: async (trainer) => {
+      const curves = await pruningByAlpha(icl(trainer), ALPHA_TESTS, PRUNING_ALPHA_RATIOS, PRUNING_DRAWS);
+      return {
+        pruningByAlpha: curves,
+        magnitudeHingeByAlpha: pivotByAlpha(curves, 'ratio', 'magnitudeHinge'),
+        randomHingeByAlpha: pivotByAlpha(curves, 'ratio', 'randomHinge', ' random'),
+        magnitudeErrorByAlpha: pivotByAlpha(curves, 'ratio', 'magnitudeError'),
+        toleratedPruning: toleratedPruning(curves, PRUNING_TOLERANCE),
+      };
+    },
+    figures: [
+      { file: 'pruning-hinge-alpha.svg', title: "magnitude-pruned hinge loss vs pruning ratio, one line per alpha'", source: 'magnitudeHingeByAlpha', x: 'ratio', y: ALPHA_TESTS.map((a) => `alpha'=${a}`), logY: true },
+      { file: 'pruning-random-alpha.svg', title: "randomly pruned hinge loss (mean of 10 draws) vs ratio, one line per alpha'", source: 'randomHingeByAlpha', x: 'ratio', y: ALPHA_TESTS.map((a) => `alpha'=${a} random`), logY: true },
+      { file: 'pruning-error-alpha.svg', title: "magnitude-pruned error vs pruning ratio, one line per alpha'", source: 'magnitudeErrorByAlpha', x: 'ratio', y: ALPHA_TESTS.map((a) => `alpha'=${a}`) },
+      { file: 'pruning-tolerated.svg', title: `largest ratio with hinge <= ${PRUNING_TOLERANCE} vs alpha'`, source: 'toleratedPruning', x: 'alphaTest', y: ['ratioTolerated'] },
     ],
   },
   {
