@@ -4,9 +4,18 @@
 // elements between consecutive batches (0 broadcasts one matrix to every batch, e.g. a shared table).
 // BETA = 0 never reads C, so an uninitialised (or NaN-poisoned) C is fine.
 //
-// Tiling for real GPUs: a workgroup computes a TILE x TILE block of C (TILE = 4 * WG_SIDE), each thread a
-// 4 x 4 register block; K advances in slabs of KSLAB staged through workgroup memory. Loads are guarded,
-// so any M, N, K work (down to 1).
+// Two ways to form the product, chosen by WORKGROUP_TILES for every entry point (src/kernels/gemm.ts offers
+// them per adapter class). Either way a thread holds a THREAD_ROWS x 4 register block of C (a workgroup
+// THREAD_ROWS * WG_SIDE rows by 4 * WG_SIDE columns), and each of its elements is fma-accumulated over k in
+// increasing order from 0, so every variant gives the same bits:
+//   WORKGROUP_TILES (real GPUs): K advances in slabs of KSLAB staged through workgroup memory, loads guarded,
+//   4 x 4 blocks;
+//   otherwise (CPU adapters): each thread reads its rows of A and 4 columns of B straight from memory, no
+//   workgroup memory and no barrier. SwiftShader runs a workgroup that contains barriers as coroutines and pays
+//   for every switch; ICL's 256 x 40 x 40 products took 0.4 ms there without them, 5.4-7.5 ms tiled. It pays per
+//   load too: 8-row blocks (THREAD_ROWS = 8) load 12 floats per 32 products instead of 8 per 16.
+// Rows and columns past the matrix read a clamped (valid) element whose products are never stored, so any M,
+// N, K work (down to 1).
 //
 // Split-K (SPLITS > 1, driven by gemmSplitK in src/kernels/gemm.ts): when M x N is small and K long (weight
 // gradients sum over the batch) there are too few tiles to fill a GPU, so the grid's z runs over
@@ -22,7 +31,7 @@
 //   activationGrad:     C = (ALPHA * AB) * act'(pre)                                 (dH = (dY W_2) o act'(pre))
 // bias is [batch][N] at STRIDE_BIAS (a slab's P for a bias inside it; 0 shares one); pre has C's layout.
 // act is ACTIVATION: relu (ReLU'(0) = 0) or gelu, the exact erf form 0.5 x (1 + erf(x / sqrt 2)).
-// Every entry runs the same tiled product (tileProduct), so the epilogue never changes how AB is summed.
+// Every entry runs the same product (product()), so the epilogue never changes how AB is summed.
 
 override M: u32;
 override N: u32;
@@ -39,9 +48,12 @@ override SPLITS: u32 = 1u;
 override K_SPLIT: u32 = 0u;   // k per split; 0 = all of K
 override STRIDE_BIAS: u32 = 0u;
 override ACTIVATION: u32 = 0u; // 1 relu, 2 gelu (ACTIVATION_GELU): for the entries that apply one
+override WORKGROUP_TILES: bool = true;
+override THREAD_ROWS: u32 = 4u;   // 4, or 8 without WORKGROUP_TILES
 
 const KSLAB: u32 = 16u;
 const MAX_TILE: u32 = 64u;    // workgroup arrays are sized for WG_SIDE <= 16
+const MAX_THREAD_ROWS: u32 = 8u;
 const ACTIVATION_GELU: u32 = 2u;
 
 @group(0) @binding(0) var<storage, read> A: array<f32>;
@@ -78,21 +90,77 @@ fn loadB(batch: u32, k: u32, col: u32, kEnd: u32) -> f32 {
   return B[base + k * N + col];
 }
 
-// This thread's 4 x 4 block of AB (without ALPHA) over its slice's K range. Called by every entry point in
-// uniform control flow (it holds the workgroup barriers).
-fn tileProduct(wid: vec3<u32>, lid: vec3<u32>) -> array<array<f32, 4>, 4> {
+// This thread's THREAD_ROWS x 4 block of AB (without ALPHA) over its slice's K range, row i in element i.
+// Called by every entry point in uniform control flow (the tiled product holds workgroup barriers).
+fn product(wid: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, MAX_THREAD_ROWS> {
+  if (WORKGROUP_TILES) {
+    let t = tileProduct(wid, lid);
+    return array<vec4<f32>, MAX_THREAD_ROWS>(t[0], t[1], t[2], t[3], vec4<f32>(), vec4<f32>(), vec4<f32>(), vec4<f32>());
+  }
+  return registerProduct(wid, lid);
+}
+
+// The K range of grid slice z: all of K, or one split's.
+fn kRange(z: u32) -> vec2<u32> {
+  let kBegin = (z % SPLITS) * K_SPLIT;
+  return vec2<u32>(kBegin, select(K, min(K, kBegin + K_SPLIT), K_SPLIT > 0u));
+}
+
+fn registerProduct(wid: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, MAX_THREAD_ROWS> {
+  let batch = wid.z / SPLITS;
+  let range = kRange(wid.z);
+  let row0 = wid.y * THREAD_ROWS * WG_SIDE + lid.y * THREAD_ROWS;
+  let col0 = wid.x * 4u * WG_SIDE + lid.x * 4u;
+  // Element (row, k) of op(A) is A[aRow(row) + k * aStep]; element (k, col) of op(B) is B[bCol(col) + k * bStep].
+  let aStep = select(1u, M, TRANS_A);
+  let bStep = select(N, 1u, TRANS_B);
+  let lanes = vec4<u32>(0u, 1u, 2u, 3u);
+  let rows = min(vec4<u32>(row0) + lanes, vec4<u32>(M - 1u));
+  let moreRows = min(vec4<u32>(row0 + 4u) + lanes, vec4<u32>(M - 1u));
+  let cols = min(vec4<u32>(col0) + lanes, vec4<u32>(N - 1u));
+  let aRow = vec4<u32>(batch * STRIDE_A) + select(rows * K, rows, TRANS_A);
+  let aMoreRow = vec4<u32>(batch * STRIDE_A) + select(moreRows * K, moreRows, TRANS_A);
+  let bCol = vec4<u32>(batch * STRIDE_B) + select(cols, cols * K, TRANS_B);
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  var acc4 = vec4<f32>(0.0);
+  var acc5 = vec4<f32>(0.0);
+  var acc6 = vec4<f32>(0.0);
+  var acc7 = vec4<f32>(0.0);
+  for (var k = range.x; k < range.y; k++) {
+    let ai = aRow + vec4<u32>(k * aStep);
+    let bi = bCol + vec4<u32>(k * bStep);
+    let b = vec4<f32>(B[bi.x], B[bi.y], B[bi.z], B[bi.w]);
+    acc0 = fma(vec4<f32>(A[ai.x]), b, acc0);
+    acc1 = fma(vec4<f32>(A[ai.y]), b, acc1);
+    acc2 = fma(vec4<f32>(A[ai.z]), b, acc2);
+    acc3 = fma(vec4<f32>(A[ai.w]), b, acc3);
+    if (THREAD_ROWS == 8u) {
+      let am = aMoreRow + vec4<u32>(k * aStep);
+      acc4 = fma(vec4<f32>(A[am.x]), b, acc4);
+      acc5 = fma(vec4<f32>(A[am.y]), b, acc5);
+      acc6 = fma(vec4<f32>(A[am.z]), b, acc6);
+      acc7 = fma(vec4<f32>(A[am.w]), b, acc7);
+    }
+  }
+  return array<vec4<f32>, MAX_THREAD_ROWS>(acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7);
+}
+
+fn tileProduct(wid: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, 4> {
   let tile = 4u * WG_SIDE;
   let threads = WG_SIDE * WG_SIDE;
   let batch = wid.z / SPLITS;
-  let split = wid.z % SPLITS;
-  let kBegin = split * K_SPLIT;
-  let kEnd = select(K, min(K, kBegin + K_SPLIT), K_SPLIT > 0u);
+  let range = kRange(wid.z);
+  let kBegin = range.x;
+  let kEnd = range.y;
   let row0 = wid.y * tile;
   let col0 = wid.x * tile;
   let t = lid.y * WG_SIDE + lid.x;
 
-  var acc: array<array<f32, 4>, 4>;
-  for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { acc[i][j] = 0.0; } }
+  var acc: array<vec4<f32>, 4>;
+  for (var i = 0u; i < 4u; i++) { acc[i] = vec4<f32>(0.0); }
 
   for (var k0 = kBegin; k0 < kEnd; k0 += KSLAB) {
     for (var e = t; e < KSLAB * tile; e += threads) {
@@ -120,17 +188,16 @@ fn tileProduct(wid: vec3<u32>, lid: vec3<u32>) -> array<array<f32, 4>, 4> {
 // Where element (i, j) of this thread's block lands: x = its column, y = its index in C (and in pre); x = N
 // when it lies outside the M x N matrix.
 fn outputAt(wid: vec3<u32>, lid: vec3<u32>, i: u32, j: u32) -> vec2<u32> {
-  let tile = 4u * WG_SIDE;
-  let row = wid.y * tile + lid.y * 4u + i;
-  let col = wid.x * tile + lid.x * 4u + j;
+  let row = wid.y * THREAD_ROWS * WG_SIDE + lid.y * THREAD_ROWS + i;
+  let col = wid.x * 4u * WG_SIDE + lid.x * 4u + j;
   if (row >= M || col >= N) { return vec2<u32>(N, 0u); }
   return vec2<u32>(col, wid.z * STRIDE_C + row * N + col);
 }
 
 @compute @workgroup_size(WG_SIDE, WG_SIDE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  var acc = tileProduct(wid, lid);
-  for (var i = 0u; i < 4u; i++) {
+  let acc = product(wid, lid);
+  for (var i = 0u; i < THREAD_ROWS; i++) {
     for (var j = 0u; j < 4u; j++) {
       let at = outputAt(wid, lid, i, j);
       if (at.x == N) { continue; }
@@ -143,8 +210,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 
 @compute @workgroup_size(WG_SIDE, WG_SIDE)
 fn withBias(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  var acc = tileProduct(wid, lid);
-  for (var i = 0u; i < 4u; i++) {
+  let acc = product(wid, lid);
+  for (var i = 0u; i < THREAD_ROWS; i++) {
     for (var j = 0u; j < 4u; j++) {
       let at = outputAt(wid, lid, i, j);
       if (at.x == N) { continue; }
@@ -157,8 +224,8 @@ fn withBias(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
 
 @compute @workgroup_size(WG_SIDE, WG_SIDE)
 fn withBiasActivation(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  var acc = tileProduct(wid, lid);
-  for (var i = 0u; i < 4u; i++) {
+  let acc = product(wid, lid);
+  for (var i = 0u; i < THREAD_ROWS; i++) {
     for (var j = 0u; j < 4u; j++) {
       let at = outputAt(wid, lid, i, j);
       if (at.x == N) { continue; }
@@ -173,8 +240,8 @@ fn withBiasActivation(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invo
 
 @compute @workgroup_size(WG_SIDE, WG_SIDE)
 fn activationGrad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  var acc = tileProduct(wid, lid);
-  for (var i = 0u; i < 4u; i++) {
+  let acc = product(wid, lid);
+  for (var i = 0u; i < THREAD_ROWS; i++) {
     for (var j = 0u; j < 4u; j++) {
       let at = outputAt(wid, lid, i, j);
       if (at.x == N) { continue; }
@@ -186,9 +253,9 @@ fn activationGrad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
 // The FFN backward when the hidden layer had dropout: dZ = ((dY W_2) ∘ keep / (1 − p)) ∘ act'(pre), one pass.
 @compute @workgroup_size(WG_SIDE, WG_SIDE)
 fn activationGradDropout(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  var acc = tileProduct(wid, lid);
+  let acc = product(wid, lid);
   let key = dropoutKey(seeds[wid.z], step[0], DROP_LAYER, DROP_SITE);
-  for (var i = 0u; i < 4u; i++) {
+  for (var i = 0u; i < THREAD_ROWS; i++) {
     for (var j = 0u; j < 4u; j++) {
       let at = outputAt(wid, lid, i, j);
       if (at.x == N) { continue; }

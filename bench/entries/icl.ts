@@ -1,7 +1,9 @@
 // ICL training throughput (prompts per second, end to end) at the SPEC default shapes for R = 1 and a large R,
 // with batches generated on the GPU (default) and on the CPU (generation, upload, GPU step); the step's kernels
-// timed one by one (fractions of the adapter's limits); a row per ICL kernel (its dispatches in the R = 1 step);
-// the CPU batch generator alone, and the float64 reference's SGD step for comparison.
+// timed one by one (fractions of the adapter's limits); a row per ICL kernel (its dispatches in the R = 1 step),
+// and the step's eleven products and four SGD updates as one row each; one evaluation of the test set on the wall
+// clock (what a metric point adds); the CPU batch generator alone, and the float64 reference's SGD step for
+// comparison. Call sites run the variants the context's tuner gives them: in the bench, the adapter class's defaults.
 import type { GpuContext } from '../../src/runtime/context';
 import { IclTrainer } from '../../src/models/icl/model';
 import { parseIclConfig, iclShapes } from '../../src/models/icl/config';
@@ -11,7 +13,7 @@ import { stepKernelRow } from '../stepKernels';
 import type { BenchEntry, BenchEntryOptions } from '../types';
 
 function createTrainer(ctx: GpuContext, config: Record<string, unknown>): Promise<IclTrainer> {
-  return IclTrainer.create(ctx, { ...config, evalTest: false, metricsEvery: 0 });
+  return IclTrainer.create(ctx, { evalTest: false, metricsEvery: 0, ...config });
 }
 
 function trainingEntry(trainer: IclTrainer, stepsPerRun: number): BenchEntry {
@@ -27,7 +29,7 @@ function trainingEntry(trainer: IclTrainer, stepsPerRun: number): BenchEntry {
 
 export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions): Promise<BenchEntry[]> {
   const small = quick ? { dX: 8, dY: 2, N: 4, m: 8, batch: 16, M1: 3, M2: 4 } : {};
-  const largeR = quick ? 2 : ctx.adapter.isSoftware ? 8 : 256;
+  const largeR = quick ? 2 : ctx.adapter.isSoftware ? 16 : 256;
   const steps = quick ? 2 : ctx.adapter.isSoftware ? 3 : 20;
   const config = parseIclConfig(small);
   const shapes = iclShapes(config);
@@ -53,6 +55,9 @@ export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions
     stepKernelRow(single.stepDispatches, `iclAttentionForward ${tag}`, kernelShape),
     stepKernelRow(single.stepDispatches, `iclMlpHinge hingeTrain ${tag}`, kernelShape),
     stepKernelRow(single.stepDispatches, `iclAttentionBackward ${tag}`, kernelShape),
+    stepKernelRow(single.stepDispatches, `gemm icl step ${tag}`, `${kernelShape}: 11 products (7 activations, 4 weight gradients)`),
+    stepKernelRow(single.stepDispatches, `sgdUpdate icl step ${tag}`, `${kernelShape}: W_Q, W_K, W_V, W_O`),
+    await evaluationEntry(ctx, small, tag),
     {
       name: 'icl batch generation (CPU, compact)',
       shape: `64 batches of ${config.batch}, N ${config.N}: what batchSource 'cpu' generates per replica and step`,
@@ -80,4 +85,16 @@ export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions
       },
     },
   ];
+}
+
+/** One evaluation of the fixed test set (SPEC default 5000 prompts) as a metric point runs it: one submission, one readback. */
+async function evaluationEntry(ctx: GpuContext, small: Record<string, unknown>, tag: string): Promise<BenchEntry> {
+  const trainer = await createTrainer(ctx, { ...small, replicas: 1, evalTest: true, ...(Object.keys(small).length > 0 && { testSize: 200 }) });
+  const evaluator = trainer.evaluator!;
+  return {
+    name: `icl evaluation ${tag}`,
+    shape: `${evaluator.prompts} test prompts in ${evaluator.chunks} chunk(s) of ${evaluator.chunk}: prompts, attention, W_V, W_O, hinge sums`,
+    dispatches: [],
+    hostWork: { unit: 'prompts', amount: evaluator.prompts, run: async () => void (await evaluator.evaluate()) },
+  };
 }

@@ -59,6 +59,7 @@ export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions
     stepKernelRow(single.stepDispatches, `scansnapAttentionBackward ${tag}`, kernelShape),
     stepKernelRow(single.stepDispatches, `scansnapGradY ${tag}`, kernelShape),
     stepKernelRow(single.stepDispatches, `scansnapGradZ ${tag}`, kernelShape),
+    stepKernelRow(single.stepDispatches, `sgdMomentum scansnap step ${tag}`, `${kernelShape}: Y, then Z's query rows`),
     {
       name: 'scansnap sequence generation (CPU)',
       shape: `batch ${smallConfig.batch}, L ${smallConfig.L}: one replica's step`,

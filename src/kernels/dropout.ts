@@ -1,6 +1,8 @@
 // Host wrapper for shaders/dropout.wgsl: inverted dropout with counter-based masks (docs/transformer.md,
 // "Randomness"). The backward is the same dispatch applied to dy. Reference: src/reference/dropout.ts.
 import type { BufferBinding, KernelLibrary, Dispatch } from '../runtime/kernels';
+import type { GpuContext } from '../runtime/context';
+import { TuningScratch, type Variant } from '../runtime/tuner';
 import { dropoutThreshold } from '../util/random';
 import { assertPositiveInt, strideGroups } from './grid';
 
@@ -15,6 +17,8 @@ export interface DropoutShape {
   site: number;
   /** Threads per workgroup (default 256). */
   wg?: number;
+  /** Workgroups per replica at most (default: a thread per element); threads stride over the rest. */
+  maxGroups?: number;
 }
 
 export interface DropoutBuffers {
@@ -55,7 +59,8 @@ export async function dropout(kernels: KernelLibrary, s: DropoutShape) {
     kernels.kernel('dropout', { entryPoint: 'applyResidual', constants }),
   ]);
   const n = s.replicas * s.size;
-  const groups: [number, number] = [strideGroups(s.size, wg), s.replicas];
+  if (s.maxGroups !== undefined) assertPositiveInt('dropout', 'maxGroups', s.maxGroups);
+  const groups: [number, number] = [strideGroups(s.size, wg, s.maxGroups), s.replicas];
   const common = { seeds: 4 * s.replicas, step: 4 };
   // Per element: the draw's hash (two multiplies, shifts) and the product; 8 bytes moved.
   const counts = { flops: 2 * n, bytes: 8 * n + 4 * s.replicas };
@@ -70,4 +75,26 @@ export async function dropout(kernels: KernelLibrary, s: DropoutShape) {
         label, minBytes: { x: 4 * n, y: 4 * n, residual: 4 * n, ...common }, flops: 3 * n, bytes: 12 * n + 4 * s.replicas,
       }),
   };
+}
+
+/**
+ * Grid variants, the adapter class's default first: a thread per element (GPUs), or about 64 workgroups in all,
+ * each thread striding over many elements (CPU adapters, which pay per workgroup: Scan & Snap's momentum update,
+ * the same kind of loop, ran 2-3x faster so on SwiftShader). The mask and values are the same either way.
+ */
+export function elementwiseGridVariants(replicas: number, software: boolean): Variant[] {
+  const wide = { wg: 256 };
+  const few = { wg: 64, maxGroups: Math.max(1, Math.ceil(64 / replicas)) };
+  return software ? [few, wide] : [wide, few];
+}
+
+/** dropout with the grid the adapter's tuner picks for this shape (timed on `apply` in scratch buffers). */
+export async function tunedDropout(ctx: GpuContext, s: DropoutShape) {
+  const scratch = new TuningScratch(ctx.pool);
+  const n = 4 * s.replicas * s.size;
+  const variant = await ctx.tuner.pick(ctx.device, 'dropout', { ...s, wg: undefined, maxGroups: undefined }, elementwiseGridVariants(s.replicas, ctx.adapter.isSoftware), async (v) => {
+    const op = await dropout(ctx.kernels, { ...s, ...v });
+    return [op.apply({ x: scratch.get('x', n), y: scratch.get('y', n), seeds: scratch.get('seeds', 4 * s.replicas), step: scratch.get('step', 4) })];
+  }, scratch);
+  return dropout(ctx.kernels, { ...s, ...variant });
 }

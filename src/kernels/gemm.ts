@@ -21,8 +21,15 @@ export interface GemmShape {
   alpha?: number;
   /** 0 (default) overwrites C; 1 accumulates into it. */
   beta?: number;
-  /** Threads per workgroup side (tile side 4x this). 8 suits most GPUs; must be <= 16. */
+  /** Threads per workgroup side (tile 4·wgSide columns by threadRows·wgSide rows). 8 suits most GPUs; <= 16. */
   wgSide?: number;
+  /**
+   * Stage K slabs of A and B through workgroup memory (default true, what GPUs want), or let each thread read its
+   * operands straight from memory with no barrier (what CPU adapters want). Both give the same bits.
+   */
+  workgroupTiles?: boolean;
+  /** Rows of C per thread: 4 (default), or 8 without workgroup tiles (fewer loads per product). */
+  threadRows?: 4 | 8;
   /**
    * Elements between consecutive batch entries of A, B or C when they are not packed (default M·K, K·N, M·N; 0
    * for a shared operand). A tensor inside a parameter slab [R][P] has stride P (docs/transformer.md); elements
@@ -63,6 +70,9 @@ function checkShape(name: string, s: GemmShape): number {
   for (const k of ['batch', 'M', 'N', 'K'] as const) assertPositiveInt(name, k, s[k]);
   const wgSide = s.wgSide ?? 8;
   if (!Number.isInteger(wgSide) || wgSide < 1 || wgSide > 16) throw new RangeError(`${name}: wgSide = ${wgSide}; allowed 1..16`);
+  const threadRows = s.threadRows ?? 4;
+  if (threadRows !== 4 && threadRows !== 8) throw new RangeError(`${name}: threadRows = ${threadRows}; allowed 4 or 8`);
+  if (threadRows === 8 && (s.workgroupTiles ?? true)) throw new RangeError(`${name}: threadRows = 8 needs workgroupTiles false (the tiled product holds 4 rows a thread)`);
   const strides = gemmStrides(s);
   const need = { A: s.shareA ? 0 : s.M * s.K, B: s.shareB ? 0 : s.K * s.N, C: s.M * s.N };
   for (const k of ['A', 'B', 'C'] as const) {
@@ -107,15 +117,15 @@ async function gemmKernel(kernels: KernelLibrary, s: GemmShape, wgSide: number, 
       TRANS_A: s.transA ? 1 : 0, TRANS_B: s.transB ? 1 : 0,
       STRIDE_A: strideA, STRIDE_B: strideB, STRIDE_C: strideC,
       ALPHA: split ? 1 : (s.alpha ?? 1), BETA: split ? 0 : (s.beta ?? 0), WG_SIDE: wgSide,
+      WORKGROUP_TILES: (s.workgroupTiles ?? true) ? 1 : 0, THREAD_ROWS: s.threadRows ?? 4,
       ...(split && { SPLITS: split.splits, K_SPLIT: split.kPerSplit }),
       ...epilogue?.constants,
     },
   });
-  const tile = 4 * wgSide;
   const beta = split ? 0 : (s.beta ?? 0);
   const outputs = s.batch * splits * s.M * s.N;
   return (buffers: GemmBuffers & { bias?: BufferBinding; pre?: BufferBinding }, label: string): Dispatch =>
-    kernel.dispatch({ ...buffers }, [Math.ceil(s.N / tile), Math.ceil(s.M / tile), s.batch * splits], {
+    kernel.dispatch({ ...buffers }, [Math.ceil(s.N / (4 * wgSide)), Math.ceil(s.M / ((s.threadRows ?? 4) * wgSide)), s.batch * splits], {
       label,
       minBytes: {
         A: 4 * span(s.batch, strideA, s.M * s.K),
@@ -269,8 +279,8 @@ const MAX_GRID_Z = 65535;
  * a half-empty slab. Shapes that already fill the GPU (or K < 2 slabs) get 1: plain gemm.
  */
 export function splitKCount(s: GemmShape): number {
-  const tile = 4 * (s.wgSide ?? 8);
-  const workgroups = Math.ceil(s.M / tile) * Math.ceil(s.N / tile) * s.batch;
+  const wgSide = s.wgSide ?? 8;
+  const workgroups = Math.ceil(s.M / ((s.threadRows ?? 4) * wgSide)) * Math.ceil(s.N / (4 * wgSide)) * s.batch;
   const wanted = Math.min(
     Math.ceil(SPLIT_K_TARGET_WORKGROUPS / workgroups),
     Math.floor(s.K / SPLIT_K_MIN_K),
@@ -329,32 +339,98 @@ export async function gemmSplitK(ctx: SplitKContext, s: GemmSplitKShape) {
 }
 
 /**
- * Split-K variants, the adapter class's default first: GPUs split long K to fill their cores (the H100 ran ICL's
- * dW 11x faster in 16 splits), CPU adapters have few cores and pay for the extra pass (SwiftShader: 1,361 ms split
- * vs 967 ms whole for the same dW), so there one split comes first.
+ * How the product is formed, the adapter class's default first. The variants give the same bits (each output is
+ * fma-accumulated over k in increasing order either way), so the choice is speed alone. GPUs stage K slabs
+ * through workgroup memory; CPU adapters read operands straight from memory: SwiftShader runs a workgroup with
+ * barriers as coroutines, and ICL's 256 x 40 x 40 product took 10.8 ms tiled there, 0.75 ms without workgroup
+ * memory in 8 x 8 threads and 0.66 ms in 2 x 2 (4 threads: one SIMD group of its 4 lanes). On larger products
+ * (512³, 700 x 200 x 200) 8-row blocks in 4 x 4 threads ran 1.5-2.3x faster than 4-row blocks in 2 x 2; on small
+ * ones (M or N under 64) the two were even and the smaller workgroups cover the matrix with less waste.
+ */
+export function gemmVariants(s: GemmShape, software: boolean): Variant[] {
+  const tiles = [{ workgroupTiles: true, wgSide: 8 }, ...(s.M >= 64 && s.N >= 64 ? [{ workgroupTiles: true, wgSide: 16 }] : [])];
+  const small = { workgroupTiles: false, wgSide: 2, threadRows: 4 };
+  const large = { workgroupTiles: false, wgSide: 4, threadRows: 8 };
+  const registers = s.M >= 64 && s.N >= 64 ? [large, small] : [small, large];
+  return software ? [...registers, tiles[0]] : [...tiles, { workgroupTiles: false, wgSide: 8, threadRows: 4 }];
+}
+
+/** Scratch operands for timing a variant of shape `s`: A, B and C over their batch strides. */
+function timingBuffers(scratch: TuningScratch, s: GemmShape) {
+  const strides = gemmStrides(s);
+  return {
+    A: scratch.get('A', 4 * span(s.batch, strides.A, s.M * s.K)),
+    B: scratch.get('B', 4 * span(s.batch, strides.B, s.K * s.N)),
+    C: scratch.get('C', 4 * span(s.batch, strides.C, s.M * s.N)),
+  };
+}
+
+/** The shape without its variant fields: what the tuner keys a choice on. */
+function tuningKey(s: GemmShape): GemmShape {
+  return { ...s, workgroupTiles: undefined, wgSide: undefined, threadRows: undefined };
+}
+
+/** gemm with the product variant the adapter's tuner picks for this shape. */
+export async function tunedGemm(ctx: GpuContext, s: GemmShape) {
+  const scratch = new TuningScratch(ctx.pool);
+  const variant = await ctx.tuner.pick(ctx.device, 'gemm', tuningKey(s), gemmVariants(s, ctx.adapter.isSoftware), async (v) => {
+    const op = await gemm(ctx.kernels, { ...s, ...v });
+    return [op(timingBuffers(scratch, s))];
+  }, scratch);
+  return gemm(ctx.kernels, { ...s, ...variant });
+}
+
+/** gemmBias with the product variant the adapter's tuner picks for this shape. */
+export async function tunedGemmBias(ctx: GpuContext, s: GemmBiasShape) {
+  const scratch = new TuningScratch(ctx.pool);
+  const withActivation = (s.activation ?? 'none') !== 'none';
+  const variant = await ctx.tuner.pick(ctx.device, 'gemmBias', tuningKey(s), gemmVariants(s, ctx.adapter.isSoftware), async (v) => {
+    const op = await gemmBias(ctx.kernels, { ...s, ...v });
+    const operands = timingBuffers(scratch, s);
+    const bias = scratch.get('bias', 4 * span(s.batch, s.strideBias ?? s.N, s.N));
+    return [op({ ...operands, bias, ...(withActivation && { pre: scratch.get('pre', operands.C.size) }) })];
+  }, scratch);
+  return gemmBias(ctx.kernels, { ...s, ...variant });
+}
+
+/** gemmActivationGrad with the product variant the adapter's tuner picks for this shape. */
+export async function tunedGemmActivationGrad(ctx: GpuContext, s: GemmActivationGradShape) {
+  const scratch = new TuningScratch(ctx.pool);
+  const variant = await ctx.tuner.pick(ctx.device, 'gemmActivationGrad', tuningKey(s), gemmVariants(s, ctx.adapter.isSoftware), async (v) => {
+    const op = await gemmActivationGrad(ctx.kernels, { ...s, ...v });
+    const operands = timingBuffers(scratch, s);
+    const dropout = s.dropout && { seeds: scratch.get('seeds', 4 * s.batch), step: scratch.get('step', 4) };
+    return [op({ ...operands, pre: scratch.get('pre', operands.C.size), ...dropout })];
+  }, scratch);
+  return gemmActivationGrad(ctx.kernels, { ...s, ...variant });
+}
+
+/**
+ * Split-K variants, the adapter class's default first. GPUs split long K to fill their cores (the H100 ran ICL's
+ * dW 11x faster in 16 splits) and stage tiles in workgroup memory; CPU adapters have few cores and pay for the
+ * extra pass and for barriers, so there the whole product without workgroup memory comes first (SwiftShader, ICL's
+ * 40 x 40 x 256 weight gradient: 0.7 ms, against 14 ms tiled plus 25-95 ms for 16 splits and their 16 x 16 tree
+ * reduction). Splitting changes the summation order, so the split count (not the product variant) changes bits.
  */
 export function gemmSplitKVariants(s: GemmShape, software: boolean): Variant[] {
   const auto = splitKCount(s);
-  const whole = { splits: 1 };
-  if (auto === 1) return [whole];
-  const split = { splits: auto };
-  const splitByColumn = { splits: auto, reduceByColumn: true };
-  return software ? [whole, splitByColumn, split] : [split, whole, splitByColumn];
+  const products = gemmVariants(s, software);
+  const whole = products.map((p) => ({ splits: 1, ...p }));
+  if (auto === 1) return whole;
+  const [first] = products;
+  const split = { splits: auto, ...first };
+  const splitByColumn = { splits: auto, reduceByColumn: true, ...first };
+  return software ? [...whole, splitByColumn] : [split, ...whole, splitByColumn];
 }
 
-/** gemmSplitK with the split count (and reduction) the adapter's tuner picks for this shape. */
+/** gemmSplitK with the split count, reduction and product variant the adapter's tuner picks for this shape. */
 export async function tunedGemmSplitK(ctx: GpuContext, s: GemmShape) {
   const scratch = new TuningScratch(ctx.pool);
-  const strides = gemmStrides(s);
   const timed: (() => void)[] = [];
-  const variant = await ctx.tuner.pick(ctx.device, 'gemmSplitK', s, gemmSplitKVariants(s, ctx.adapter.isSoftware), async (v) => {
+  const variant = await ctx.tuner.pick(ctx.device, 'gemmSplitK', tuningKey(s), gemmSplitKVariants(s, ctx.adapter.isSoftware), async (v) => {
     const op = await gemmSplitK(ctx, { ...s, ...v });
     timed.push(op.release);
-    return op({
-      A: scratch.get('A', 4 * span(s.batch, strides.A, s.M * s.K)),
-      B: scratch.get('B', 4 * span(s.batch, strides.B, s.K * s.N)),
-      C: scratch.get('C', 4 * span(s.batch, strides.C, s.M * s.N)),
-    });
+    return op(timingBuffers(scratch, s));
   }, scratch);
   for (const release of timed) release();
   return gemmSplitK(ctx, { ...s, ...variant });

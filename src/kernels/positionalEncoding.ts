@@ -2,7 +2,10 @@
 // the slab stride), plus the sinusoidal table. Reference: src/reference/positionalEncoding.ts.
 import type { BufferBinding, KernelLibrary, Dispatch } from '../runtime/kernels';
 import { assertPositiveInt, strideGroups } from './grid';
-import { reduceRows } from './reduceRows';
+import { reduceRows, reduceRowsVariants } from './reduceRows';
+import type { GpuContext } from '../runtime/context';
+import { TuningScratch, type Variant } from '../runtime/tuner';
+import { elementwiseGridVariants } from './dropout';
 
 export interface PositionalEncodingShape {
   replicas: number;
@@ -16,6 +19,8 @@ export interface PositionalEncodingShape {
   peStride?: number;
   /** Threads per workgroup of `add` (default 256). */
   wg?: number;
+  /** Workgroups per replica of `add` at most (default: a thread per element); threads stride over the rest. */
+  maxGroups?: number;
   /** reduceRows' workgroup for the backward (default: as many batch lanes as the batch fills, up to 16). */
   backwardWgCols?: number;
   backwardWgBatch?: number;
@@ -65,6 +70,7 @@ export async function positionalEncoding(kernels: KernelLibrary, s: PositionalEn
   if (s.replicas > 65535) throw new RangeError(`positionalEncoding: replicas = ${s.replicas}; allowed at most 65535 (the grid's y limit)`);
   const wg = s.wg ?? 256;
   if (!Number.isInteger(wg) || wg < 1 || wg > 256) throw new RangeError(`positionalEncoding: wg = ${wg}; allowed 1..256`);
+  if (s.maxGroups !== undefined) assertPositiveInt('positionalEncoding', 'maxGroups', s.maxGroups);
   const size = s.batch * table;
   const n = s.replicas * size;
   const peBytes = 4 * ((s.replicas - 1) * peStride + table);
@@ -73,7 +79,7 @@ export async function positionalEncoding(kernels: KernelLibrary, s: PositionalEn
     constants: { BATCH: s.batch, T: s.T, D_MODEL: s.dModel, PE_STRIDE: peStride, WG: wg },
   });
   const add = (buffers: PositionalAddBuffers, label = 'positionalEncoding.add'): Dispatch =>
-    addKernel.dispatch({ ...buffers }, [strideGroups(size, wg), s.replicas], {
+    addKernel.dispatch({ ...buffers }, [strideGroups(size, wg, s.maxGroups), s.replicas], {
       label,
       minBytes: { x: 4 * n, pe: peBytes },
       flops: n,
@@ -90,4 +96,36 @@ export async function positionalEncoding(kernels: KernelLibrary, s: PositionalEn
     return sum({ x: buffers.dx, out: buffers.dpos }, label);
   };
   return { add, backward };
+}
+
+/**
+ * Variants, the adapter class's default first: `add`'s grid (elementwiseGridVariants) and the backward's
+ * reduction (reduceRows' tree or column, reduceRowsVariants), paired by class. The values are the same for every
+ * `add` grid; the backward's bits follow its reduction.
+ */
+export function positionalEncodingVariants(s: PositionalEncodingShape, software: boolean): Variant[] {
+  const reductions = reduceRowsVariants({ rows: s.replicas, batch: s.batch, cols: s.T * s.dModel }, software);
+  return elementwiseGridVariants(s.replicas, software).map((grid, i) => {
+    const { wgCols, wgBatch } = reductions[i] as { wgCols: number; wgBatch: number };
+    return { ...grid, backwardWgCols: wgCols, backwardWgBatch: wgBatch };
+  });
+}
+
+/** positionalEncoding with the variant the adapter's tuner picks (timed on `add`, and the backward when it exists). */
+export async function tunedPositionalEncoding(ctx: GpuContext, s: PositionalEncodingShape) {
+  const scratch = new TuningScratch(ctx.pool);
+  const table = s.T * s.dModel;
+  const stride = s.peStride ?? 0;
+  const n = 4 * s.replicas * s.batch * table;
+  const pe = 4 * ((s.replicas - 1) * stride + table);
+  const key = { ...s, wg: undefined, maxGroups: undefined, backwardWgCols: undefined, backwardWgBatch: undefined };
+  const variant = await ctx.tuner.pick(ctx.device, 'positionalEncoding', key, positionalEncodingVariants(s, ctx.adapter.isSoftware), async (v) => {
+    const op = await positionalEncoding(ctx.kernels, { ...s, ...v });
+    const learned = stride > 0 || s.replicas === 1;
+    return [
+      op.add({ x: scratch.get('x', n), pe: scratch.get('pe', pe) }),
+      ...(learned ? [op.backward({ dx: scratch.get('x', n), dpos: scratch.get('pe', pe) })] : []),
+    ];
+  }, scratch);
+  return positionalEncoding(ctx.kernels, { ...s, ...variant });
 }

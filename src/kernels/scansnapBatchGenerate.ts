@@ -2,6 +2,8 @@
 // on the GPU, and the step counter it reads. Reference: src/reference/scansnapBatchGenerate.ts (the model's fast
 // CPU twin SequenceSampler gives the same ids).
 import type { BufferBinding, Dispatch, KernelLibrary } from '../runtime/kernels';
+import type { GpuContext } from '../runtime/context';
+import { TuningScratch, type Variant } from '../runtime/tuner';
 import { assertPositiveInt, strideGroups } from './grid';
 
 /** The token id ranges of Scan & Snap's synthetic layout (tokenLayout in src/models/scansnap/data.ts) the generator needs. */
@@ -20,6 +22,10 @@ export interface ScansnapBatchGenerateShape {
   L: number;
   nextPerQuery: number;
   layout: GeneratorTokenRanges;
+  /** A thread per sequence (default false: a thread per token); the ids are the same. */
+  threadPerSequence?: boolean;
+  /** Threads per workgroup (default 64). */
+  wg?: number;
 }
 
 export interface ScansnapBatchGenerateBuffers {
@@ -36,7 +42,10 @@ export async function scansnapBatchGenerate(kernels: KernelLibrary, s: ScansnapB
   for (const k of ['replicas', 'batch', 'L', 'nextPerQuery'] as const) assertPositiveInt('scansnapBatchGenerate', k, s[k]);
   const { layout } = s;
   const allowed = layout.numCommon + layout.distinctPerNext;
+  const wg = s.wg ?? 64;
+  assertPositiveInt('scansnapBatchGenerate', 'wg', wg);
   const constants = {
+    WG: wg, THREAD_PER_SEQUENCE: s.threadPerSequence ? 1 : 0,
     L: s.L, BATCH: s.batch, K: layout.K, NUM_COMMON: layout.numCommon, DISTINCT: layout.distinctPerNext, NEXT_PER_QUERY: s.nextPerQuery,
     DISTINCT_BASE: layout.distinctBase, QUERY_BASE: layout.queryBase, NEXT_BASE: layout.nextBase, THRESHOLDS: allowed - 1,
   };
@@ -45,7 +54,7 @@ export async function scansnapBatchGenerate(kernels: KernelLibrary, s: ScansnapB
   const perReplica = s.batch * (s.L + 1);
   return {
     generate: (buffers: ScansnapBatchGenerateBuffers, label = 'scansnapBatchGenerate'): Dispatch =>
-      generate.dispatch({ ...buffers }, [strideGroups(perReplica, generate.workgroupSize[0]), s.replicas], {
+      generate.dispatch({ ...buffers }, [strideGroups(s.threadPerSequence ? s.batch : perReplica, wg), s.replicas], {
         label,
         minBytes: { step: 4, replicaSeeds: 4 * s.replicas, thresholds: 4 * Math.max(1, allowed - 1), tokens: 4 * s.replicas * perReplica },
         flops: 0,
@@ -53,4 +62,30 @@ export async function scansnapBatchGenerate(kernels: KernelLibrary, s: ScansnapB
       }),
     advanceStep: (stepCounter: BufferBinding): Dispatch => advance.dispatch({ stepCounter }, [1], { label: 'scansnapBatchGenerate step += 1', bytes: 8 }),
   };
+}
+
+/**
+ * The adapter class's default first: a thread per token (GPUs: R·batch·(L + 1) threads) or a thread per sequence
+ * (CPU adapters, which then hash a sequence's key and next token once instead of per token).
+ */
+export function scansnapBatchGenerateVariants(software: boolean): Variant[] {
+  const token = { threadPerSequence: false, wg: 64 };
+  const sequence = { threadPerSequence: true, wg: 16 };
+  return software ? [sequence, token] : [token, sequence];
+}
+
+/** scansnapBatchGenerate with the variant the adapter's tuner picks (timed on the generate dispatch). */
+export async function tunedScansnapBatchGenerate(ctx: GpuContext, s: ScansnapBatchGenerateShape) {
+  const scratch = new TuningScratch(ctx.pool);
+  const allowed = s.layout.numCommon + s.layout.distinctPerNext;
+  const variant = await ctx.tuner.pick(ctx.device, 'scansnapBatchGenerate', { ...s, threadPerSequence: undefined, wg: undefined }, scansnapBatchGenerateVariants(ctx.adapter.isSoftware), async (v) => {
+    const op = await scansnapBatchGenerate(ctx.kernels, { ...s, ...v });
+    return [op.generate({
+      step: scratch.get('step', 4),
+      replicaSeeds: scratch.get('seeds', 4 * s.replicas),
+      thresholds: scratch.get('thresholds', 4 * Math.max(1, allowed - 1)),
+      tokens: scratch.get('tokens', 4 * s.replicas * s.batch * (s.L + 1)),
+    })];
+  }, scratch);
+  return scansnapBatchGenerate(ctx.kernels, { ...s, ...variant });
 }

@@ -6,13 +6,15 @@
 //                          the last chunk, whose logits the forward left in the buffer; so one chunk computes
 //                          them once), chunkBackward, dx (+)= dlogits·W_dec_chunk, dW_dec_chunk = dlogitsᵀ·x
 //                          (gemmSplitK) and db_dec_chunk = column sums (reduceRows) (`training`), those two in
-//                          the variants the context's tuner picks. The chunk width comes from a byte budget for
-//                          the chunk's logits.
+//                          the variants the context's tuner picks, as it does the logits' and dx's products and
+//                          the row kernels' variants. The chunk width comes from a byte budget for the chunk's
+//                          logits.
 // Reference: src/reference/vocabCrossEntropy.ts (the plain full-V softmax cross-entropy).
 import type { BufferBinding, KernelLibrary, Dispatch } from '../runtime/kernels';
 import { assertPositiveInt, strideGroups } from './grid';
 import type { GpuContext } from '../runtime/context';
-import { gemm, tunedGemmSplitK } from './gemm';
+import { TuningScratch, type Variant } from '../runtime/tuner';
+import { tunedGemm, tunedGemmSplitK } from './gemm';
 import { tunedReduceRows } from './reduceRows';
 
 /** Floats per slab alignment unit (256 bytes, WebGPU's minStorageBufferOffsetAlignment). */
@@ -28,8 +30,29 @@ export interface VocabCrossEntropyShape {
   biasStride: number;
   /** Threads per row in chunkForward and per replica in finish: a power of two up to 256 (default 64). */
   rowWg?: number;
+  /** Rows per workgroup of chunkForward (default 1); rowWg · rowsPerGroup <= 256. */
+  rowsPerGroup?: number;
   /** Threads per workgroup of chunkBackward (default 256). */
   elementWg?: number;
+  /** chunkBackward a thread per row (default false: per element); the same values. */
+  backwardByRow?: boolean;
+}
+
+/** The row kernels' variant fields of a shape. */
+export type VocabRowVariant = Pick<VocabCrossEntropyShape, 'rowWg' | 'rowsPerGroup' | 'elementWg' | 'backwardByRow'>;
+
+/**
+ * The row kernels' variants for R·B·T `rows`, the adapter class's default first: a workgroup per row with a tree
+ * (GPUs), or a thread per row, 64 rows to a workgroup, and the backward a thread per row (CPU adapters, which pay
+ * for every barrier: SwiftShader ran the Tian-size head's row kernels in 4.1 ms so, 11.5 ms with trees). With
+ * fewer than 16 rows a thread per row leaves a CPU's cores idle (8 rows of a 50 000 vocabulary: 5.5 ms against
+ * 4.3 ms with trees), so there the trees come first on CPU adapters too. Unlike the other variants of this file's
+ * callers, the two sum a row's exponentials in different orders: each gives its own bits (the same on every run).
+ */
+export function vocabCrossEntropyVariants(rows: number, software: boolean): VocabRowVariant[] {
+  const tree = { rowWg: 64, rowsPerGroup: 1, elementWg: 256, backwardByRow: false };
+  const thread = { rowWg: 1, rowsPerGroup: 64, elementWg: 64, backwardByRow: true };
+  return software && rows >= 16 ? [thread, tree] : [tree, thread];
 }
 
 export interface VocabChunkBuffers {
@@ -63,16 +86,19 @@ export async function vocabCrossEntropy(kernels: KernelLibrary, s: VocabCrossEnt
   if (s.biasStride < s.V) throw new RangeError(`vocabCrossEntropy: biasStride = ${s.biasStride}; it must be >= V (${s.V})`);
   if (s.replicas > MAX_GRID) throw new RangeError(`vocabCrossEntropy: replicas = ${s.replicas}; allowed at most ${MAX_GRID} (the grid's limit)`);
   const rowWg = s.rowWg ?? 64;
+  const rowsPerGroup = s.rowsPerGroup ?? 1;
   const elementWg = s.elementWg ?? 256;
   powerOfTwoUpTo256('vocabCrossEntropy', 'rowWg', rowWg);
+  assertPositiveInt('vocabCrossEntropy', 'rowsPerGroup', rowsPerGroup);
+  if (rowWg * rowsPerGroup > 256) throw new RangeError(`vocabCrossEntropy: rowWg * rowsPerGroup = ${rowWg * rowsPerGroup}; allowed at most 256`);
   if (!Number.isInteger(elementWg) || elementWg < 1 || elementWg > 256) throw new RangeError(`vocabCrossEntropy: elementWg = ${elementWg}; allowed 1..256`);
   const N = s.batch * s.T;
   const rows = s.replicas * N;
   const base = { ROWS: rows, ROWS_PER_REPLICA: N, T: s.T, TOKEN_STRIDE: s.T + 1, BIAS_STRIDE: s.biasStride };
   const [forward, finish, backward] = await Promise.all([
-    kernels.kernel('vocabCrossEntropy', { entryPoint: 'chunkForward', constants: { ...base, WG: rowWg } }),
+    kernels.kernel('vocabCrossEntropy', { entryPoint: 'chunkForward', constants: { ...base, WG: rowWg, ROWS_PER_GROUP: rowsPerGroup } }),
     kernels.kernel('vocabCrossEntropy', { entryPoint: 'finish', constants: { ...base, WG: rowWg } }),
-    kernels.kernel('vocabCrossEntropy', { entryPoint: 'chunkBackward', constants: { ...base, WG: elementWg } }),
+    kernels.kernel('vocabCrossEntropy', { entryPoint: 'chunkBackward', constants: { ...base, WG: elementWg, BACKWARD_BY_ROW: s.backwardByRow ? 1 : 0 } }),
   ]);
   const tokenBytes = 4 * s.replicas * s.batch * (s.T + 1);
   const chunkBytes = (width: number) => ({
@@ -84,7 +110,7 @@ export async function vocabCrossEntropy(kernels: KernelLibrary, s: VocabCrossEnt
   });
   return {
     chunkForward: (b: VocabChunkBuffers, width: number, label = 'vocabCrossEntropy.chunkForward'): Dispatch =>
-      forward.dispatch({ ...b }, [Math.min(rows, MAX_GRID)], {
+      forward.dispatch({ ...b }, [Math.min(Math.ceil(rows / rowsPerGroup), MAX_GRID)], {
         label,
         minBytes: chunkBytes(width),
         flops: 5 * rows * width, // bias add, compare, subtract, exp, add
@@ -98,7 +124,7 @@ export async function vocabCrossEntropy(kernels: KernelLibrary, s: VocabCrossEnt
         bytes: 4 * (rows * 10 + s.replicas),
       }),
     chunkBackward: (b: VocabChunkBuffers, width: number, label = 'vocabCrossEntropy.chunkBackward'): Dispatch =>
-      backward.dispatch({ ...b }, [strideGroups(rows * width, elementWg)], {
+      backward.dispatch({ ...b }, [strideGroups(s.backwardByRow ? rows : rows * width, elementWg)], {
         label,
         minBytes: chunkBytes(width),
         flops: 5 * rows * width,
@@ -126,10 +152,8 @@ export interface VocabHeadShape {
   budgetBytes: number;
   /** Columns per chunk instead of the budget's choice: >= V (one chunk) or a multiple of 64 within the budget. */
   vocabChunk?: number;
-  rowWg?: number;
-  elementWg?: number;
-  /** gemm's wgSide for the three products (default gemm's). */
-  gemmWgSide?: number;
+  /** The row kernels' variant (default: the one the context's tuner picks). */
+  rows?: VocabRowVariant;
 }
 
 /**
@@ -212,8 +236,7 @@ export async function vocabCrossEntropyHead(ctx: VocabHeadContext, s: VocabHeadS
   const N = s.batch * s.T;
   const P = s.slabSize;
   const R = s.replicas;
-  const ce = await vocabCrossEntropy(ctx.kernels, { replicas: R, batch: s.batch, T: s.T, V: s.V, biasStride: P, rowWg: s.rowWg, elementWg: s.elementWg });
-  const wgSide = s.gemmWgSide;
+  const ce = await vocabCrossEntropy(ctx.kernels, { replicas: R, batch: s.batch, T: s.T, V: s.V, biasStride: P, ...(s.rows ?? (await tunedRowVariant(ctx, s, vocabChunk))) });
   // The backward walks the chunks last to first: the last chunk's logits are still in the buffer from the forward
   // (only the others are recomputed), and dx's first (overwriting) product is the narrow last chunk's while the
   // full chunks accumulate, so that usually one dx pipeline per chunk width is built (gemm pipelines are the
@@ -226,8 +249,8 @@ export async function vocabCrossEntropyHead(ctx: VocabHeadContext, s: VocabHeadS
     Promise.all(
       widths.map(async (w) => {
         const [logits, dW, db] = await Promise.all([
-          gemm(ctx.kernels, { batch: R, M: N, N: w, K: s.dModel, transB: true, strideA: N * s.dModel, strideB: P, strideC: N * w, wgSide }),
-          tunedGemmSplitK(ctx, { batch: R, M: w, N: s.dModel, K: N, transA: true, strideA: N * w, strideB: N * s.dModel, strideC: P, wgSide }),
+          tunedGemm(ctx, { batch: R, M: N, N: w, K: s.dModel, transB: true, strideA: N * s.dModel, strideB: P, strideC: N * w }),
+          tunedGemmSplitK(ctx, { batch: R, M: w, N: s.dModel, K: N, transA: true, strideA: N * w, strideB: N * s.dModel, strideC: P }),
           tunedReduceRows(ctx, { rows: R, batch: N, cols: w, outStride: P }),
         ]);
         return [w, { logits, dW, db }] as const;
@@ -236,7 +259,7 @@ export async function vocabCrossEntropyHead(ctx: VocabHeadContext, s: VocabHeadS
     Promise.all(
       dxKinds.map(async (kind) => {
         const [w, beta] = kind.split(':').map(Number);
-        const dx = await gemm(ctx.kernels, { batch: R, M: N, N: s.dModel, K: w, strideA: N * w, strideB: P, strideC: N * s.dModel, beta, wgSide });
+        const dx = await tunedGemm(ctx, { batch: R, M: N, N: s.dModel, K: w, strideA: N * w, strideB: P, strideC: N * s.dModel, beta });
         return [kind, dx] as const;
       }),
     ),
@@ -295,4 +318,31 @@ export async function vocabCrossEntropyHead(ctx: VocabHeadContext, s: VocabHeadS
       for (const p of products.values()) p.dW.release();
     },
   };
+}
+
+/**
+ * The row kernels' variant the adapter's tuner picks for this head, timed on a chunk of `width` columns in scratch
+ * buffers (forward, finish, backward). The chunk table is written for real: the kernels loop over its width.
+ */
+async function tunedRowVariant(ctx: GpuContext, s: VocabHeadShape, width: number): Promise<VocabRowVariant> {
+  const scratch = new TuningScratch(ctx.pool);
+  const shape = { replicas: s.replicas, batch: s.batch, T: s.T, V: s.V, biasStride: s.slabSize };
+  const rows = s.replicas * s.batch * s.T;
+  return ctx.tuner.pick(ctx.device, 'vocabCrossEntropy', { ...shape, width }, vocabCrossEntropyVariants(rows, ctx.adapter.isSoftware) as Variant[], async (v) => {
+    const ce = await vocabCrossEntropy(ctx.kernels, { ...shape, ...v });
+    const chunk = scratch.get('chunk', 16);
+    ctx.device.queue.writeBuffer(chunk, 0, Uint32Array.of(0, width));
+    const buffers = {
+      logits: scratch.get('logits', 4 * rows * width),
+      bias: scratch.get('bias', 4 * ((s.replicas - 1) * s.slabSize + width)),
+      tokens: scratch.get('tokens', 4 * s.replicas * s.batch * (s.T + 1)),
+      chunk,
+      rowStats: scratch.get('rowStats', 16 * rows),
+    };
+    return [
+      ce.chunkForward(buffers, width),
+      ce.finish({ rowStats: buffers.rowStats, rowLoss: scratch.get('rowLoss', 4 * rows), loss: scratch.get('loss', 4 * s.replicas) }),
+      ce.chunkBackward(buffers, width),
+    ];
+  }, scratch) as Promise<VocabRowVariant>;
 }

@@ -21,13 +21,15 @@ function nonzero(rng: Random, n: number): Float32Array {
 describe('dropout (shaders/dropout.wgsl) against src/util/random.ts and the float64 reference', () => {
   const gpu = useGpu();
   // R = 3 with different seeds (one near 2^32), 1000 elements (not a multiple of the 256-thread workgroup),
-  // steps up to 2^32 − 1, and several layers and sites.
+  // steps up to 2^32 − 1, and several layers and sites; one workgroup per replica striding over all of them (CPU
+  // adapters' grid).
   const seeds = new Uint32Array([7, 8, 0xfffffffe]);
   const steps = [0, 1, 977, 0xffffffff];
   const cases: DropoutShape[] = [
     { replicas: 3, size: 1000, p: 0.3, layer: 0, site: 0 },
     { replicas: 3, size: 1000, p: 0.1, layer: 2, site: 3 },
     { replicas: 3, size: 1000, p: 0.5, layer: 11, site: 4, wg: 64 },
+    { replicas: 3, size: 1000, p: 0.3, layer: 1, site: 2, wg: 64, maxGroups: 1 },
   ];
   for (const shape of cases) {
     it(`mask is dropoutKeep bit for bit: ${JSON.stringify(shape)}, steps ${steps.join(', ')}`, async () => {

@@ -4,7 +4,7 @@ import { expectClose, seededArray } from '../compare';
 import { Random } from '../../src/util/random';
 import { gemmActivationGradReference, gemmBiasReference, gemmReference } from '../../src/reference/gemm';
 import {
-  gemmActivationGrad, gemmBias, gemmSplitK, splitKCount, SPLIT_K_MIN_K,
+  gemmActivationGrad, gemmBias, gemmSplitK, gemmSplitKVariants, gemmVariants, splitKCount, SPLIT_K_MIN_K,
   type GemmActivationGradShape, type GemmBiasShape, type GemmShape, type GemmSplitKShape,
 } from '../../src/kernels/gemm';
 import { gelu, geluGrad } from '../../src/util/special';
@@ -119,6 +119,8 @@ describe('gemmSplitK split count and input checks', () => {
     await expect(gemmSplitK(noGpu, { batch: 1, M: 2, N: 2, K: 8, splits: 1.5 })).rejects.toThrow(/splits = 1.5/);
     await expect(gemmSplitK(noGpu, { batch: 0, M: 2, N: 2, K: 8 })).rejects.toThrow('gemmSplitK: batch = 0; it must be a positive integer');
     await expect(gemmSplitK(noGpu, { batch: 40000, M: 1, N: 1, K: 8, splits: 2 })).rejects.toThrow(/batch x splits = 40000 x 2; allowed at most 65535/);
+    await expect(gemmSplitK(noGpu, { batch: 1, M: 2, N: 2, K: 8, threadRows: 8 })).rejects.toThrow('gemmSplitK: threadRows = 8 needs workgroupTiles false (the tiled product holds 4 rows a thread)');
+    await expect(gemmSplitK(noGpu, { batch: 1, M: 2, N: 2, K: 8, workgroupTiles: false, threadRows: 6 as never })).rejects.toThrow('gemmSplitK: threadRows = 6; allowed 4 or 8');
   });
 });
 
@@ -277,3 +279,93 @@ function expectSlabClose(got: Float32Array, want: Float64Array, tol: number, wha
   expect(gaps.filter((i) => !Number.isNaN(got[i])), `${what}: gap elements written`).toEqual([]);
   expectClose(inside.map((i) => got[i]), inside.map((i) => want[i]), tol, what);
 }
+
+// The product without workgroup memory (workgroupTiles false, CPU adapters' default) at every entry point: it
+// must give the tiled product's bits (both fma-accumulate each output over k in increasing order), and so the
+// reference's values. Awkward shapes of each entry, with 4- and 8-row thread blocks in workgroups of 1 x 1 to
+// 8 x 8 threads.
+describe('gemm without workgroup memory: the tiled bits at every entry point', () => {
+  const gpu = useGpu();
+  const VARIANTS = [
+    { workgroupTiles: false, wgSide: 2, threadRows: 4 },
+    { workgroupTiles: false, wgSide: 4, threadRows: 8 },
+    { workgroupTiles: false, wgSide: 8, threadRows: 4 },
+    { workgroupTiles: false, wgSide: 1, threadRows: 8 },
+  ] as const;
+  const registers = (i: number) => VARIANTS[i % VARIANTS.length];
+
+  it('main (plain, transposes, broadcast B, beta = 1, slab strides)', async () => {
+    const shapes: GemmShape[] = [CASES[0], CASES[2], CASES[4], CASES[5], CASES[6], CASES[10]];
+    for (const [i, shape] of shapes.entries()) {
+      const rng = new Random(shape.M * 1000 + shape.N * 10 + shape.K);
+      const A = seededArray(rng, aLength(shape));
+      const B = seededArray(rng, bLength(shape));
+      const C0 = shape.beta || shape.strideC ? seededArray(rng, cLength(shape)) : undefined;
+      const tiled = await gpu().call<Float32Array>(PROBE, 'runGemm', { shape, A, B, C0 });
+      const direct = await gpu().call<Float32Array>(PROBE, 'runGemm', { shape: { ...shape, ...registers(i) }, A, B, C0 });
+      expect(bits(direct), JSON.stringify(shape)).toEqual(bits(tiled));
+      expectClose(direct, gemmReference(shape, A, B, C0), 2e-6 * Math.sqrt(shape.K) + 1e-6, 'C');
+    }
+  });
+
+  it('split-K partials (K not a multiple of the splits, slab strides)', async () => {
+    for (const [i, shape] of [SPLIT_CASES[1], SPLIT_CASES[9]].entries()) {
+      const rng = new Random(shape.M * 1000 + shape.N * 10 + shape.K + 7);
+      const A = seededArray(rng, aLength(shape));
+      const B = seededArray(rng, bLength(shape));
+      const C0 = shape.beta || shape.strideC ? seededArray(rng, cLength(shape)) : undefined;
+      const tiled = await gpu().call<{ results: Float32Array[] }>(PROBE, 'runGemmSplitK', { shape, A, B, C0, runs: 1 });
+      const direct = await gpu().call<{ results: Float32Array[] }>(PROBE, 'runGemmSplitK', { shape: { ...shape, ...registers(i) }, A, B, C0, runs: 1 });
+      expect(bits(direct.results[0]), JSON.stringify(shape)).toEqual(bits(tiled.results[0]));
+      expectClose(direct.results[0], gemmReference(shape, A, B, C0), 2e-6 * Math.sqrt(shape.K) + 1e-6, 'C');
+    }
+  });
+
+  it('withBias and withBiasActivation (GELU in a slab, ReLU with beta = 1)', async () => {
+    for (const [i, shape] of [BIAS_CASES[1], BIAS_CASES[3], BIAS_CASES[2]].entries()) {
+      const rng = new Random(shape.M * 1000 + shape.N * 10 + shape.K + 3);
+      const A = slabArray(rng, shape.batch, shape.strideA ?? shape.M * shape.K, shape.M * shape.K);
+      const B = slabArray(rng, shape.batch, shape.strideB ?? shape.K * shape.N, shape.K * shape.N);
+      const bias = slabArray(rng, shape.batch, shape.strideBias ?? shape.N, shape.N);
+      const C0 = shape.beta ? slabArray(rng, shape.batch, shape.strideC ?? shape.M * shape.N, shape.M * shape.N) : undefined;
+      type Out = { C: Float32Array; pre: Float32Array | null };
+      const tiled = await gpu().call<Out>(PROBE, 'runGemmBias', { shape, A, B, bias, C0 });
+      const direct = await gpu().call<Out>(PROBE, 'runGemmBias', { shape: { ...shape, ...registers(i) }, A, B, bias, C0 });
+      expect(bits(direct.C), `${JSON.stringify(shape)} C`).toEqual(bits(tiled.C));
+      if (tiled.pre) expect(bits(direct.pre!), `${JSON.stringify(shape)} pre`).toEqual(bits(tiled.pre));
+      expectSlabClose(direct.C, gemmBiasReference(shape, A, B, bias, C0).C, 2e-6 * Math.sqrt(shape.K) + 1e-6, 'C');
+    }
+  });
+
+  it('activationGrad and activationGradDropout', async () => {
+    const dropout: GemmActivationGradShape = { batch: 3, M: 7, N: 13, K: 6, transB: true, activation: 'gelu', dropout: { p: 0.3, layer: 2, site: 3 } };
+    for (const [i, shape] of [GRAD_CASES[2], dropout].entries()) {
+      const rng = new Random(shape.M * 1000 + shape.N * 10 + shape.K + 5);
+      const strideC = shape.strideC ?? shape.M * shape.N;
+      const A = slabArray(rng, shape.batch, shape.strideA ?? shape.M * shape.K, shape.M * shape.K);
+      const B = slabArray(rng, shape.batch, shape.strideB ?? shape.K * shape.N, shape.K * shape.N);
+      const pre = slabArray(rng, shape.batch, strideC, shape.M * shape.N, -3, 3);
+      const seeds = shape.dropout ? Uint32Array.of(4, 5, 0xffffffff) : undefined;
+      const args = { A, B, pre, seeds, step: 12 };
+      const tiled = await gpu().call<Float32Array>(PROBE, 'runGemmActivationGrad', { shape, ...args });
+      const direct = await gpu().call<Float32Array>(PROBE, 'runGemmActivationGrad', { shape: { ...shape, ...registers(i) }, ...args });
+      expect(bits(direct), JSON.stringify(shape)).toEqual(bits(tiled));
+      expectSlabClose(direct, gemmActivationGradReference(shape, A, B, pre, undefined, seeds, 12), 2e-6 * Math.sqrt(shape.K) + 1e-6, 'C');
+    }
+  });
+});
+
+describe('gemm variants per adapter class', () => {
+  const icl = { batch: 1, M: 40, N: 40, K: 256, transA: true };
+  it('CPU adapters get the product without workgroup memory first (8-row blocks for large products), GPUs the tiled one', () => {
+    expect(gemmVariants(icl, true)[0]).toEqual({ workgroupTiles: false, wgSide: 2, threadRows: 4 });
+    expect(gemmVariants({ ...icl, M: 64, N: 64 }, true)[0]).toEqual({ workgroupTiles: false, wgSide: 4, threadRows: 8 });
+    expect(gemmVariants(icl, false)[0]).toEqual({ workgroupTiles: true, wgSide: 8 });
+    expect(gemmVariants({ ...icl, M: 64, N: 64 }, false)).toContainEqual({ workgroupTiles: true, wgSide: 16 });
+  });
+  it('split-K: CPU adapters the whole product first, GPUs the automatic split; a shape that cannot split offers only whole products', () => {
+    expect(gemmSplitKVariants(icl, true)[0]).toEqual({ splits: 1, workgroupTiles: false, wgSide: 2, threadRows: 4 });
+    expect(gemmSplitKVariants(icl, false)[0]).toEqual({ splits: splitKCount(icl), workgroupTiles: true, wgSide: 8 });
+    expect(gemmSplitKVariants({ ...icl, K: 16 }, false).every((v) => v.splits === 1)).toBe(true);
+  });
+});

@@ -24,6 +24,13 @@ function f32Bits(x: number): number {
   return new Uint32Array(new Float32Array([x]).buffer)[0];
 }
 
+function f32Words(a: Float32Array): number[] {
+  return Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+}
+
+/** A thread per prompt (CPU adapters' default), 2 threads a workgroup so that odd prompt counts leave one partial. */
+const THREAD_PER_PROMPT = { threadPerPrompt: true, wg: 2 };
+
 /** Compact prompts [prompts][N + 1][4]: pattern indices below the counts, kappa and label stored as float32 bits. */
 function randomColumns(rng: Random, prompts: number, N: number, relCount: number, irrCount: number, kappaMax = 0.7): Uint32Array {
   const words = new Uint32Array(prompts * (N + 1) * 4);
@@ -60,7 +67,11 @@ describe('iclPromptBuild (shaders/iclPromptBuild.wgsl) against its float64 refer
       const relPatterns = seededArray(rng, k.replicas * k.relCount * k.dX);
       const irrPatterns = seededArray(rng, k.replicas * k.irrCount * k.dX);
       const shape = { replicas: k.replicas, prompts: k.prompts, N: k.N, dX: k.dX, d, relCount: k.relCount, irrCount: k.irrCount };
-      const got = await gpu().call<{ contexts: Float32Array; queries: Float32Array; labels: Float32Array }>(PROBE, 'runPromptBuild', { shape, columns, relPatterns, irrPatterns });
+      type Built = { contexts: Float32Array; queries: Float32Array; labels: Float32Array };
+      const got = await gpu().call<Built>(PROBE, 'runPromptBuild', { shape, columns, relPatterns, irrPatterns });
+      // A thread per column (CPU adapters' default), 3 threads a workgroup so that the last one is partial.
+      const byColumn = await gpu().call<Built>(PROBE, 'runPromptBuild', { shape: { ...shape, wholeColumns: true, wg: 3 }, columns, relPatterns, irrPatterns });
+      for (const key of ['contexts', 'queries', 'labels'] as const) expect(f32Words(byColumn[key]), `wholeColumns ${key}`).toEqual(f32Words(got[key]));
       const reference = iclPromptBuildReference(shape, columns, relPatterns, irrPatterns);
       const config = parseIclConfig({ dX: k.dX, dY: k.dY, N: k.N, M1: k.relCount, M2: k.irrCount });
       const perPrompt = (k.N + 1) * 4;
@@ -96,7 +107,8 @@ describe('iclPromptBuild (shaders/iclPromptBuild.wgsl) against its float64 refer
   }
 });
 
-// One workgroup of 64 threads per prompt: N = 1, N and d below, at and past 64 (the strided loops), replicas > 1.
+// One workgroup of 64 threads per prompt: N = 1, N and d below, at and past 64 (the strided loops), replicas > 1;
+// N and d not multiples of the thread-per-prompt variant's blocks of four.
 const ATTENTION_CASES: IclAttentionShape[] = [
   { replicas: 1, prompts: 1, N: 1, d: 1 },
   { replicas: 1, prompts: 2, N: 1, d: 5 },
@@ -122,7 +134,10 @@ describe('iclAttentionForward (shaders/iclAttentionForward.wgsl) against softmax
     it(JSON.stringify(shape), async () => {
       const { rng, contexts, columns } = attentionInputs(shape, 11);
       const keyQuery = seededArray(rng, shape.replicas * shape.prompts * shape.d, -2, 2);
-      const got = await gpu().call<{ attn: Float32Array; pooled: Float32Array; samePatternMass: Float32Array }>(PROBE, 'runAttentionForward', { shape, contexts, keyQuery, columns });
+      type Forward = { attn: Float32Array; pooled: Float32Array; samePatternMass: Float32Array };
+      const got = await gpu().call<Forward>(PROBE, 'runAttentionForward', { shape, contexts, keyQuery, columns });
+      const alone = await gpu().call<Forward>(PROBE, 'runAttentionForward', { shape: { ...shape, ...THREAD_PER_PROMPT }, contexts, keyQuery, columns });
+      for (const key of ['attn', 'pooled', 'samePatternMass'] as const) expect(f32Words(alone[key]), `threadPerPrompt ${key}`).toEqual(f32Words(got[key]));
       const want = iclAttentionForwardReference(shape, contexts, keyQuery, columns);
       expectClose(got.attn, want.attn, 1e-5, 'attn');
       expectClose(got.pooled, want.pooled, 1e-5, 'pooled');
@@ -156,6 +171,8 @@ describe('iclAttentionBackward (shaders/iclAttentionBackward.wgsl) against the s
       const attn = Float32Array.from(iclAttentionForwardReference(shape, contexts, keyQuery, columns).attn);
       const pooledGrad = seededArray(rng, shape.replicas * shape.prompts * shape.d);
       const got = await gpu().call<Float32Array>(PROBE, 'runAttentionBackward', { shape, contexts, attn, pooledGrad });
+      const alone = await gpu().call<Float32Array>(PROBE, 'runAttentionBackward', { shape: { ...shape, ...THREAD_PER_PROMPT }, contexts, attn, pooledGrad });
+      expect(f32Words(alone), 'threadPerPrompt keyQueryGrad').toEqual(f32Words(got));
       expectClose(got, iclAttentionBackwardReference(shape, contexts, attn, pooledGrad), 2e-5, 'keyQueryGrad');
     });
   }

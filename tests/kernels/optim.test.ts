@@ -26,8 +26,10 @@ describe('sgdUpdate (shaders/sgdUpdate.wgsl)', () => {
 
 describe('sgdMomentum (shaders/sgdMomentum.wgsl), PyTorch semantics', () => {
   const gpu = useGpu();
-  for (const [replicas, size] of [[1, 1], [4, 300]]) {
-    it(`R=${replicas} size=${size}, 4 steps with fresh gradients`, async () => {
+  // Four elements per thread in few workgroups (CPU adapters' default): 1 group per replica walks the whole slab.
+  const variants = [{}, { fourPerThread: true, maxGroups: 1 }];
+  for (const [replicas, size, variant] of [[1, 1, variants[0]], [4, 300, variants[0]], [3, 1028, variants[1]], [2, 8, variants[1]]] as const) {
+    it(`R=${replicas} size=${size} ${JSON.stringify(variant)}, 4 steps with fresh gradients`, async () => {
       const rng = new Random(99 + size);
       const n = replicas * size;
       const param = seededArray(rng, n);
@@ -35,7 +37,7 @@ describe('sgdMomentum (shaders/sgdMomentum.wgsl), PyTorch semantics', () => {
       const lr = seededArray(rng, replicas, 0.5, 3);
       const momentum = seededArray(rng, replicas, 0, 0.95);
       const got = await gpu().call<{ param: Float32Array; velocity: Float32Array }>(PROBE, 'runSgdMomentum', {
-        replicas, size, param, grads, lr, momentum,
+        replicas, size, param, grads, lr, momentum, variant,
       });
       let state: { param: Float64Array; velocity: Float64Array | null } = { param: Float64Array.from(param), velocity: null };
       for (const g of grads) state = sgdMomentumReference(size, state.param, g, state.velocity, lr, momentum);

@@ -5,7 +5,7 @@ import { useGpu } from '../gpu';
 import { expectClose, seededArray } from '../compare';
 import { Random } from '../../src/util/random';
 import { positionalAddReference, positionalBackwardReference, sinusoidalReference } from '../../src/reference/positionalEncoding';
-import { positionalEncoding, sinusoidalTable, type PositionalEncodingShape } from '../../src/kernels/positionalEncoding';
+import { positionalEncoding, positionalEncodingVariants, sinusoidalTable, type PositionalEncodingShape } from '../../src/kernels/positionalEncoding';
 
 const PROBE = '/tests/probes/positionalEncoding.ts';
 
@@ -42,6 +42,8 @@ const CASES: Case[] = [
   { shape: { replicas: 2, batch: 20, T: 35, dModel: 20, peStride: 704 }, learned: true },
   { shape: { replicas: 1, batch: 2, T: 33, dModel: 10 }, learned: true },
   { shape: { replicas: 2, batch: 7, T: 3, dModel: 13, peStride: 40, backwardWgBatch: 1, backwardWgCols: 64 }, learned: true },
+  // CPU adapters' variant: `add` in one 64-thread workgroup per replica striding over 2 x 35 x 20 elements.
+  { shape: { replicas: 2, batch: 2, T: 35, dModel: 20, peStride: 704, wg: 64, maxGroups: 1, backwardWgBatch: 1, backwardWgCols: 64 }, learned: true },
 ];
 
 function peArray(rng: Random, c: Case): Float32Array {
@@ -84,5 +86,13 @@ describe('positionalEncoding (shaders/positionalEncoding.wgsl, reduceRows backwa
     await expect(positionalEncoding(noGpu, { replicas: 2, batch: 0, T: 4, dModel: 8 })).rejects.toThrow('positionalEncoding: batch = 0; it must be a positive integer');
     const shared = await positionalEncoding(noGpu, { replicas: 2, batch: 1, T: 4, dModel: 8 });
     expect(() => shared.backward({} as never)).toThrow('positionalEncoding: backward needs a learned table per replica; peStride = 0 shares one across 2 replicas');
+  });
+});
+
+describe('positionalEncoding variants per adapter class', () => {
+  it('CPU adapters: few workgroups for add and a thread per column for the backward; GPUs: a thread per element and the tree', () => {
+    const shape = { replicas: 2, batch: 20, T: 35, dModel: 200 };
+    expect(positionalEncodingVariants(shape, true)[0]).toEqual({ wg: 64, maxGroups: 32, backwardWgCols: 64, backwardWgBatch: 1 });
+    expect(positionalEncodingVariants(shape, false)[0]).toEqual({ wg: 256, backwardWgCols: 16, backwardWgBatch: 16 });
   });
 });

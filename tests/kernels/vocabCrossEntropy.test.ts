@@ -6,7 +6,7 @@ import { useGpu } from '../gpu';
 import { expectClose, seededArray } from '../compare';
 import { Random } from '../../src/util/random';
 import { vocabCrossEntropyReference } from '../../src/reference/vocabCrossEntropy';
-import { vocabChunkColumns, vocabCrossEntropyHead, type VocabHeadShape } from '../../src/kernels/vocabCrossEntropy';
+import { vocabChunkColumns, vocabCrossEntropyHead, vocabCrossEntropyVariants, type VocabHeadShape } from '../../src/kernels/vocabCrossEntropy';
 import { bits, expectSlab } from '../slabCompare';
 
 const PROBE = '/tests/probes/vocabCrossEntropy.ts';
@@ -60,15 +60,18 @@ function expectMatchesReference(s: VocabHeadShape, got: Run, x: Float32Array, to
 
 // Most cases share R = 3, B·T = 10 rows per replica, dModel = 7 and one slab size, so that they share gemm
 // pipelines (compiling those is most of this file's time on SwiftShader): V = 130 in chunks of 64 (last one 2
-// columns) or whole; T = 1 with b_dec before the decoder, the budget forcing the chunks, other workgroup sizes
-// and db_dec's reduction as reduceRows' default tree (the others use 64 x 1, faster on SwiftShader); V = 1 (loss
-// and every gradient exactly 0). Rows (30) are not a multiple of any workgroup size.
+// columns) or whole; T = 1 with b_dec before the decoder and the budget forcing the chunks; V = 1 (loss and every
+// gradient exactly 0). Rows (30) are not a multiple of any workgroup size. The row kernels run in the variant the
+// tuner's defaults give this adapter (on SwiftShader a thread per row), except where a case names one: a tree of 16
+// lanes per row (GPUs' kind), and a tree of 4 lanes with 8 rows to a workgroup and the backward a thread per row.
 const FAMILY = { replicas: 3, dModel: 7, slabSize: Math.max(layout(130, 7).slabSize, layout(130, 7, true).slabSize) };
-const NO_TREE = { biasGradWgCols: 64, biasGradWgBatch: 1 };
-const CHUNKED = shape({ ...FAMILY, ...NO_TREE, batch: 2, T: 5, V: 130, vocabChunk: 64 });
+const CHUNKED = shape({ ...FAMILY, batch: 2, T: 5, V: 130, vocabChunk: 64 });
+const TREE = { rowWg: 16, rowsPerGroup: 1, elementWg: 64, backwardByRow: false };
+const SMALL_TREES = { rowWg: 4, rowsPerGroup: 8, elementWg: 3, backwardByRow: true };
 const CASES: { shape: VocabHeadShape; chunks: number[] }[] = [
-  { shape: shape({ ...FAMILY, ...NO_TREE, batch: 2, T: 5, V: 1 }), chunks: [1] },
-  { shape: shape({ ...FAMILY, batch: 10, T: 1, V: 130, budgetBytes: 4 * 30 * 70, rowWg: 16, elementWg: 64 }, true), chunks: [64, 64, 2] },
+  { shape: shape({ ...FAMILY, batch: 2, T: 5, V: 1 }), chunks: [1] },
+  { shape: shape({ ...FAMILY, batch: 10, T: 1, V: 130, budgetBytes: 4 * 30 * 70, rows: TREE }, true), chunks: [64, 64, 2] },
+  { shape: { ...CHUNKED, rows: SMALL_TREES }, chunks: [64, 64, 2] },
 ];
 
 describe('vocabCrossEntropy head (chunked) against the full-V float64 reference', () => {
@@ -114,7 +117,7 @@ describe('vocabCrossEntropy head (chunked) against the full-V float64 reference'
   });
 
   it('a V = 50 000 head (GPT-2 size vocabulary) in chunks from a small budget', async () => {
-    const s = shape({ ...NO_TREE, replicas: 1, batch: 1, T: 2, dModel: 8, V: 50_000, budgetBytes: 4 * 2 * 25_024 });
+    const s = shape({ replicas: 1, batch: 1, T: 2, dModel: 8, V: 50_000, budgetBytes: 4 * 2 * 25_024 });
     const { x, params, tokens } = inputs(s, 50);
     tokens.set([0, 49_999, 25_000]); // the vocabulary's last token and one in the middle are the targets
     const got = await gpu().call<Result>(PROBE, 'runVocabHead', { shape: s, x, tokens, params, mode: 'training', runs: 1 });
@@ -124,6 +127,13 @@ describe('vocabCrossEntropy head (chunked) against the full-V float64 reference'
 });
 
 describe('vocabCrossEntropy chunk choice and shape checks', () => {
+  it('row kernels: CPU adapters get a thread per row first (with enough rows), GPUs a workgroup tree per row', () => {
+    const thread = { rowWg: 1, rowsPerGroup: 64, elementWg: 64, backwardByRow: true };
+    const tree = { rowWg: 64, rowsPerGroup: 1, elementWg: 256, backwardByRow: false };
+    expect(vocabCrossEntropyVariants(700, true)[0]).toEqual(thread);
+    expect(vocabCrossEntropyVariants(8, true)[0]).toEqual(tree);
+    expect(vocabCrossEntropyVariants(700, false)[0]).toEqual(tree);
+  });
   it('takes all of V when it fits, else equal 64-multiple chunks as few as fit', () => {
     const s = { replicas: 4, batch: 20, T: 35, V: 10_000 }; // Tian et al.'s WikiText head: 2800 rows
     expect(vocabChunkColumns(s, 4 * 2800 * 10_000)).toBe(10_000);

@@ -122,6 +122,7 @@ export async function runSgdUpdate(args: { replicas: number; size: number; param
 
 export async function runSgdMomentum(args: {
   replicas: number; size: number; param: Float32Array; grads: Float32Array<ArrayBuffer>[]; lr: Float32Array; momentum: Float32Array;
+  variant?: { fourPerThread?: boolean; maxGroups?: number };
 }) {
   const ctx = await getContext();
   const { device, pool } = ctx;
@@ -131,7 +132,7 @@ export async function runSgdMomentum(args: {
   const velocity = pool.upload(new Float32Array(n), 'velocity');
   const lr = pool.upload(args.lr, 'lr');
   const momentum = pool.upload(args.momentum, 'momentum');
-  const op = await sgdMomentum(ctx.kernels, { replicas: args.replicas, size: args.size });
+  const op = await sgdMomentum(ctx.kernels, { replicas: args.replicas, size: args.size, ...args.variant });
   const plan = new StepPlan(device, 'momentum test').add(op({ param, grad, velocity, lr, momentum }));
   for (const g of args.grads) {
     device.queue.writeBuffer(grad, 0, g); // ordered before the submission that follows

@@ -27,11 +27,13 @@ export async function lossAndGradsJson(args: { params: ParamsJson; batch: unknow
  * scansnapBatchGenerate alone: the step counter set to `firstStep`, then `steps` replays of [generate,
  * advanceStep], the tokens poisoned before each; returns each step's ids [R][batch][L + 1].
  */
-export async function generateSequences(args: { settings: ScanSnapDataSettings; replicas: number; batch: number; seed: number; firstStep: number; steps: number }) {
+export async function generateSequences(args: {
+  settings: ScanSnapDataSettings; replicas: number; batch: number; seed: number; firstStep: number; steps: number; variant?: { threadPerSequence: boolean; wg: number };
+}) {
   const ctx = await getContext();
   const { settings, replicas, batch } = args;
   const sampler = new SequenceSampler(settings);
-  const generator = await scansnapBatchGenerate(ctx.kernels, { replicas, batch, L: settings.L, nextPerQuery: settings.nextPerQuery, layout: sampler.layout });
+  const generator = await scansnapBatchGenerate(ctx.kernels, { replicas, batch, L: settings.L, nextPerQuery: settings.nextPerQuery, layout: sampler.layout, ...args.variant });
   const count = replicas * batch * (settings.L + 1);
   const buffers = {
     step: ctx.pool.upload(Uint32Array.of(args.firstStep), 'test step counter'),

@@ -95,10 +95,15 @@ describe('scansnapBatchGenerate (GPU) equals its reference and SequenceSampler (
   const cases = [
     { settings: { numCommon: 3, numQuery: 2, nextPerQuery: 2, distinctPerNext: 4, L: 9 }, replicas: 3, batch: 70, seed: 5 },
     { settings: { numCommon: 0, numQuery: 3, nextPerQuery: 1, distinctPerNext: 1, L: 4 }, replicas: 2, batch: 5, seed: 0 },
+    // The paper's 20 allowed tokens: 19 thresholds, searched in five halvings.
+    { settings: { numCommon: 10, numQuery: 1, nextPerQuery: 2, distinctPerNext: 10, L: 40 }, replicas: 2, batch: 9, seed: 3 },
   ];
-  for (const c of cases) {
-    it(`numCommon ${c.settings.numCommon}, distinctPerNext ${c.settings.distinctPerNext}, ${c.replicas} replicas × ${c.batch}: steps 7, 8, 9 from the GPU step counter`, async () => {
-      const got = await gpu().call<Uint32Array[]>('/tests/probes/scansnap.ts', 'generateSequences', { ...c, firstStep: 7, steps: 3 });
+  // A thread per token (GPUs' default) and a thread per sequence (CPU adapters'), 4 threads a workgroup so that
+  // the last is partial.
+  const variants = [{ threadPerSequence: false, wg: 64 }, { threadPerSequence: true, wg: 4 }];
+  for (const [c, variant] of cases.flatMap((c) => variants.map((v) => [c, v] as const))) {
+    it(`numCommon ${c.settings.numCommon}, distinctPerNext ${c.settings.distinctPerNext}, ${c.replicas} replicas × ${c.batch}, ${variant.threadPerSequence ? 'a thread per sequence' : 'a thread per token'}: steps 7, 8, 9 from the GPU step counter`, async () => {
+      const got = await gpu().call<Uint32Array[]>('/tests/probes/scansnap.ts', 'generateSequences', { ...c, firstStep: 7, steps: 3, variant });
       const sampler = new SequenceSampler(c.settings);
       got.forEach((ids, s) => {
         const want = referenceSequences(c.settings, c.replicas, c.batch, c.seed, 7 + s);

@@ -3,9 +3,9 @@
 // window). Evaluation is split in two plans: `features` runs the attention part and W_V for every chunk and keeps
 // h for the whole test set; `head` applies a W_O (the live one, or a pruned copy), the ReLU MLP and the hinge.
 // Pruning curves therefore rerun only the head.
-import { gemm } from '../../kernels/gemm';
+import { tunedGemm } from '../../kernels/gemm';
 import { iclHingeEvaluate } from '../../kernels/iclMlpHinge';
-import { iclPromptBuild } from '../../kernels/iclPromptBuild';
+import { tunedIclPromptBuild } from '../../kernels/iclPromptBuild';
 import type { GpuContext } from '../../runtime/context';
 import { readF32 } from '../../runtime/buffers';
 import { StepPlan } from '../../runtime/plan';
@@ -110,9 +110,9 @@ export class IclEvaluator {
     this.evalStats = this.acquire(16 * R, 'stats');
 
     const window = (buffer: GPUBuffer, c: number, floatsPerPrompt: number) => ({ buffer, offset: 4 * c * rows * floatsPerPrompt, size: 4 * rows * floatsPerPrompt });
-    const build = await iclPromptBuild(ctx.kernels, { replicas: R, prompts: chunk, N, dX, d, relCount: patterns[0].relCount, irrCount: patterns[0].irrCount });
-    const valueProject = await gemm(ctx.kernels, { batch: R, M: chunk, N: dV, K: d, transB: true });
-    const outputProject = await gemm(ctx.kernels, { batch: R, M: chunk, N: m, K: dV, transB: true });
+    const build = await tunedIclPromptBuild(ctx, { replicas: R, prompts: chunk, N, dX, d, relCount: patterns[0].relCount, irrCount: patterns[0].irrCount });
+    const valueProject = await tunedGemm(ctx, { batch: R, M: chunk, N: dV, K: d, transB: true });
+    const outputProject = await tunedGemm(ctx, { batch: R, M: chunk, N: m, K: dV, transB: true });
     const hinge = await iclHingeEvaluate(ctx.kernels, { replicas: R, prompts: chunk, m, chunks });
 
     this.features = new StepPlan(ctx.device, 'icl eval features');

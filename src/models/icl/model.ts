@@ -12,7 +12,7 @@
 // The training loop itself (chunks, submissions in flight, metrics ring, stop, state checks) is the engine's
 // ReplayTrainer (src/engine/trainer.ts); this file supplies the step, the snapshot and the state layout.
 import { sgdUpdate } from '../../kernels/sgdUpdate';
-import { iclPromptBuild } from '../../kernels/iclPromptBuild';
+import { tunedIclPromptBuild } from '../../kernels/iclPromptBuild';
 import { iclBatchGenerate } from '../../kernels/iclBatchGenerate';
 import { perReplica, type FieldSpec } from '../../config/schema';
 import type { GpuContext } from '../../runtime/context';
@@ -119,7 +119,7 @@ export class IclTrainer extends ReplayTrainer {
     const act = acquireTrainActivations(ctx, dims);
     this.owned.push(...Object.values(act));
     this.trainStats = act.trainStats;
-    const build = await iclPromptBuild(ctx.kernels, { replicas: R, prompts: c.batch, N: c.N, dX, d, relCount: c.M1, irrCount: c.M2 });
+    const build = await tunedIclPromptBuild(ctx, { replicas: R, prompts: c.batch, N: c.N, dX, d, relCount: c.M1, irrCount: c.M2 });
     plan.add(
       build({ columns: stepInput, relPatterns: relTable, irrPatterns: irrTable, contexts, queries, labels }),
       ...(await forwardBackward(ctx, dims, this.params, this.grads, { contexts, queries, labels, columns: stepInput }, act, this.owned)),

@@ -2,9 +2,9 @@
 // top to bottom like the math. Cheap order: keyQuery = W_Kᵀ(W_Q p_q) once per prompt, scores p_i·keyQuery,
 // pbar = Σ attn_i p_i, h = W_V pbar, u = W_O h; the backward mirrors it, and every parameter gradient is a GEMM
 // over the batch axis (a fixed-order sum, so the same bits every run).
-import { gemm, gemmSplitK } from '../../kernels/gemm';
-import { iclAttentionForward } from '../../kernels/iclAttentionForward';
-import { iclAttentionBackward } from '../../kernels/iclAttentionBackward';
+import { tunedGemm, tunedGemmSplitK } from '../../kernels/gemm';
+import { tunedIclAttentionForward } from '../../kernels/iclAttentionForward';
+import { tunedIclAttentionBackward } from '../../kernels/iclAttentionBackward';
 import { iclHingeTrain } from '../../kernels/iclMlpHinge';
 import type { GpuContext } from '../../runtime/context';
 import type { BufferBinding, Dispatch } from '../../runtime/kernels';
@@ -59,9 +59,9 @@ export async function attentionForward(
 ): Promise<Dispatch[]> {
   const { replicas: R, prompts: B, N } = dims;
   const { d, dA } = dims.shapes;
-  const projectQuery = await gemm(ctx.kernels, { batch: R, M: B, N: dA, K: d, transB: true });
-  const keyTimesQuery = await gemm(ctx.kernels, { batch: R, M: B, N: d, K: dA });
-  const attend = await iclAttentionForward(ctx.kernels, { replicas: R, prompts: B, N, d });
+  const projectQuery = await tunedGemm(ctx, { batch: R, M: B, N: dA, K: d, transB: true });
+  const keyTimesQuery = await tunedGemm(ctx, { batch: R, M: B, N: d, K: dA });
+  const attend = await tunedIclAttentionForward(ctx, { replicas: R, prompts: B, N, d });
   return [
     projectQuery({ A: input.queries, B: params.W_Q, C: act.queryProjection }, 'W_Q p_q'),
     keyTimesQuery({ A: act.queryProjection, B: params.W_K, C: act.keyQuery }, 'W_K^T W_Q p_q'),
@@ -117,21 +117,21 @@ export async function forwardBackward(
   const { replicas: R, prompts: B, N } = dims;
   const { d, dA, dV, m } = dims.shapes;
   const k = ctx.kernels;
-  const valueProject = await gemm(k, { batch: R, M: B, N: dV, K: d, transB: true });
-  const outputProject = await gemm(k, { batch: R, M: B, N: m, K: dV, transB: true });
+  const valueProject = await tunedGemm(ctx, { batch: R, M: B, N: dV, K: d, transB: true });
+  const outputProject = await tunedGemm(ctx, { batch: R, M: B, N: m, K: dV, transB: true });
   const hinge = await iclHingeTrain(k, { replicas: R, prompts: B, m });
   // Weight gradients are small M x N products that reduce over the whole batch (K = B prompts): with few
-  // replicas that is a handful of output tiles walking a long K, so split-K spreads K over workgroups (H100,
-  // bench 'gemm icl dW_Q', K = 256: 0.033 ms plain, 0.009 ms in 16 splits). With many replicas the tiles alone
-  // fill the GPU and splitKCount picks 1 split, i.e. plain gemm.
-  const gradOutput = await gemmSplitK(ctx, { batch: R, M: m, N: dV, K: B, transA: true });
-  const backOutput = await gemm(k, { batch: R, M: B, N: dV, K: m });
-  const gradValue = await gemmSplitK(ctx, { batch: R, M: dV, N: d, K: B, transA: true });
-  const backValue = await gemm(k, { batch: R, M: B, N: d, K: dV });
-  const attendBackward = await iclAttentionBackward(k, { replicas: R, prompts: B, N, d });
-  const gradKey = await gemmSplitK(ctx, { batch: R, M: dA, N: d, K: B, transA: true });
-  const backKey = await gemm(k, { batch: R, M: B, N: dA, K: d, transB: true });
-  const gradQuery = await gemmSplitK(ctx, { batch: R, M: dA, N: d, K: B, transA: true });
+  // replicas that is a handful of output tiles walking a long K, so on a GPU split-K spreads K over workgroups
+  // (H100, bench 'gemm icl dW_Q', K = 256: 0.033 ms plain, 0.009 ms in 16 splits); with many replicas the tiles
+  // alone fill it and splitKCount picks 1 split. CPU adapters take the whole product (gemmSplitKVariants).
+  const gradOutput = await tunedGemmSplitK(ctx, { batch: R, M: m, N: dV, K: B, transA: true });
+  const backOutput = await tunedGemm(ctx, { batch: R, M: B, N: dV, K: m });
+  const gradValue = await tunedGemmSplitK(ctx, { batch: R, M: dV, N: d, K: B, transA: true });
+  const backValue = await tunedGemm(ctx, { batch: R, M: B, N: d, K: dV });
+  const attendBackward = await tunedIclAttentionBackward(ctx, { replicas: R, prompts: B, N, d });
+  const gradKey = await tunedGemmSplitK(ctx, { batch: R, M: dA, N: d, K: B, transA: true });
+  const backKey = await tunedGemm(ctx, { batch: R, M: B, N: dA, K: d, transB: true });
+  const gradQuery = await tunedGemmSplitK(ctx, { batch: R, M: dA, N: d, K: B, transA: true });
   for (const product of [gradOutput, gradValue, gradKey, gradQuery]) if (product.scratch) owned.push(product.scratch);
   return [
     ...(await attentionForward(ctx, dims, params, input, act, act.samePatternMass)),

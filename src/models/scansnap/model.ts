@@ -16,8 +16,8 @@ import { scansnapCrossEntropy } from '../../kernels/scansnapCrossEntropy';
 import { scansnapAttentionBackward } from '../../kernels/scansnapAttentionBackward';
 import { gradYScratchBytes, scansnapGradY } from '../../kernels/scansnapGradY';
 import { gradZScratchBytes, scansnapGradZ } from '../../kernels/scansnapGradZ';
-import { sgdMomentum } from '../../kernels/sgdMomentum';
-import { scansnapBatchGenerate } from '../../kernels/scansnapBatchGenerate';
+import { tunedSgdMomentum } from '../../kernels/sgdMomentum';
+import { tunedScansnapBatchGenerate } from '../../kernels/scansnapBatchGenerate';
 import { perReplica, type FieldSpec } from '../../config/schema';
 import { ReplayTrainer, type SnapshotLayout, type StateShapes, type StepProgram } from '../../engine/trainer';
 import type { MetricRecord, TrainerState } from '../../engine/types';
@@ -245,14 +245,14 @@ export class ScanSnapTrainer extends ReplayTrainer {
     const work = acquireWorkBuffers(ctx, shape, rows);
     const distinctPerSequence = config.numCommon + config.distinctPerNext;
     const [momentumY, momentumZ] = await Promise.all([
-      sgdMomentum(ctx.kernels, { replicas: R, size: M * P }),
-      sgdMomentum(ctx.kernels, { replicas: R, size: rows.rows * P }),
+      tunedSgdMomentum(ctx, { replicas: R, size: M * P }),
+      tunedSgdMomentum(ctx, { replicas: R, size: rows.rows * P }),
     ]);
     const plan = new StepPlan(device, 'scansnap step');
     let gpuBatches: GpuBatchSource | null = null;
     let advanceStep: Dispatch | null = null;
     if (config.batchSource !== 'cpu') {
-      const generator = await scansnapBatchGenerate(ctx.kernels, { replicas: R, batch: config.batch, L: config.L, nextPerQuery: config.nextPerQuery, layout });
+      const generator = await tunedScansnapBatchGenerate(ctx, { replicas: R, batch: config.batch, L: config.L, nextPerQuery: config.nextPerQuery, layout });
       gpuBatches = {
         stepCounter: pool.upload(new Uint32Array(1), 'scansnap step counter'),
         replicaSeeds: pool.upload(replicaSeedWords(config.seed, R), 'scansnap replica seeds'),
