@@ -10,13 +10,13 @@
 // bias gradients through fixed-order column sums. No kernel uses atomics.
 import type { GpuContext } from '../../runtime/context';
 import type { BufferBinding, Dispatch } from '../../runtime/kernels';
-import { gemm, gemmActivationGrad, gemmBias, tunedGemmSplitK } from '../../kernels/gemm';
+import { tunedGemm, tunedGemmActivationGrad, tunedGemmBias, tunedGemmSplitK } from '../../kernels/gemm';
 import { tunedReduceRows } from '../../kernels/reduceRows';
 import { layerNormPartialsBytes, tunedLayerNorm } from '../../kernels/layerNorm';
-import { dropout } from '../../kernels/dropout';
+import { tunedDropout, type dropout } from '../../kernels/dropout';
 import { attention, attentionProbabilities } from '../../kernels/attention';
 import { tokenEmbeddingScratchBytes, tunedTokenEmbedding } from '../../kernels/tokenEmbedding';
-import { positionalEncoding, sinusoidalTable } from '../../kernels/positionalEncoding';
+import { sinusoidalTable, tunedPositionalEncoding } from '../../kernels/positionalEncoding';
 import { vocabCrossEntropyHead } from '../../kernels/vocabCrossEntropy';
 import { hingeReadout } from '../../kernels/hingeReadout';
 import { DROPOUT_SITE, type TransformerConfig, type TransformerShapes } from './shapes';
@@ -103,7 +103,7 @@ export async function buildNetwork(ctx: GpuContext, spec: NetworkSpec, io: Netwo
   const splitK = new Map<string, Awaited<ReturnType<typeof tunedGemmSplitK>>>();
   /** y = x Wᵀ + b (act), weights out × in in the slab. */
   const linear = async (inDim: number, outDim: number, activation: 'none' | 'relu' | 'gelu' = 'none') =>
-    gemmBias(k, { batch: R, M: N, N: outDim, K: inDim, transB: true, strideA: N * inDim, strideB: P, strideC: N * outDim, strideBias: P, activation });
+    tunedGemmBias(ctx, { batch: R, M: N, N: outDim, K: inDim, transB: true, strideA: N * inDim, strideB: P, strideC: N * outDim, strideBias: P, activation });
   /** dW = dyᵀ x into the gradient slab (long K = B·T: split-K, one scratch per shape). */
   const weightGrad = async (inDim: number, outDim: number) => {
     const key = `${inDim}x${outDim}`;
@@ -117,11 +117,11 @@ export async function buildNetwork(ctx: GpuContext, spec: NetworkSpec, io: Netwo
   };
   /** dx (+)= dy W. */
   const inputGrad = (inDim: number, outDim: number, beta: 0 | 1) =>
-    gemm(k, { batch: R, M: N, N: inDim, K: outDim, strideA: N * outDim, strideB: P, strideC: N * inDim, beta });
+    tunedGemm(ctx, { batch: R, M: N, N: inDim, K: outDim, strideA: N * outDim, strideB: P, strideC: N * inDim, beta });
   const biasGrad = (outDim: number) => tunedReduceRows(ctx, { rows: R, batch: N, cols: outDim, outStride: P });
   // Without dropout every layer and site shares one pipeline (the mask is never drawn).
-  const drop = (size: number, layer: number, site: number) => dropout(k, { replicas: R, size, p, layer: p > 0 ? layer : 0, site: p > 0 ? site : 0 });
-  const noDrop = (size: number) => dropout(k, { replicas: R, size, p: 0, layer: 0, site: 0 });
+  const drop = (size: number, layer: number, site: number) => tunedDropout(ctx, { replicas: R, size, p, layer: p > 0 ? layer : 0, site: p > 0 ? site : 0 });
+  const noDrop = (size: number) => tunedDropout(ctx, { replicas: R, size, p: 0, layer: 0, site: 0 });
   const norm = (accumulate = false) => tunedLayerNorm(ctx, { replicas: R, rows: N, dModel: d, gStride: P, bStride: P, accumulate });
   const lnPartials = acquire(layerNormPartialsBytes({ replicas: R, rows: N, dModel: d }) / 4, 'layerNorm partials');
 
@@ -135,7 +135,7 @@ export async function buildNetwork(ctx: GpuContext, spec: NetworkSpec, io: Netwo
   if (lm) inputsForward.push(embedding!.forward({ tokens: io.tokens!, embed: param('embed'), x: x0 }));
   else inputsForward.push(inputProjection!({ A: io.inputs!, B: param('W_in'), C: x0, bias: param('b_in') }, 'input projection'));
   const learnedPositions = cfg.posEncoding === 'learned';
-  const positions = cfg.posEncoding === 'none' ? null : await positionalEncoding(k, { replicas: R, batch: B, T, dModel: d, peStride: learnedPositions ? P : 0 });
+  const positions = cfg.posEncoding === 'none' ? null : await tunedPositionalEncoding(ctx, { replicas: R, batch: B, T, dModel: d, peStride: learnedPositions ? P : 0 });
   if (positions) {
     let pe: BufferBinding;
     if (learnedPositions) pe = param('pos');
@@ -274,7 +274,7 @@ export async function buildNetwork(ctx: GpuContext, spec: NetworkSpec, io: Netwo
         attention(k, { ...attentionShape, dropout: p, layer: l }),
         drop(N * d, l, DROPOUT_SITE.attentionOut),
         drop(N * d, l, DROPOUT_SITE.ffnOut),
-        gemmActivationGrad(k, {
+        tunedGemmActivationGrad(ctx, {
           batch: R, M: N, N: dFF, K: d, strideA: N * d, strideB: P, strideC: N * dFF, activation: cfg.activation,
           ...(p > 0 && { dropout: { p, layer: l, site: DROPOUT_SITE.ffnHidden } }),
         }),
