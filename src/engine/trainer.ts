@@ -144,12 +144,12 @@ export abstract class ReplayTrainer implements Trainer {
       this.currentStep = chunkEnd;
       if (chunkEnd === end || (every > 0 && chunkEnd % every === 0)) await capture(encoder, chunkEnd, true);
       else device.queue.submit([encoder.finish()]);
-      inFlight.push(device.queue.onSubmittedWorkDone());
+      // Progress counts finished steps, not submitted ones (up to MAX_IN_FLIGHT chunks may still be queued).
+      inFlight.push(device.queue.onSubmittedWorkDone().then(() => options.onProgress?.(chunkEnd)));
       if (inFlight.length > MAX_IN_FLIGHT) await inFlight.shift();
-      options.onProgress?.(chunkEnd);
       if (options.control?.stop || diverged) break;
     }
-    await Promise.all(delivered);
+    await Promise.all([...inFlight, ...delivered]);
     return records.sort((a, b) => a.step - b.step || a.replica - b.replica);
   }
 

@@ -35,7 +35,7 @@ export interface TrainOptions {
   onMetrics?: (records: MetricRecord[]) => void;
   /** Called with a model's artifacts of a metrics point (data that is not a scalar per replica, e.g. attention maps). */
   onArtifacts?: (step: number, artifacts: Record<string, unknown>) => void;
-  /** Called after each submitted chunk of steps. */
+  /** Called when a chunk of steps has finished on the GPU (in order), with the step it ended at. */
   onProgress?: (step: number) => void;
   /** Checked between chunks; set `stop = true` to end early at a chunk boundary. */
   control?: { stop: boolean };

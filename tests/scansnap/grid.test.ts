@@ -16,7 +16,7 @@ describe('scansnap-medium sweep', () => {
     expect(r.code, describeRun(['sweep', 'scansnap-medium', '--plan'], r)).toBe(0);
     expect(r.stderr + r.stdout).toMatch(/640 runs \(64 grid point\(s\) × 10 seed\(s\)\) in 4 pack\(s\)/);
     SYN_MEDIUM.numQuery.forEach((q, i) => {
-      expect(r.stderr + r.stdout).toContain(`pack-${i} (shard 1/1): 160 replica(s), seeds ${160 * i}..${160 * i + 159}, 100 steps, numQuery=${q}`);
+      expect(r.stderr + r.stdout).toContain(`pack-${i} (shard 1/1): 160 replica(s), seeds ${160 * i}..${160 * i + 159}, 100 steps, numQuery=${q} etaZ∈{0.5,1,2,3} per replica etaYRatio∈{1,2,5,10} per replica\n`);
     });
   });
 

@@ -110,8 +110,11 @@ function cartesian(grid: Record<string, unknown[]>): Record<string, unknown>[] {
   return Object.entries(grid).reduce<Record<string, unknown>[]>((points, [key, values]) => points.flatMap((p) => values.map((v) => ({ ...p, [key]: v }))), [{}]);
 }
 
+/** A pack's grid settings on one line: a per-replica list (one entry per replica) shows its distinct values. */
 function show(values: Record<string, unknown>): string {
-  return Object.entries(values).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+  return Object.entries(values)
+    .map(([k, v]) => (Array.isArray(v) ? `${k}∈{${[...new Set(v.map((x) => JSON.stringify(x)))].join(',')}} per replica` : `${k}=${JSON.stringify(v)}`))
+    .join(' ');
 }
 
 /** Every pack of the sweep, validated (grid points one by one, then packs) before any GPU work. */
