@@ -1,10 +1,11 @@
 // onelayer train end to end through the real binary: the run folder's contents, Ctrl-C and SIGKILL followed by
 // --resume ending with the same parameter bits as an uninterrupted run, eval of a run, and a diverging run.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { iclSchema } from '../../src/models/icl/config';
-import { describeRun, runCli, startCli, tempDir, type CliResult } from './spawn';
+import { describeRun, runCli, tempDir, type CliResult } from './spawn';
+import { expectSameRun, interruptAfterCheckpoint } from './runs';
 
 const dir = tempDir('train');
 const config = join(dir, 'tiny.json');
@@ -21,38 +22,6 @@ async function train(args: string[]): Promise<CliResult> {
   const r = await runCli(args);
   expectOk(args, r);
   return r;
-}
-
-/** Waits until the run's checkpoint is past step `after` and before `steps`, then sends `signal`. */
-async function interruptAfterCheckpoint(args: string[], out: string, after: number, steps: number, signal: NodeJS.Signals): Promise<{ result: CliResult; at: number }> {
-  const { child, done } = startCli(args);
-  let at = -1;
-  let finished = false;
-  done.then(() => (finished = true));
-  while (!finished) {
-    const path = join(out, 'checkpoint.json');
-    if (existsSync(path)) {
-      const step = json(path).step as number;
-      if (step > after && step < steps) {
-        at = step;
-        child.kill(signal);
-        break;
-      }
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { result: await done, at };
-}
-
-function expectSameRun(a: string, b: string): void {
-  const ca = json(join(a, 'checkpoint.json'));
-  const cb = json(join(b, 'checkpoint.json'));
-  expect(cb.step).toBe(ca.step);
-  // JSON numbers of float32 values round-trip exactly, so equal numbers are equal bits.
-  expect(cb.replicas).toEqual(ca.replicas);
-  expect(cb.optimizer).toEqual(ca.optimizer);
-  expect(json(join(b, 'params.json'))).toEqual(json(join(a, 'params.json')));
-  expect(readFileSync(join(b, 'metrics.jsonl'), 'utf8')).toBe(readFileSync(join(a, 'metrics.jsonl'), 'utf8'));
 }
 
 describe('onelayer train (chrome)', () => {
