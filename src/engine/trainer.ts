@@ -42,6 +42,13 @@ export interface StepProgram {
    * the work already submitted, so no buffer is overwritten while in use); returns copies to encode per step.
    */
   hostInputs?(first: number, count: number): BeforeStep | void;
+  /**
+   * Work recorded once that runs inside the chunk after every step that ends at a multiple of `every` steps, and
+   * before training from step 0, with the GPU's step counter holding that step; a metrics point at the same step
+   * sees what it wrote. For measurements that must not wait for the host or stop other replicas (ICL's first
+   * crossing of the unseen-task error). Nothing is read back.
+   */
+  periodic?: { every: number; encode(encoder: GPUCommandEncoder): void };
   metrics: SnapshotLayout;
 }
 
@@ -126,10 +133,14 @@ export abstract class ReplayTrainer implements Trainer {
       );
     };
 
-    if (program.metrics.initial && this.currentStep === 0 && every > 0 && steps > 0) {
-      await capture(device.createCommandEncoder({ label: `${this.model} initial metrics` }), 0, false);
-    }
     if (program.stepCounter) device.queue.writeBuffer(program.stepCounter, 0, new Uint32Array([this.currentStep]));
+    const periodic = program.periodic;
+    if (this.currentStep === 0 && steps > 0 && (periodic || (program.metrics.initial && every > 0))) {
+      const encoder = device.createCommandEncoder({ label: `${this.model} step 0` });
+      periodic?.encode(encoder);
+      if (program.metrics.initial && every > 0) await capture(encoder, 0, false);
+      else device.queue.submit([encoder.finish()]);
+    }
     const end = this.currentStep + steps;
     while (this.currentStep < end) {
       const nextMetric = every > 0 ? (Math.floor(this.currentStep / every) + 1) * every : end;
@@ -140,6 +151,7 @@ export abstract class ReplayTrainer implements Trainer {
       for (let s = 0; s < count; s++) {
         if (beforeStep) beforeStep(encoder, s);
         program.plan.encode(encoder);
+        if (periodic && (this.currentStep + s + 1) % periodic.every === 0) periodic.encode(encoder);
       }
       this.currentStep = chunkEnd;
       if (chunkEnd === end || (every > 0 && chunkEnd % every === 0)) await capture(encoder, chunkEnd, true);

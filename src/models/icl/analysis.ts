@@ -187,3 +187,50 @@ export function pivotByAlpha(table: ResultTable, x: string, y: string, suffix = 
   };
   return { columns: [x, ...alphas.map((a) => `alpha'=${a}${suffix}`)], rows: xs.map((at) => [at, ...alphas.map((a) => mean(a, at))]) };
 }
+
+/** One run of the steps-against-alpha sweep: its training alpha, seed, and first step below the threshold (NaN: none). */
+export interface CrossingRun {
+  alpha: number;
+  seed: number;
+  firstStep: number;
+}
+
+/**
+ * Li et al.: the larger the training alpha, the fewer iterations training needs. From each run's first step below
+ * the error threshold: the runs (`firstCrossing`; firstStep NaN where a run never crossed), per alpha the mean, min
+ * and max over the runs that crossed (`stepsByAlpha`), and the least-squares fit of ln(steps) against ln(alpha)
+ * over the runs that crossed at a step > 0 (`stepsFit`: steps ≈ prefactor · alpha^slope, with r²).
+ */
+export function alphaStepsTables(runs: CrossingRun[]): Record<string, ResultTable> {
+  const sorted = [...runs].sort((a, b) => a.alpha - b.alpha || a.seed - b.seed);
+  const alphas = [...new Set(sorted.map((r) => r.alpha))];
+  const byAlpha = alphas.map((alpha) => {
+    const mine = sorted.filter((r) => r.alpha === alpha);
+    const steps = mine.map((r) => r.firstStep).filter(Number.isFinite);
+    const mean = steps.length ? steps.reduce((a, b) => a + b, 0) / steps.length : NaN;
+    return [alpha, mean, steps.length ? Math.min(...steps) : NaN, steps.length ? Math.max(...steps) : NaN, steps.length, mine.length];
+  });
+  const points = sorted.filter((r) => Number.isFinite(r.firstStep) && r.firstStep > 0).map((r) => [Math.log(r.alpha), Math.log(r.firstStep)]);
+  const fit = leastSquares(points);
+  return {
+    firstCrossing: { columns: ['alpha', 'seed', 'firstStep'], rows: sorted.map((r) => [r.alpha, r.seed, r.firstStep]) },
+    stepsByAlpha: { columns: ['alpha', 'meanSteps', 'minSteps', 'maxSteps', 'crossed', 'runs'], rows: byAlpha },
+    stepsFit: {
+      columns: ['slope', 'prefactor', 'r2', 'runsFitted', 'runsNotCrossed'],
+      rows: [[fit.slope, Math.exp(fit.intercept), fit.r2, points.length, sorted.filter((r) => !Number.isFinite(r.firstStep)).length]],
+    },
+  };
+}
+
+/** y = intercept + slope·x by least squares, with the share of variance explained (NaN with fewer than two distinct x). */
+function leastSquares(points: number[][]): { slope: number; intercept: number; r2: number } {
+  const n = points.length;
+  const mx = points.reduce((a, p) => a + p[0], 0) / n;
+  const my = points.reduce((a, p) => a + p[1], 0) / n;
+  const sxx = points.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
+  const sxy = points.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0);
+  const syy = points.reduce((a, p) => a + (p[1] - my) ** 2, 0);
+  if (!(sxx > 0)) return { slope: NaN, intercept: NaN, r2: NaN };
+  const slope = sxy / sxx;
+  return { slope, intercept: my - slope * mx, r2: syy > 0 ? (sxy * sxy) / (sxx * syy) : 1 };
+}

@@ -29,6 +29,8 @@ export interface IclConfig extends Record<string, unknown> {
   metricsEvery: number;
   evalTest: boolean;
   batchSource: 'gpu' | 'cpu';
+  crossingEvery: number;
+  crossingThreshold: number;
 }
 
 export const iclSchema: Schema = {
@@ -61,6 +63,11 @@ export const iclSchema: Schema = {
     description: 'where training batches are generated (the same bits either way): on the GPU, or on the CPU and uploaded',
   },
   evalTest: { type: 'boolean', default: true, description: 'evaluate the unseen-task test set at every metrics point', group: 'evaluation' },
+  crossingEvery: {
+    type: 'int', default: 0, min: 0, group: 'evaluation',
+    description: 'evaluate the unseen-task test set every this many steps on the GPU and record per replica the first step whose error is below crossingThreshold (metric firstStep; 0: off)',
+  },
+  crossingThreshold: { type: 'number', default: 0.05, min: 0, minExclusive: true, max: 1, description: 'the unseen-task error a replica must fall below to count as crossed (crossingEvery)', group: 'evaluation' },
 };
 
 /** The shapes of a config, with dA = dV = d when given as 0. */

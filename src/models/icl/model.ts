@@ -9,11 +9,16 @@
 // ordered after the chunk before, which still reads it) and each step is preceded by a copy of its batch into the
 // step's input; the host generates chunk t + 1 while the GPU runs chunk t (measured: the CPU generator, not the
 // GPU, bounds throughput at large R, hence the default).
+// crossingEvery k > 0: after every k-th step the recorded unseen-task evaluation and iclFirstCrossing run inside
+// the same submission (the engine's periodic work), so each replica's first step below crossingThreshold is
+// recorded on the GPU with no readback in the loop and no replica stopping another (Li et al.: fewer iterations
+// for a larger training alpha). It is part of the state (checkpoints carry it as 'firstCrossing').
 // The training loop itself (chunks, submissions in flight, metrics ring, stop, state checks) is the engine's
 // ReplayTrainer (src/engine/trainer.ts); this file supplies the step, the snapshot and the state layout.
 import { sgdUpdate } from '../../kernels/sgdUpdate';
 import { tunedIclPromptBuild } from '../../kernels/iclPromptBuild';
 import { iclBatchGenerate } from '../../kernels/iclBatchGenerate';
+import { iclFirstCrossing, NOT_CROSSED } from '../../kernels/iclFirstCrossing';
 import { perReplica, type FieldSpec } from '../../config/schema';
 import type { GpuContext } from '../../runtime/context';
 import { readF32 } from '../../runtime/buffers';
@@ -42,6 +47,8 @@ export class IclTrainer extends ReplayTrainer {
   trainStats!: GPUBuffer;
   evaluator: IclEvaluator | null = null;
   readonly patterns: Patterns[];
+  /** crossingEvery > 0: f32 [R] first step below crossingThreshold (NOT_CROSSED until then), and what records it. */
+  private crossing: { firstStep: GPUBuffer; record: StepPlan } | null = null;
 
   private constructor(
     ctx: GpuContext,
@@ -98,15 +105,20 @@ export class IclTrainer extends ReplayTrainer {
     let advanceStep = null;
     let stepCounter: GPUBuffer | undefined;
     let hostInputs: StepProgram['hostInputs'];
-    if (c.batchSource === 'gpu') {
-      const tasks = trainingTasks(c.M1);
-      const generator = await iclBatchGenerate(ctx.kernels, { replicas: R, prompts: c.batch, N: c.N, relCount: c.M1, irrCount: c.M2, tasks: tasks.length, kappaMax: c.kappaMax });
+    const tasks = trainingTasks(c.M1);
+    const generator = c.batchSource === 'gpu' || c.crossingEvery > 0
+      ? await iclBatchGenerate(ctx.kernels, { replicas: R, prompts: c.batch, N: c.N, relCount: c.M1, irrCount: c.M2, tasks: tasks.length, kappaMax: c.kappaMax })
+      : null;
+    if (generator) {
+      // The batches read the step from here, and so does the first-crossing record (with CPU batches, only it).
       stepCounter = this.acquire(4, 'step counter');
+      advanceStep = generator.advanceStep(stepCounter);
+    }
+    if (generator && c.batchSource === 'gpu') {
       const replicaDraws = ctx.pool.upload(replicaDrawWords(c), 'icl replica draws');
       const taskTable = ctx.pool.upload(Uint32Array.from(tasks.flat()), 'icl training tasks');
       this.owned.push(replicaDraws, taskTable);
-      plan.add(generator.generate({ step: stepCounter, replicaDraws, tasks: taskTable, columns: stepInput }));
-      advanceStep = generator.advanceStep(stepCounter);
+      plan.add(generator.generate({ step: stepCounter!, replicaDraws, tasks: taskTable, columns: stepInput }));
     } else {
       hostInputs = this.cpuBatches(stepInput);
     }
@@ -130,11 +142,27 @@ export class IclTrainer extends ReplayTrainer {
     }
     if (advanceStep) plan.add(advanceStep);
 
-    if (c.evalTest) {
-      const sets = Array.from({ length: R }, (_, r) => inDomainTestSet(c, r));
-      this.evaluator = await IclEvaluator.create(ctx, c, this.params, sets, this.patterns);
-    }
-    this.program = { plan, maxChunkSteps: this.maxChunkSteps, stepCounter, hostInputs, metrics: this.snapshotLayout() };
+    if (c.evalTest || c.crossingEvery > 0) await this.inDomainEvaluator();
+    const periodic = c.crossingEvery > 0 ? await this.recordCrossings(stepCounter!) : undefined;
+    this.program = { plan, maxChunkSteps: this.maxChunkSteps, stepCounter, hostInputs, periodic, metrics: this.snapshotLayout() };
+  }
+
+  /** crossingEvery: the evaluation and the first-crossing record, run by the engine after every k-th step. */
+  private async recordCrossings(stepCounter: GPUBuffer): Promise<StepProgram['periodic']> {
+    const { ctx, config: c, replicas: R } = this;
+    const evaluator = this.evaluator!;
+    const firstStep = ctx.pool.upload(new Float32Array(R).fill(NOT_CROSSED), 'icl first crossing');
+    this.owned.push(firstStep);
+    const record = await iclFirstCrossing(ctx.kernels, { replicas: R, threshold: c.crossingThreshold });
+    const crossing = { firstStep, record: new StepPlan(ctx.device, 'icl first crossing').add(record({ step: stepCounter, evalStats: evaluator.evalStats, firstStep })) };
+    this.crossing = crossing;
+    return {
+      every: c.crossingEvery,
+      encode: (encoder) => {
+        evaluator.encode(encoder);
+        crossing.record.encode(encoder);
+      },
+    };
   }
 
   /** batchSource 'cpu': each chunk's batches written into one upload buffer, copied into the step's input per step. */
@@ -156,13 +184,13 @@ export class IclTrainer extends ReplayTrainer {
     };
   }
 
-  /** Metrics snapshot: [trainStats R×2][evalStats R×4][W_O][W_V]. */
+  /** Metrics snapshot: [trainStats R×2][evalStats R×4][W_O][W_V][firstStep R, with crossingEvery]. */
   private snapshotLayout(): SnapshotLayout {
     const R = this.replicas;
     const shapes = iclShapes(this.config);
     const { m, dV, d } = shapes;
     return {
-      bytes: 4 * R * (2 + 4 + m * dV + dV * d),
+      bytes: 4 * R * (2 + 4 + m * dV + dV * d + (this.crossing ? 1 : 0)),
       initial: true,
       encode: (encoder, target) => {
         encoder.copyBufferToBuffer(this.trainStats, 0, target, 0, 8 * R);
@@ -173,6 +201,7 @@ export class IclTrainer extends ReplayTrainer {
         }
         encoder.copyBufferToBuffer(this.params.W_O, 0, target, 24 * R, 4 * R * m * dV);
         encoder.copyBufferToBuffer(this.params.W_V, 0, target, 24 * R + 4 * R * m * dV, 4 * R * dV * d);
+        if (this.crossing) encoder.copyBufferToBuffer(this.crossing.firstStep, 0, target, 24 * R + 4 * R * (m * dV + dV * d), 4 * R);
       },
       parse: (values, step, trained) => {
         const test = this.config.evalTest && this.evaluator ? IclEvaluator.results(values, R, 2 * R) : null;
@@ -196,6 +225,7 @@ export class IclTrainer extends ReplayTrainer {
           record.labelAlignPositive = alignment.labelCosPositive;
           record.labelAlignNegative = alignment.labelCosNegative;
           record.featureAlign = alignment.featureCosMean;
+          if (this.crossing) record.firstStep = crossedAt(values[6 * R + R * (m * dV + dV * d) + r]);
           return record;
         });
       },
@@ -229,9 +259,13 @@ export class IclTrainer extends ReplayTrainer {
     return this.evaluator;
   }
 
+  /** Test error, hinge loss and attention per replica; with crossingEvery, `firstStep` first (NaN: not crossed). */
   async evaluate(): Promise<MetricRecord[]> {
     const results = await (await this.inDomainEvaluator()).evaluate();
-    return results.map((t, r) => ({ step: this.currentStep, replica: r, testError: t.error, testHinge: t.hinge, attention: t.attention }));
+    const firstStep = this.crossing ? await readF32(this.ctx.device, this.crossing.firstStep, this.replicas) : null;
+    return results.map((t, r) => ({
+      step: this.currentStep, replica: r, ...(firstStep && { firstStep: crossedAt(firstStep[r]) }), testError: t.error, testHinge: t.hinge, attention: t.attention,
+    }));
   }
 
   /** All replicas' parameters as float32 [R][rows][cols] arrays. */
@@ -242,17 +276,21 @@ export class IclTrainer extends ReplayTrainer {
     return out;
   }
 
+  /** SGD keeps no optimizer state; the first-crossing record travels with it so that a resumed sweep keeps it. */
   protected stateShapes(): StateShapes {
     const sizes = iclParamShapes(iclShapes(this.config));
-    return { params: Object.fromEntries(ICL_PARAM_NAMES.map((n) => [n, [...sizes[n]]])), optimizer: {} };
+    return { params: Object.fromEntries(ICL_PARAM_NAMES.map((n) => [n, [...sizes[n]]])), optimizer: this.crossing ? { firstCrossing: [1] } : {} };
   }
 
   protected async readState(): Promise<Pick<TrainerState, 'params' | 'optimizer'>> {
-    return { params: await this.readParams(), optimizer: {} };
+    const optimizer: Record<string, Float32Array> = {};
+    if (this.crossing) optimizer.firstCrossing = await readF32(this.ctx.device, this.crossing.firstStep, this.replicas);
+    return { params: await this.readParams(), optimizer };
   }
 
   protected async writeState(state: TrainerState): Promise<void> {
     for (const name of ICL_PARAM_NAMES) this.ctx.device.queue.writeBuffer(this.params[name], 0, new Float32Array(state.params[name]));
+    if (this.crossing) this.ctx.device.queue.writeBuffer(this.crossing.firstStep, 0, new Float32Array(state.optimizer.firstCrossing));
   }
 
   protected release(): void {
@@ -260,6 +298,11 @@ export class IclTrainer extends ReplayTrainer {
     for (const b of this.owned) this.ctx.pool.release(b);
     this.owned.length = 0;
   }
+}
+
+/** A first-crossing value as a metric: the step, or NaN while the replica has not crossed. */
+function crossedAt(value: number): number {
+  return value >= 0 ? value : NaN;
 }
 
 /** The mean of the relevant patterns of one replica (the direction value alignment is measured against). */
