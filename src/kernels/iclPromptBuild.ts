@@ -1,5 +1,6 @@
-// Host wrapper for shaders/iclPromptBuild.wgsl: compact prompts -> dense context and query columns.
-// Reference: src/reference/iclPromptBuild.ts.
+// Host wrapper for shaders/iclPromptBuild.wgsl: compact prompts -> dense context and query columns (entry 'main',
+// the one-layer model's layout) or whole prompts as positions × features (entry 'sequences', the transformer's
+// real inputs). Reference: src/reference/iclPromptBuild.ts.
 import type { BufferBinding, Dispatch, KernelLibrary } from '../runtime/kernels';
 import type { GpuContext } from '../runtime/context';
 import { TuningScratch, type Variant } from '../runtime/tuner';
@@ -28,15 +29,32 @@ export interface IclPromptBuildBuffers {
   labels: BufferBinding;
 }
 
-export async function iclPromptBuild(kernels: KernelLibrary, s: IclPromptBuildShape) {
+export interface IclPromptSequencesBuffers {
+  columns: BufferBinding;
+  relPatterns: BufferBinding;
+  irrPatterns: BufferBinding;
+  /** [R][prompts][N + 1][d]: the N contexts, then the query (label part zero). */
+  prompts: BufferBinding;
+  /** [R][prompts]: the query's z. */
+  labels: BufferBinding;
+}
+
+async function promptBuildKernel(kernels: KernelLibrary, s: IclPromptBuildShape, entryPoint: 'main' | 'sequences') {
   for (const k of ['replicas', 'prompts', 'N', 'dX', 'd', 'relCount', 'irrCount'] as const) assertPositiveInt('iclPromptBuild', k, s[k]);
+  if (s.d <= s.dX) throw new RangeError(`iclPromptBuild: d = ${s.d}; it must exceed dX = ${s.dX} (d = dX + dY holds the label part)`);
   const wg = s.wg ?? 256;
   assertPositiveInt('iclPromptBuild', 'wg', wg);
-  const kernel = await kernels.kernel('iclPromptBuild', {
+  return kernels.kernel('iclPromptBuild', {
+    entryPoint,
     constants: {
       DX: s.dX, D: s.d, N: s.N, PROMPTS: s.prompts, REL_COUNT: s.relCount, IRR_COUNT: s.irrCount, WG: wg, WHOLE_COLUMNS: s.wholeColumns ? 1 : 0,
     },
   });
+}
+
+export async function iclPromptBuild(kernels: KernelLibrary, s: IclPromptBuildShape) {
+  const wg = s.wg ?? 256;
+  const kernel = await promptBuildKernel(kernels, s, 'main');
   const prompts = s.replicas * s.prompts;
   const elements = prompts * (s.N + 1) * s.d;
   const threads = s.wholeColumns ? elements / s.d : elements;
@@ -84,4 +102,43 @@ export async function tunedIclPromptBuild(ctx: GpuContext, s: IclPromptBuildShap
     })];
   }, scratch);
   return iclPromptBuild(ctx.kernels, { ...s, ...variant });
+}
+
+/** Entry 'sequences': whole prompts as positions × features [R][prompts][N + 1][d], and the labels. */
+export async function iclPromptBuildSequences(kernels: KernelLibrary, s: IclPromptBuildShape) {
+  const wg = s.wg ?? 256;
+  const kernel = await promptBuildKernel(kernels, s, 'sequences');
+  const prompts = s.replicas * s.prompts;
+  const elements = prompts * (s.N + 1) * s.d;
+  const threads = s.wholeColumns ? elements / s.d : elements;
+  return (buffers: IclPromptSequencesBuffers, label = 'iclPromptBuild sequences'): Dispatch =>
+    kernel.dispatch({ ...buffers }, [strideGroups(threads / s.replicas, wg), s.replicas], {
+      label,
+      minBytes: {
+        columns: 16 * prompts * (s.N + 1),
+        relPatterns: 4 * s.replicas * s.relCount * s.dX,
+        irrPatterns: 4 * s.replicas * s.irrCount * s.dX,
+        prompts: 4 * elements,
+        labels: 4 * prompts,
+      },
+      flops: 2 * prompts * (s.N + 1) * s.dX,
+      bytes: 4 * elements * 3 + 16 * prompts * (s.N + 1),
+    });
+}
+
+/** iclPromptBuildSequences with the variant the adapter's tuner picks for this shape (the same variants as 'main'). */
+export async function tunedIclPromptBuildSequences(ctx: GpuContext, s: IclPromptBuildShape) {
+  const scratch = new TuningScratch(ctx.pool);
+  const prompts = s.replicas * s.prompts;
+  const variant = await ctx.tuner.pick(ctx.device, 'iclPromptBuildSequences', { ...s, wholeColumns: undefined, wg: undefined }, iclPromptBuildVariants(ctx.adapter.isSoftware), async (v) => {
+    const op = await iclPromptBuildSequences(ctx.kernels, { ...s, ...v });
+    return [op({
+      columns: scratch.get('columns', 16 * prompts * (s.N + 1)),
+      relPatterns: scratch.get('rel', 4 * s.replicas * s.relCount * s.dX),
+      irrPatterns: scratch.get('irr', 4 * s.replicas * s.irrCount * s.dX),
+      prompts: scratch.get('prompts', 4 * prompts * (s.N + 1) * s.d),
+      labels: scratch.get('labels', 4 * prompts),
+    })];
+  }, scratch);
+  return iclPromptBuildSequences(ctx.kernels, { ...s, ...variant });
 }

@@ -33,3 +33,15 @@ export function iclPromptBuildReference(s: IclPromptBuildShape, columns: Uint32A
   }
   return { contexts, queries, labels };
 }
+
+/** Entry 'sequences': the same columns as whole prompts, positions × features [R][prompts][N + 1][d], and labels. */
+export function iclPromptBuildSequencesReference(s: IclPromptBuildShape, columns: Uint32Array, relPatterns: ArrayLike<number>, irrPatterns: ArrayLike<number>) {
+  const { contexts, queries, labels } = iclPromptBuildReference(s, columns, relPatterns, irrPatterns);
+  const { N, d } = s;
+  const prompts = new Float64Array(s.replicas * s.prompts * (N + 1) * d);
+  for (let p = 0; p < s.replicas * s.prompts; p++) {
+    prompts.set(contexts.subarray(p * N * d, (p + 1) * N * d), p * (N + 1) * d);
+    prompts.set(queries.subarray(p * d, (p + 1) * d), (p * (N + 1) + N) * d);
+  }
+  return { prompts, labels };
+}
