@@ -454,3 +454,142 @@ fn probabilities(
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Thread-per-row variants (forwardRows, backwardQueryRows, backwardKeyValueRows, probabilitiesRows): one thread
+// owns one (z, h, t) row (a key row s for the dK/dV pass), reads Q, K, V and dO straight from global memory and
+// accumulates its output row in place, in the order of s (t for dK/dV): no workgroup memory, no barriers and no
+// per-thread arrays. On a CPU adapter (SwiftShader) barriers and dynamically indexed thread-private arrays cost far
+// more than the loads they save; on a GPU the tiled entries above are the ones to use. The same contracts and
+// layouts as the tiled entries; the sums run in another order, so the bits differ from theirs, and each variant
+// gives the same bits every run. Rows are numbered as lse is, (z · N_HEADS + h) · T + t, over a 2-D grid.
+override SEQUENCES: u32 = 1u;              // R · BATCH: bounds the rows
+override ROW_WG: u32 = 64u;                // threads per workgroup
+
+fn rowOf(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
+  return gid.x + gid.y * groups.x * ROW_WG;
+}
+
+// SCALE · Q[t]·K[s] of head h, sequence z, summed over d in order.
+fn rowScore(z: u32, h: u32, t: u32, s: u32) -> f32 {
+  let q = (z * T + t) * QKV_WIDTH + headColumn(0u, h);
+  let k = (z * T + s) * QKV_WIDTH + headColumn(1u, h);
+  var sum = 0.0;
+  for (var d = 0u; d < D_HEAD; d++) { sum += qkv[q + d] * qkv[k + d]; }
+  return SCALE * sum;
+}
+
+// Online softmax statistics of row t over its visible keys, in the order of s: (m, l) with l = Σ exp(S − m).
+fn rowStats(z: u32, h: u32, t: u32) -> RowStats {
+  var stats = RowStats(MASKED, 0.0);
+  let end = select(T, t + 1u, CAUSAL);
+  for (var s = 0u; s < end; s++) {
+    let score = rowScore(z, h, t, s);
+    let m = max(stats.m, score);
+    stats.l = stats.l * exp(stats.m - m) + exp(score - m);
+    stats.m = m;
+  }
+  return stats;
+}
+
+@compute @workgroup_size(ROW_WG)
+fn forwardRows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let row = rowOf(gid, groups);
+  if (row >= SEQUENCES * N_HEADS * T) { return; }
+  let t = row % T;
+  let h = (row / T) % N_HEADS;
+  let z = row / (T * N_HEADS);
+  var key = 0u;
+  if (DROPOUT) { key = dropoutKeyOf(z); }
+  let stats = rowStats(z, h, t);
+  let inverse = 1.0 / stats.l;
+  let out = (z * T + t) * D_MODEL + h * D_HEAD;
+  for (var d = 0u; d < D_HEAD; d++) { o[out + d] = 0.0; }
+  let end = select(T, t + 1u, CAUSAL);
+  for (var s = 0u; s < end; s++) {
+    let weight = exp(rowScore(z, h, t, s) - stats.m) * inverse * keepFactor(key, z, h, t, s);
+    if (weight == 0.0) { continue; }
+    let v = (z * T + s) * QKV_WIDTH + headColumn(2u, h);
+    for (var d = 0u; d < D_HEAD; d++) { o[out + d] += weight * qkv[v + d]; }
+  }
+  lse[row] = stats.m + log(stats.l);
+}
+
+@compute @workgroup_size(ROW_WG)
+fn backwardQueryRows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let row = rowOf(gid, groups);
+  if (row >= SEQUENCES * N_HEADS * T) { return; }
+  let t = row % T;
+  let h = (row / T) % N_HEADS;
+  let z = row / (T * N_HEADS);
+  var key = 0u;
+  if (DROPOUT) { key = dropoutKeyOf(z); }
+  let out = (z * T + t) * D_MODEL + h * D_HEAD;
+  var rowDelta = 0.0;
+  for (var d = 0u; d < D_HEAD; d++) { rowDelta += dO[out + d] * o[out + d]; }
+  delta[row] = rowDelta;
+  let rowLse = lse[row];
+  let dq = (z * T + t) * QKV_WIDTH + headColumn(0u, h);
+  for (var d = 0u; d < D_HEAD; d++) { dQKV[dq + d] = 0.0; }
+  let end = select(T, t + 1u, CAUSAL);
+  for (var s = 0u; s < end; s++) {
+    let v = (z * T + s) * QKV_WIDTH + headColumn(2u, h);
+    var dP = 0.0;
+    for (var d = 0u; d < D_HEAD; d++) { dP += dO[out + d] * qkv[v + d]; }
+    let dS = exp(rowScore(z, h, t, s) - rowLse) * (keepFactor(key, z, h, t, s) * dP - rowDelta);
+    let k = (z * T + s) * QKV_WIDTH + headColumn(1u, h);
+    for (var d = 0u; d < D_HEAD; d++) { dQKV[dq + d] += dS * qkv[k + d]; }
+  }
+  for (var d = 0u; d < D_HEAD; d++) { dQKV[dq + d] *= SCALE; }
+}
+
+@compute @workgroup_size(ROW_WG)
+fn backwardKeyValueRows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let row = rowOf(gid, groups);
+  if (row >= SEQUENCES * N_HEADS * T) { return; }
+  let s = row % T;
+  let h = (row / T) % N_HEADS;
+  let z = row / (T * N_HEADS);
+  var key = 0u;
+  if (DROPOUT) { key = dropoutKeyOf(z); }
+  let keyRow = (z * T + s) * QKV_WIDTH;
+  let dk = keyRow + headColumn(1u, h);
+  let dv = keyRow + headColumn(2u, h);
+  for (var d = 0u; d < D_HEAD; d++) {
+    dQKV[dk + d] = 0.0;
+    dQKV[dv + d] = 0.0;
+  }
+  // Causal: only the queries t >= s see key s.
+  for (var t = select(0u, s, CAUSAL); t < T; t++) {
+    let out = (z * T + t) * D_MODEL + h * D_HEAD;
+    var dP = 0.0;
+    for (var d = 0u; d < D_HEAD; d++) { dP += dO[out + d] * qkv[dv + d]; } // V[s]: qkv and dQKV share a layout
+    let stat = statIndex(z, h, t);
+    let p = exp(rowScore(z, h, t, s) - lse[stat]);
+    let keep = keepFactor(key, z, h, t, s);
+    let pDropped = p * keep;
+    let dS = p * (keep * dP - delta[stat]);
+    let q = (z * T + t) * QKV_WIDTH + headColumn(0u, h);
+    for (var d = 0u; d < D_HEAD; d++) {
+      dQKV[dv + d] += pDropped * dO[out + d];
+      dQKV[dk + d] += dS * qkv[q + d];
+    }
+  }
+  for (var d = 0u; d < D_HEAD; d++) { dQKV[dk + d] *= SCALE; }
+}
+
+@compute @workgroup_size(ROW_WG)
+fn probabilitiesRows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let row = rowOf(gid, groups);
+  if (row >= SEQUENCES * N_HEADS * T) { return; }
+  let t = row % T;
+  let h = (row / T) % N_HEADS;
+  let z = row / (T * N_HEADS);
+  let stats = rowStats(z, h, t); // forwardRows' statistics, the same bits
+  let rowLse = stats.m + log(stats.l);
+  for (var s = 0u; s < T; s++) {
+    var p = 0.0;
+    if (visible(t, s)) { p = exp(rowScore(z, h, t, s) - rowLse); }
+    probs[row * T + s] = p;
+  }
+}

@@ -3,7 +3,8 @@
 // causal, forward and backward (its two dispatches timed as one row), plus the metrics' probabilities entry.
 // Flops are the dot products each dispatch performs on the query-key pairs it uses (T(T+1)/2 per causal head;
 // tiles wholly above the diagonal are skipped, so not counted): forward 4·dHead per pair, backward 14·dHead
-// (6 in the dQ pass, 8 in the dK/dV pass: S and dO·Vᵀ are recomputed in both; the usual count is 10).
+// (6 in the dQ pass, 8 in the dK/dV pass: S and dO·Vᵀ are recomputed in both; the usual count is 10). The
+// thread-per-row variant ("by row", a CPU adapter's default) recomputes S in its forward: 6·dHead there.
 import type { GpuContext } from '../../src/runtime/context';
 import { attention, attentionProbabilities, type AttentionProbabilitiesShape, type AttentionShape } from '../../src/kernels/attention';
 import { randomBuffer } from '../support';
@@ -30,10 +31,10 @@ async function attentionEntries(ctx: GpuContext, name: string, s: AttentionShape
   // The forward runs first so that the backward reads a real O and lse.
   const forward = op.forward({ qkv, o, lse, seeds, step }, `${name} forward`);
   return [
-    { name: `${name} forward`, shape: `${shape}; rows/tile/lanes ${tiles(op.tiles.forward)}`, dispatches: [forward] },
+    { name: `${name} forward`, shape: `${shape}; ${op.tiles ? `rows/tile/lanes ${tiles(op.tiles.forward)}` : 'thread per row'}`, dispatches: [forward] },
     {
       name: `${name} backward`,
-      shape: `${shape}; rows/tile/lanes dQ ${tiles(op.tiles.backwardQuery)}, dK dV ${tiles(op.tiles.backwardKeyValue)}`,
+      shape: `${shape}; ${op.tiles ? `rows/tile/lanes dQ ${tiles(op.tiles.backwardQuery)}, dK dV ${tiles(op.tiles.backwardKeyValue)}` : 'thread per row'}`,
       dispatches: op.backward({ qkv, o, lse, dO, delta, dQKV, seeds, step }, `${name} backward`),
     },
   ];
@@ -44,13 +45,18 @@ async function probabilitiesEntry(ctx: GpuContext, name: string, s: AttentionPro
   const qkv = randomBuffer(ctx, Z * s.T * 3 * s.dModel, `${name} qkv`);
   const probs = ctx.pool.acquire(4 * Z * s.nHeads * s.T * s.T, `${name} probs`);
   const op = await attentionProbabilities(ctx.kernels, s);
-  return { name, shape: `${shapeText(s)}; rows/tile/lanes ${op.tiles.rows}/${op.tiles.tile}/${op.tiles.lanes}`, dispatches: [op({ qkv, probs }, name)] };
+  const variant = op.tiles ? `rows/tile/lanes ${op.tiles.rows}/${op.tiles.tile}/${op.tiles.lanes}` : 'thread per row';
+  return { name, shape: `${shapeText(s)}; ${variant}`, dispatches: [op({ qkv, probs }, name)] };
 }
 
 export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions): Promise<BenchEntry[]> {
   if (quick) {
     const tiny: AttentionProbabilitiesShape = { replicas: 2, batch: 2, T: 8, dModel: 8, nHeads: 2, causal: true };
-    return [...(await attentionEntries(ctx, 'attention quick', { ...tiny, dropout: 0.1 })), await probabilitiesEntry(ctx, 'attention quick probabilities', tiny)];
+    return [
+      ...(await attentionEntries(ctx, 'attention quick', { ...tiny, dropout: 0.1 })),
+      ...(await attentionEntries(ctx, 'attention quick by row', { ...tiny, dropout: 0.1, threadPerRow: true })),
+      await probabilitiesEntry(ctx, 'attention quick probabilities', tiny),
+    ];
   }
   const tian: AttentionShape = { replicas: 1, batch: 20, T: 35, dModel: 200, nHeads: 1, causal: true };
   // GPT-2 small at its full context; on a software adapter a quarter of it (T 256, one sequence) keeps the run
@@ -63,6 +69,10 @@ export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions
     ...(await attentionEntries(ctx, 'attention tian dropout', { ...tian, dropout: 0.1 })),
     ...(await attentionEntries(ctx, 'attention gpt2', gpt2, shrunk)),
     ...(await attentionEntries(ctx, 'attention gpt2 dropout', { ...gpt2, dropout: 0.1 }, shrunk)),
+    // The thread-per-row variant (the default on a CPU adapter) at the same shapes.
+    ...(await attentionEntries(ctx, 'attention tian by row', { ...tian, threadPerRow: true })),
+    ...(await attentionEntries(ctx, 'attention gpt2 by row', { ...gpt2, threadPerRow: true }, shrunk)),
     await probabilitiesEntry(ctx, 'attention tian probabilities', { ...tian, batch: 4 }),
+    await probabilitiesEntry(ctx, 'attention tian probabilities by row', { ...tian, batch: 4, threadPerRow: true }),
   ];
 }

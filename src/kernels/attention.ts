@@ -2,6 +2,8 @@
 // dQ, then dK and dV, into dQKV) and the probabilities A for the metrics. Layouts: docs/transformer.md.
 // Reference: src/reference/attention.ts.
 import type { BufferBinding, Dispatch, KernelLibrary } from '../runtime/kernels';
+import type { GpuContext } from '../runtime/context';
+import { TuningScratch, type Variant } from '../runtime/tuner';
 import { STORAGE } from '../runtime/buffers';
 import { dropoutThreshold } from '../util/random';
 import { assertPositiveInt } from './grid';
@@ -36,6 +38,10 @@ export interface AttentionShape {
   queryGradTiles?: AttentionTiles;
   /** The dK and dV pass (rows are key rows, the tile streams queries). */
   keyValueGradTiles?: AttentionTiles;
+  /** The thread-per-row entries (no workgroup memory, no barriers: for CPU adapters) instead of the tiled ones. */
+  threadPerRow?: boolean;
+  /** Threads per workgroup of the thread-per-row entries (default 64). */
+  rowWorkgroup?: number;
 }
 
 /** Shape of the probabilities entry: a small fixed batch, no dropout. */
@@ -47,6 +53,8 @@ export interface AttentionProbabilitiesShape {
   nHeads: number;
   causal: boolean;
   tiles?: AttentionTiles;
+  threadPerRow?: boolean;
+  rowWorkgroup?: number;
 }
 
 export interface AttentionForwardBuffers {
@@ -207,6 +215,23 @@ function overrides(s: AttentionShape | AttentionProbabilitiesShape, dHead: numbe
   return { BATCH: s.batch, T: s.T, N_HEADS: s.nHeads, D_HEAD: dHead, CAUSAL: s.causal ? 1 : 0, SCALE: 1 / Math.sqrt(dHead) };
 }
 
+/** Threads per workgroup of the thread-per-row entries, checked against the adapter. */
+function rowWorkgroupOf(name: string, given: number | undefined, limits: AttentionLimits): number {
+  const wg = given ?? 64;
+  assertPositiveInt(name, 'rowWorkgroup', wg);
+  const most = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
+  if (wg > most) throw new RangeError(`${name}: rowWorkgroup = ${wg}; this adapter allows at most ${most} threads`);
+  return wg;
+}
+
+/** A 2-D grid of workgroups of `wg` threads covering `rows` rows (shaders/attention.wgsl rowOf). */
+function rowGrid(name: string, rows: number, wg: number): [number, number, number] {
+  const groups = Math.ceil(rows / wg);
+  const grid: [number, number, number] = groups <= MAX_GRID ? [groups, 1, 1] : [MAX_GRID, Math.ceil(groups / MAX_GRID), 1];
+  if (grid[1] > MAX_GRID) throw new RangeError(`${name}: ${rows} rows need ${groups} workgroups of ${wg}; allowed at most ${MAX_GRID}²`);
+  return grid;
+}
+
 function tileOverrides(entry: Entry, t: ChosenTiles): Record<string, number> {
   return entry === 'backwardKeyValue'
     ? { KEY_ROWS: t.rows, QUERY_TILE: t.tile, LANES: t.lanes }
@@ -229,17 +254,25 @@ export async function attention(kernels: KernelLibrary, s: AttentionShape) {
   if (p > 0 && s.batch * s.nHeads * s.T * s.T > 2 ** 32) {
     throw new RangeError(`attention: batch x nHeads x T² = ${s.batch * s.nHeads * s.T * s.T} with dropout: the mask index must fit in 32 bits`);
   }
-  const tiles = attentionTiles(s, limitsOf(kernels));
+  const rowsVariant = s.threadPerRow === true;
+  const tiles = rowsVariant ? null : attentionTiles(s, limitsOf(kernels));
   for (const entry of ['forward', 'backwardQuery', 'backwardKeyValue'] as const) {
-    const blocks = Math.ceil(s.T / tiles[entry].rows);
+    const blocks = tiles ? Math.ceil(s.T / tiles[entry].rows) : 0;
     if (blocks > MAX_GRID) throw new RangeError(`attention (${entry}): T / rows = ${blocks} blocks; allowed at most ${MAX_GRID}`);
   }
+  const Z = s.replicas * s.batch;
+  const H = s.nHeads;
+  const wg = rowsVariant ? rowWorkgroupOf('attention', s.rowWorkgroup, limitsOf(kernels)) : 0;
+  const rowCount = Z * H * s.T;
   // Without dropout the layer is left out of the constants, so that every layer shares the same pipelines.
   const common = {
     ...overrides(s, dHead),
     ...(p > 0 && { DROPOUT: 1, DROP_THRESHOLD: dropoutThreshold(p), DROP_SCALE: 1 / (1 - p), LAYER: layer }),
   };
-  const build = (entry: Entry) => kernels.kernel('attention', { entryPoint: entry, constants: { ...common, ...tileOverrides(entry, tiles[entry]) } });
+  const build = (entry: Entry) =>
+    tiles
+      ? kernels.kernel('attention', { entryPoint: entry, constants: { ...common, ...tileOverrides(entry, tiles[entry]) } })
+      : kernels.kernel('attention', { entryPoint: `${entry}Rows`, constants: { ...common, SEQUENCES: Z, ROW_WG: wg } });
   const [forwardKernel, queryKernel, keyValueKernel] = await Promise.all([build('forward'), build('backwardQuery'), build('backwardKeyValue')]);
 
   // Without dropout the shader still declares the seed and step bindings; they are never read.
@@ -252,44 +285,51 @@ export async function attention(kernels: KernelLibrary, s: AttentionShape) {
     return { seeds: b.seeds ?? placeholder, stepCounter: b.step ?? placeholder };
   };
 
-  const Z = s.replicas * s.batch;
-  const H = s.nHeads;
   const qkvFloats = Z * s.T * 3 * s.dModel;
   const oFloats = Z * s.T * s.dModel;
   const statFloats = Z * H * s.T;
   const pairs = Z * H * attentionPairs(s.T, s.causal);
   const headRowBytes = 4 * Z * H * dHead; // one head row of one position, over every sequence and head
   const minBytes = { qkv: 4 * qkvFloats, o: 4 * oFloats, lse: 4 * statFloats, seeds: 4 * s.replicas, stepCounter: 4, dO: 4 * oFloats, delta: 4 * statFloats, dQKV: 4 * qkvFloats };
-  const blockGroups = (t: ChosenTiles): [number, number, number] => [Math.ceil(s.T / t.rows), H, Z];
-  const streamedQueries = streamedRows(s.T, tiles.backwardKeyValue.rows, s.causal, 'queries');
+  const grid = (entry: Entry): [number, number, number] => (tiles ? [Math.ceil(s.T / tiles[entry].rows), H, Z] : rowGrid(`attention (${entry})`, rowCount, wg));
+  const streamedQueries = tiles ? streamedRows(s.T, tiles.backwardKeyValue.rows, s.causal, 'queries') : 0;
+  // Thread per row: every pair's rows come from global memory (cached or not), and scores are recomputed in the
+  // second pass: counts per pair of K/V/Q/dO head rows read and dot products done, plus each row's own.
+  const pairRowBytes = 4 * dHead * pairs;
 
   return {
-    /** The variants in use (given or chosen). */
+    /** The tiled variant's tiles (given or chosen); null for the thread-per-row entries. */
     tiles,
     forward: (b: AttentionForwardBuffers, label = 'attention.forward'): Dispatch =>
-      forwardKernel.dispatch({ qkv: b.qkv, o: b.o, lse: b.lse, ...randomness(b) }, blockGroups(tiles.forward), {
+      forwardKernel.dispatch({ qkv: b.qkv, o: b.o, lse: b.lse, ...randomness(b) }, grid('forward'), {
         label,
         minBytes,
-        flops: 4 * dHead * pairs,
-        // Q once; K and V once per query block that uses them; O and lse written.
-        bytes: headRowBytes * (s.T + 2 * streamedRows(s.T, tiles.forward.rows, s.causal, 'keys') + s.T) + 4 * statFloats,
+        flops: (tiles ? 4 : 6) * dHead * pairs,
+        // Tiled: Q once; K and V once per query block that uses them; O and lse written.
+        bytes: tiles
+          ? headRowBytes * (s.T + 2 * streamedRows(s.T, tiles.forward.rows, s.causal, 'keys') + s.T) + 4 * statFloats
+          : 3 * pairRowBytes + 2 * headRowBytes * s.T + 4 * statFloats,
       }),
     backward: (b: AttentionBackwardBuffers, label = 'attention.backward'): Dispatch[] => {
       const random = randomness(b);
       return [
-        queryKernel.dispatch({ qkv: b.qkv, o: b.o, lse: b.lse, dO: b.dO, delta: b.delta, dQKV: b.dQKV, ...random }, blockGroups(tiles.backwardQuery), {
+        queryKernel.dispatch({ qkv: b.qkv, o: b.o, lse: b.lse, dO: b.dO, delta: b.delta, dQKV: b.dQKV, ...random }, grid('backwardQuery'), {
           label: `${label} dQ`,
           minBytes,
           flops: 6 * dHead * pairs,
-          // Q, dO, O once, K and V per query block, dQ written; lse read, delta written.
-          bytes: headRowBytes * (3 * s.T + 2 * streamedRows(s.T, tiles.backwardQuery.rows, s.causal, 'keys') + s.T) + 8 * statFloats,
+          // Tiled: Q, dO, O once, K and V per query block, dQ written; lse read, delta written.
+          bytes: tiles
+            ? headRowBytes * (3 * s.T + 2 * streamedRows(s.T, tiles.backwardQuery.rows, s.causal, 'keys') + s.T) + 8 * statFloats
+            : 3 * pairRowBytes + 4 * headRowBytes * s.T + 8 * statFloats,
         }),
-        keyValueKernel.dispatch({ qkv: b.qkv, lse: b.lse, dO: b.dO, delta: b.delta, dQKV: b.dQKV, ...random }, blockGroups(tiles.backwardKeyValue), {
+        keyValueKernel.dispatch({ qkv: b.qkv, lse: b.lse, dO: b.dO, delta: b.delta, dQKV: b.dQKV, ...random }, grid('backwardKeyValue'), {
           label: `${label} dK dV`,
           minBytes,
           flops: 8 * dHead * pairs,
-          // K and V once; Q, dO (and lse, delta) per key block that uses them; dK and dV written.
-          bytes: headRowBytes * (2 * s.T + 2 * streamedQueries + 2 * s.T) + 8 * Z * H * streamedQueries,
+          // Tiled: K and V once; Q, dO (and lse, delta) per key block that uses them; dK and dV written.
+          bytes: tiles
+            ? headRowBytes * (2 * s.T + 2 * streamedQueries + 2 * s.T) + 8 * Z * H * streamedQueries
+            : 4 * pairRowBytes + 8 * Z * H * attentionPairs(s.T, s.causal) + 4 * headRowBytes * s.T,
         }),
       ];
     },
@@ -299,23 +339,61 @@ export async function attention(kernels: KernelLibrary, s: AttentionShape) {
 /** The probabilities A [R][B][nHeads][T][T] of a (small, fixed) batch, for the attention metrics; no dropout. */
 export async function attentionProbabilities(kernels: KernelLibrary, s: AttentionProbabilitiesShape) {
   const dHead = checkDims('attentionProbabilities', s);
-  const tiles = chooseEntry('probabilities', { T: s.T, dHead }, s.tiles, limitsOf(kernels));
-  if (Math.ceil(s.T / tiles.rows) > MAX_GRID) throw new RangeError(`attentionProbabilities: T / rows = ${Math.ceil(s.T / tiles.rows)} blocks; allowed at most ${MAX_GRID}`);
-  const kernel = await kernels.kernel('attention', { entryPoint: 'probabilities', constants: { ...overrides(s, dHead), ...tileOverrides('probabilities', tiles) } });
   const Z = s.replicas * s.batch;
+  const limits = limitsOf(kernels);
+  const tiles = s.threadPerRow === true ? null : chooseEntry('probabilities', { T: s.T, dHead }, s.tiles, limits);
+  if (tiles && Math.ceil(s.T / tiles.rows) > MAX_GRID) throw new RangeError(`attentionProbabilities: T / rows = ${Math.ceil(s.T / tiles.rows)} blocks; allowed at most ${MAX_GRID}`);
+  const wg = tiles ? 0 : rowWorkgroupOf('attentionProbabilities', s.rowWorkgroup, limits);
+  const kernel = await (tiles
+    ? kernels.kernel('attention', { entryPoint: 'probabilities', constants: { ...overrides(s, dHead), ...tileOverrides('probabilities', tiles) } })
+    : kernels.kernel('attention', { entryPoint: 'probabilitiesRows', constants: { ...overrides(s, dHead), SEQUENCES: Z, ROW_WG: wg } }));
   const probFloats = Z * s.nHeads * s.T * s.T;
   const pairs = Z * s.nHeads * attentionPairs(s.T, s.causal);
-  const streamed = streamedRows(s.T, tiles.rows, s.causal, 'keys');
   const headRowBytes = 4 * Z * s.nHeads * dHead;
+  const grid: [number, number, number] = tiles ? [Math.ceil(s.T / tiles.rows), s.nHeads, Z] : rowGrid('attentionProbabilities', Z * s.nHeads * s.T, wg);
   return Object.assign(
     (b: AttentionProbabilitiesBuffers, label = 'attention.probabilities'): Dispatch =>
-      kernel.dispatch({ qkv: b.qkv, probs: b.probs }, [Math.ceil(s.T / tiles.rows), s.nHeads, Z], {
+      kernel.dispatch({ qkv: b.qkv, probs: b.probs }, grid, {
         label,
         minBytes: { qkv: 4 * Z * s.T * 3 * s.dModel, probs: 4 * probFloats },
-        // S twice (statistics, then A); Q once, K twice per block; A written.
+        // S twice (statistics, then A); tiled: Q once, K twice per block; by row: K twice per pair; A written.
         flops: 4 * dHead * pairs,
-        bytes: headRowBytes * (s.T + 2 * streamed) + 4 * probFloats,
+        bytes: (tiles ? headRowBytes * (s.T + 2 * streamedRows(s.T, tiles.rows, s.causal, 'keys')) : 8 * dHead * pairs + headRowBytes * s.T) + 4 * probFloats,
       }),
     { tiles },
   );
+}
+
+/** The attention variants in the order a class of adapter prefers them (the first is the --no-tune default). */
+export function attentionVariants(software: boolean): Variant[] {
+  const rows = { threadPerRow: true };
+  const tiled = { threadPerRow: false };
+  return software ? [rows, tiled] : [tiled, rows];
+}
+
+/** attention with the variant the adapter's tuner picks, timed on a forward and a backward (dropout as given). */
+export async function tunedAttention(ctx: GpuContext, s: AttentionShape) {
+  const scratch = new TuningScratch(ctx.pool);
+  const Z = s.replicas * s.batch;
+  const variant = await ctx.tuner.pick(ctx.device, 'attention', { ...s, layer: undefined }, attentionVariants(ctx.adapter.isSoftware), async (v) => {
+    const op = await attention(ctx.kernels, { ...s, ...v });
+    const b = (name: string, bytes: number) => scratch.get(name, bytes);
+    const qkv = 4 * Z * s.T * 3 * s.dModel;
+    const o = 4 * Z * s.T * s.dModel;
+    const stats = 4 * Z * s.nHeads * s.T;
+    const buffers = { qkv: b('qkv', qkv), o: b('o', o), lse: b('lse', stats), seeds: b('seeds', 4 * s.replicas), step: b('step', 4) };
+    return [op.forward(buffers), ...op.backward({ ...buffers, dO: b('dO', o), delta: b('delta', stats), dQKV: b('dQKV', qkv) })];
+  }, scratch);
+  return attention(ctx.kernels, { ...s, ...variant });
+}
+
+/** attentionProbabilities with the variant the adapter's tuner picks. */
+export async function tunedAttentionProbabilities(ctx: GpuContext, s: AttentionProbabilitiesShape) {
+  const scratch = new TuningScratch(ctx.pool);
+  const Z = s.replicas * s.batch;
+  const variant = await ctx.tuner.pick(ctx.device, 'attentionProbabilities', s, attentionVariants(ctx.adapter.isSoftware), async (v) => {
+    const op = await attentionProbabilities(ctx.kernels, { ...s, ...v });
+    return [op({ qkv: scratch.get('qkv', 4 * Z * s.T * 3 * s.dModel), probs: scratch.get('probs', 4 * Z * s.nHeads * s.T * s.T) })];
+  }, scratch);
+  return attentionProbabilities(ctx.kernels, { ...s, ...variant });
 }

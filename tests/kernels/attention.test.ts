@@ -95,6 +95,20 @@ const CASES: Case[] = [
       forwardTiles: TILES_16K_DHEAD_128.forward, queryGradTiles: TILES_16K_DHEAD_128.backwardQuery, keyValueGradTiles: TILES_16K_DHEAD_128.backwardKeyValue,
     },
   },
+  // The thread-per-row entries (a CPU adapter's default).
+  { name: 'thread per row: T 1, 3 heads of dHead 3, R 3, B 2, causal', spread: 1, shape: { replicas: 3, batch: 2, T: 1, dModel: 9, nHeads: 3, causal: true, threadPerRow: true } },
+  {
+    name: 'thread per row: T 13, 3 heads of dHead 3, R 3, B 2, causal, dropout 0.25 (layer 2), workgroups of 7', spread: 2,
+    shape: { replicas: 3, batch: 2, T: 13, dModel: 9, nHeads: 3, causal: true, dropout: 0.25, layer: 2, threadPerRow: true, rowWorkgroup: 7 },
+  },
+  {
+    name: 'thread per row: T 37, 2 heads of dHead 5, R 2, full, dropout 0.1', spread: 2,
+    shape: { replicas: 2, batch: 1, T: 37, dModel: 10, nHeads: 2, causal: false, dropout: 0.1, threadPerRow: true },
+  },
+  {
+    name: 'thread per row: T 19, 2 heads of dHead 128, full, dropout 0.1', spread: 0.5,
+    shape: { replicas: 1, batch: 1, T: 19, dModel: 256, nHeads: 2, causal: false, dropout: 0.1, threadPerRow: true },
+  },
 ];
 
 describe('attention forward and backward against the float64 reference', () => {
@@ -146,6 +160,8 @@ describe('attention probabilities against the float64 reference', () => {
     { replicas: 2, batch: 2, T: 13, dModel: 9, nHeads: 3, causal: true },
     { replicas: 1, batch: 1, T: 37, dModel: 10, nHeads: 2, causal: false, tiles: { rows: 5, tile: 7, lanes: 3 } },
     { replicas: 3, batch: 1, T: 1, dModel: 4, nHeads: 1, causal: true },
+    { replicas: 2, batch: 2, T: 13, dModel: 9, nHeads: 3, causal: true, threadPerRow: true },
+    { replicas: 1, batch: 1, T: 37, dModel: 10, nHeads: 2, causal: false, threadPerRow: true, rowWorkgroup: 5 },
   ];
   for (const shape of cases) {
     it(JSON.stringify(shape), async () => {
@@ -249,6 +265,7 @@ describe('attention wrapper errors', () => {
     ['dropout 1', { ...base, dropout: 1 }, false, /RangeError: attention: dropout = 1; it must be in \[0, 1\)/],
     ['T 0', { ...base, T: 0 }, false, /RangeError: attention: T = 0; it must be a positive integer/],
     ['dropout without seeds and step', { ...base, dropout: 0.5 }, true, /RangeError: attention: dropout = 0.5 needs the buffers seeds/],
+    ['a thread-per-row workgroup larger than the adapter allows', { ...base, threadPerRow: true, rowWorkgroup: 100000 }, false, /RangeError: attention: rowWorkgroup = 100000; this adapter allows at most \d+ threads/],
   ];
   for (const [name, shape, buildForward, message] of cases) {
     it(name, async () => {

@@ -14,7 +14,7 @@ import { tunedGemm, tunedGemmActivationGrad, tunedGemmBias, tunedGemmSplitK } fr
 import { tunedReduceRows } from '../../kernels/reduceRows';
 import { layerNormPartialsBytes, tunedLayerNorm } from '../../kernels/layerNorm';
 import { tunedDropout, type dropout } from '../../kernels/dropout';
-import { attention, attentionProbabilities } from '../../kernels/attention';
+import { tunedAttention, tunedAttentionProbabilities } from '../../kernels/attention';
 import { tokenEmbeddingScratchBytes, tunedTokenEmbedding } from '../../kernels/tokenEmbedding';
 import { sinusoidalTable, tunedPositionalEncoding } from '../../kernels/positionalEncoding';
 import { vocabCrossEntropyHead } from '../../kernels/vocabCrossEntropy';
@@ -180,7 +180,7 @@ export async function buildNetwork(ctx: GpuContext, spec: NetworkSpec, io: Netwo
     const forward = async (rate: number): Promise<Dispatch[]> => {
       const dropping = rate > 0;
       const [attn, resid2, hid, resid4] = await Promise.all([
-        attention(k, { ...attentionShape, dropout: rate, layer: l }),
+        tunedAttention(ctx, { ...attentionShape, dropout: rate, layer: l }),
         dropping ? drop(N * d, l, DROPOUT_SITE.attentionOut) : noDrop(N * d),
         drop(N * dFF, l, DROPOUT_SITE.ffnHidden),
         dropping ? drop(N * d, l, DROPOUT_SITE.ffnOut) : noDrop(N * d),
@@ -271,7 +271,7 @@ export async function buildNetwork(ctx: GpuContext, spec: NetworkSpec, io: Netwo
       const name = (t: string) => `layers.${l}.${t}`;
       const post = cfg.norm === 'post';
       const [attn, resid2, resid4, dZop] = await Promise.all([
-        attention(k, { ...attentionShape, dropout: p, layer: l }),
+        tunedAttention(ctx, { ...attentionShape, dropout: p, layer: l }),
         drop(N * d, l, DROPOUT_SITE.attentionOut),
         drop(N * d, l, DROPOUT_SITE.ffnOut),
         tunedGemmActivationGrad(ctx, {
@@ -365,7 +365,7 @@ export async function buildNetwork(ctx: GpuContext, spec: NetworkSpec, io: Netwo
 
 /** Per-layer attention probabilities of the batch this network last ran forward (no dropout), [R][B][H][T][T]. */
 export async function probabilitiesDispatches(ctx: GpuContext, spec: NetworkSpec, network: Network, probs: GPUBuffer[]): Promise<Dispatch[]> {
-  const op = await attentionProbabilities(ctx.kernels, {
+  const op = await tunedAttentionProbabilities(ctx, {
     replicas: spec.replicas, batch: spec.batch, T: spec.T, dModel: spec.shapes.dModel, nHeads: spec.structure.nHeads, causal: spec.structure.causal,
   });
   return network.qkv.map((qkv, l) => op({ qkv, probs: probs[l] }, `l${l} probabilities`));
