@@ -181,15 +181,19 @@ export interface HeatMapData {
   marked?: boolean[];
   /** Vertical separators with a label (e.g. token groups). */
   groups?: { start: number; label: string }[];
+  /** Labels of the columns, drawn under them (e.g. the key tokens of an attention map). */
+  colLabels?: string[];
 }
 
 export class HeatMap implements Figure {
   readonly element: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
   private current: HeatMapData = { rowLabels: [], values: [] };
-  private static readonly size = { width: 420, height: 230, left: 56, top: 40, bottom: 30, right: 60 };
+  private readonly size: { width: number; height: number; left: number; top: number; bottom: number; right: number };
 
-  constructor(readonly name: string, private readonly title: string, private readonly xLabel: string) {
+  /** `size` overrides the default frame (a square attention map with token labels needs room on both axes). */
+  constructor(readonly name: string, private readonly title: string, private readonly xLabel: string, size: Partial<HeatMap['size']> = {}) {
+    this.size = { width: 420, height: 230, left: 56, top: 40, bottom: 30, right: 60, ...size };
     this.element = document.createElement('div');
     this.element.className = 'figure heatmap';
     this.element.dataset.figure = name;
@@ -197,7 +201,7 @@ export class HeatMap implements Figure {
     heading.className = 'u-title';
     heading.textContent = title;
     this.canvas = document.createElement('canvas');
-    const { width, height } = HeatMap.size;
+    const { width, height } = this.size;
     const ratio = globalThis.devicePixelRatio || 1;
     this.canvas.width = width * ratio;
     this.canvas.height = height * ratio;
@@ -214,7 +218,7 @@ export class HeatMap implements Figure {
 
   setData(data: HeatMapData): void {
     this.current = data;
-    const { width, height, left, top, bottom, right } = HeatMap.size;
+    const { width, height, left, top, bottom, right } = this.size;
     const g = this.canvas.getContext('2d')!;
     const ratio = this.canvas.width / width;
     g.setTransform(ratio, 0, 0, ratio, 0, 0);
@@ -250,8 +254,16 @@ export class HeatMap implements Figure {
       g.stroke();
       g.fillText(group.label, left + group.start * cw + 2, top - 4 - 11 * (k % 2));
     });
-    const every = Math.max(1, Math.ceil(rows / 8));
+    const every = Math.max(1, Math.ceil(rows / (data.colLabels ? 40 : 8)));
     data.rowLabels.forEach((label, i) => i % every === 0 && g.fillText(label, 4, top + (i + 0.5) * ch + 3));
+    data.colLabels?.forEach((label, j) => {
+      g.save();
+      g.translate(left + (j + 0.5) * cw + 3, height - bottom + 4);
+      g.rotate(-Math.PI / 2);
+      g.textAlign = 'right';
+      g.fillText(label, 0, 0);
+      g.restore();
+    });
     g.fillText(this.xLabel, left, height - 10);
     for (let k = 0; k <= 4; k++) {
       const y = top + (1 - k / 4) * (height - top - bottom - 10);
@@ -272,12 +284,12 @@ export class HeatMap implements Figure {
   }
 
   png(): string {
-    return titled(this.canvas, this.title, HeatMap.size.width);
+    return titled(this.canvas, this.title, this.size.width);
   }
 
   svg(): string {
-    const { rowLabels, values, marked, groups } = this.current;
-    const W = 640, H = 360, left = 70, top = 40, right = 20, bottom = 40;
+    const { rowLabels, values, marked, groups, colLabels } = this.current;
+    const W = 640, H = colLabels ? 700 : 360, left = 70, top = 40, right = 20, bottom = colLabels ? 90 : 40;
     const rows = values.length, cols = rows ? values[0].length : 0;
     const [lo, hi] = this.range();
     const cw = cols ? (W - left - right) / cols : 0, ch = rows ? (H - top - bottom) / rows : 0;
@@ -290,6 +302,7 @@ export class HeatMap implements Figure {
     marked?.forEach((m, j) => m && parts.push(`<polygon points="${left + (j + 0.5) * cw},${top - 2} ${left + (j + 0.15) * cw},${top - 10} ${left + (j + 0.85) * cw},${top - 10}" fill="#d62728"/>`));
     for (const group of groups ?? []) parts.push(`<line x1="${left + group.start * cw}" y1="${top}" x2="${left + group.start * cw}" y2="${H - bottom}" stroke="#fff"/><text x="${left + group.start * cw + 2}" y="${top - 12}">${escapeXml(group.label)}</text>`);
     rowLabels.forEach((label, i) => parts.push(`<text x="${left - 4}" y="${top + (i + 0.5) * ch + 4}" text-anchor="end">${escapeXml(label)}</text>`));
+    colLabels?.forEach((label, j) => parts.push(`<text transform="translate(${left + (j + 0.5) * cw + 4} ${H - bottom + 4}) rotate(-90)" text-anchor="end">${escapeXml(label)}</text>`));
     parts.push(`<text x="${left}" y="${H - 12}">${escapeXml(this.xLabel)}</text>`, '</svg>');
     return parts.join('\n');
   }

@@ -10,7 +10,8 @@ import { HeatMap, LineChart, REPLICA_COLORS, type Figure, type FigureData, type 
 import { buildSettingsForm, formatFieldValue, parseFieldText, type SettingsForm } from './form';
 import { findPreset, models, presets } from '../models/registry';
 import { tokenLayout, type ScanSnapDataSettings } from '../models/scansnap/data';
-import type { ModelView } from './views';
+import { prepareData } from '../models/transformer/data/index';
+import type { ModelView, TransformerView } from './views';
 import type { EngineApi, EngineStatus, EngineUpdate, RunSettings } from './worker';
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector(selector) as T;
@@ -36,7 +37,24 @@ const METRIC_TITLES: Record<string, string> = {
   entropy: 'distinct-token entropy of c_n (nats, mean over n)',
   distinctMass: 'attention mass on distinct tokens',
   commonMass: 'attention mass on common tokens',
+  evalLoss: 'validation loss (held-out text)',
+  perplexity: 'validation perplexity',
+  gradNorm: 'gradient norm (before clipping)',
+  paramNorm: 'parameter norm',
 };
+
+/** The transformer's per-layer attention metrics (SPEC §4), by prefix. */
+const LAYER_METRIC_TITLES: Record<string, string> = {
+  entropy: 'attention entropy of the fixed sample (nats)',
+  change: 'freezing: relative change of the attention since the last point',
+  moved: 'freezing: fraction of query rows whose most-attended key moved',
+};
+
+function metricTitle(metric: string): string {
+  const layer = /^(\w+)\.l(\d+)$/.exec(metric);
+  if (layer && LAYER_METRIC_TITLES[layer[1]]) return `${LAYER_METRIC_TITLES[layer[1]]}, layer ${layer[2]}`;
+  return METRIC_TITLES[metric] ?? `${metric} over training`;
+}
 
 /** Per-step columns of one metric: x = steps, one column per replica (null where a replica has no value). */
 function metricColumns(records: MetricRecord[], metric: string, replicas: number): { x: number[]; ys: (number | null)[][] } {
@@ -79,6 +97,8 @@ class App {
   private downloads = 0;
   private redrawQueued = false;
   private settings: RunSettings | null = null;
+  /** The attention map shows the latest view until its step slider is moved back. */
+  private mapFollowsLatest = true;
 
   constructor(worker: Worker) {
     this.engine = Comlink.wrap<EngineApi>(worker);
@@ -176,7 +196,7 @@ class App {
     const model = models[this.preset.model];
     $('#preset-description').textContent = this.preset.description;
     this.form = buildSettingsForm(model.schema, this.baseline(), (c) => [...model.check(c, this.adapter?.limits), ...(this.preset.check?.(c) ?? [])], () => {
-      if (this.form.validate()) this.syncUrl();
+      void this.prepareCorpus().then(() => this.form.validate() && this.syncUrl());
     });
     $('#form').replaceChildren(this.form.element);
     const rates = $('#rate-fields');
@@ -189,8 +209,18 @@ class App {
     }
   }
 
+  /** A transformer's text data is checked against its corpus: fetch that once first (the checks then read it from memory). */
+  private async prepareCorpus(): Promise<void> {
+    if (this.preset.model !== 'transformer') return;
+    try {
+      await prepareData(this.form.values());
+    } catch (e) {
+      this.message((e as Error).message);
+    }
+  }
+
   private rateKeys(): string[] {
-    return Object.keys(models[this.preset.model].schema).filter((k) => /^eta/.test(k));
+    return Object.keys(models[this.preset.model].schema).filter((k) => /^(eta|lr)/.test(k));
   }
 
   private syncUrl(): void {
@@ -217,6 +247,7 @@ class App {
 
   /** Validates the form (messages beside the fields); only a valid config starts a run. */
   async start(): Promise<void> {
+    await this.prepareCorpus();
     const config = this.form.validate();
     if (!config || !this.adapter) return;
     this.syncUrl();
@@ -272,10 +303,17 @@ class App {
         this.flushRedraw();
         this.step = update.step;
         this.setStatus(update.status, update.message);
-        $('#throughput').textContent = `step ${update.step} / ${this.settings?.steps ?? '?'} · ${update.stepsPerSecond.toFixed(1)} steps/s · ${Math.round(update.promptsPerSecond).toLocaleString('en')} ${this.preset.model === 'icl' ? 'prompts' : 'sequences'}/s`;
+        $('#throughput').textContent = `step ${update.step} / ${this.settings?.steps ?? '?'} · ${update.stepsPerSecond.toFixed(1)} steps/s · ${this.throughputText(update.promptsPerSecond)}`;
         return;
     }
     this.queueRedraw();
+  }
+
+  /** Prompts (ICL), tokens (transformer: sequences × T) or sequences per second. */
+  private throughputText(sequencesPerSecond: number): string {
+    if (this.preset.model === 'icl') return `${Math.round(sequencesPerSecond).toLocaleString('en')} prompts/s`;
+    if (this.preset.model === 'transformer') return `${Math.round(sequencesPerSecond * Number(this.settings?.config.T ?? 1)).toLocaleString('en')} tokens/s`;
+    return `${Math.round(sequencesPerSecond).toLocaleString('en')} sequences/s`;
   }
 
   private showEvaluation(records: MetricRecord[]): void {
@@ -336,17 +374,19 @@ class App {
 
   private redraw(): void {
     // Dotted names (per-token and per-next-token details such as c.n0.t12) get their own figures, not one each.
-    const names = [...new Set(this.records.flatMap((r) => Object.keys(r)))].filter((k) => k !== 'step' && k !== 'replica' && !k.includes('.'));
+    // The transformer's per-layer metrics (entropy.l0, change.l0, moved.l0) are dotted too, but one chart each.
+    const names = [...new Set(this.records.flatMap((r) => Object.keys(r)))].filter((k) => k !== 'step' && k !== 'replica' && (!k.includes('.') || /\.l\d+$/.test(k)));
     const R = this.replicas;
     for (const metric of names) {
       const chart = this.figure(`metric-${metric}`, () =>
-        new LineChart(`metric-${metric}`, METRIC_TITLES[metric] ?? `${metric} over training`, replicaLines(R), { xLabel: 'step', yLabel: metric, band: R > 1 ? ['max', 'min'] : undefined }));
+        new LineChart(`metric-${metric}`, metricTitle(metric), replicaLines(R), { xLabel: 'step', yLabel: metric, band: R > 1 ? ['max', 'min'] : undefined }));
       const { x, ys } = metricColumns(this.records, metric, R);
       chart.setData(x, R > 1 ? withSpread(ys) : ys);
     }
     const latest = this.views[this.views.length - 1];
     if (latest?.kind === 'icl') this.drawIcl(this.views as typeof latest[], R);
     if (latest?.kind === 'scansnap') this.drawScanSnap(this.views as (typeof latest)[]);
+    if (latest?.kind === 'transformer') this.drawTransformer(this.views as TransformerView[]);
     this.drawCn();
     this.drawTables();
   }
@@ -380,6 +420,44 @@ class App {
     const shown = this.snapshots(views);
     this.figure('z-row', () => new HeatMap('z-row', 'Z row of query ψ(0) (replica 0)', 'token id →; rows: step'))
       .setData({ rowLabels: shown.map((v) => String(v.step)), values: shown.map((v) => v.zRow[0]), groups: latest.groups });
+  }
+
+  /**
+   * The sample sequence's attention (tokens on both axes: query rows, key columns) at a chosen view step, layer,
+   * head and replica; the selectors sit above the map and default to the latest step.
+   */
+  private drawTransformer(views: TransformerView[]): void {
+    const latest = views[views.length - 1];
+    const fig = this.figure('attention-map', () => {
+      const map = new HeatMap('attention-map', 'attention of the sample sequence (rows: query token, columns: key token)', 'key token →', { width: 600, height: 600, left: 90, bottom: 90 });
+      const bar = document.createElement('div');
+      bar.className = 'map-controls';
+      bar.innerHTML = `<label>step <input id="map-step" type="range" min="0" value="0"></label> <span id="map-step-value"></span>
+        <label>layer <select id="map-layer"></select></label> <label>head <select id="map-head"></select></label> <label>replica <select id="map-replica"></select></label>`;
+      map.element.insertBefore(bar, map.element.children[1]);
+      bar.addEventListener('input', () => {
+        this.mapFollowsLatest = (bar.querySelector('#map-step') as HTMLInputElement).valueAsNumber === Number((bar.querySelector('#map-step') as HTMLInputElement).max);
+        this.queueRedraw();
+      });
+      return map;
+    });
+    const control = <T extends HTMLElement>(id: string) => fig.element.querySelector(`#${id}`) as T;
+    const fill = (id: string, count: number) => {
+      const select = control<HTMLSelectElement>(id);
+      if (select.options.length === count) return;
+      select.replaceChildren(...Array.from({ length: count }, (_, i) => new Option(String(i), String(i))));
+    };
+    fill('map-layer', latest.attention[0].length);
+    fill('map-head', latest.attention[0][0].length);
+    fill('map-replica', latest.attention.length);
+    const slider = control<HTMLInputElement>('map-step');
+    slider.max = String(views.length - 1);
+    if (this.mapFollowsLatest) slider.value = slider.max;
+    const view = views[Math.min(slider.valueAsNumber, views.length - 1)];
+    control('map-step-value').textContent = `${view.step}`;
+    const [layer, head, replica] = ['map-layer', 'map-head', 'map-replica'].map((id) => Number(control<HTMLSelectElement>(id).value || 0));
+    const labels = view.labels.map((w, t) => `${t} ${w}`);
+    fig.setData({ rowLabels: labels, colLabels: labels, values: view.attention[replica][layer][head] });
   }
 
   /** c_{l|n} of next token 0 per allowed token (the model's `c.n0.t<id>` metrics), replica 0. */
@@ -431,6 +509,7 @@ class App {
     this.records = [];
     this.views = [];
     this.tables = {};
+    this.mapFollowsLatest = true;
   }
 
   metricsCsv(): string {

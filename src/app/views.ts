@@ -1,6 +1,7 @@
 // Model-specific views computed from a TrainerState snapshot (read between training chunks, never per step):
 // the formulas of SPEC §1 written plainly for one sample prompt (ICL), and the query row of Z (Scan & Snap; its
-// c_n and entropies arrive as metrics). Runs in the worker; uses the models' data modules for prompts and layout.
+// c_n and entropies arrive as metrics); the transformer's from the attention its metrics already read (the fixed
+// sample's, at the last metrics point). Runs in the worker; uses the models' data modules for prompts and layout.
 import type { TrainerState } from '../engine/types';
 import { densePrompts, inDomainPatterns, inDomainTestSet, WORDS_PER_COLUMN } from '../models/icl/data';
 import type { IclConfig } from '../models/icl/config';
@@ -27,7 +28,16 @@ export interface ScanSnapView {
   groups: { start: number; label: string }[];
 }
 
-export type ModelView = IclView | ScanSnapView;
+export interface TransformerView {
+  kind: 'transformer';
+  step: number;
+  /** The first sample sequence's tokens (positions for data without words). */
+  labels: string[];
+  /** Its attention per replica, layer and head: [query t][key s]. */
+  attention: number[][][][][];
+}
+
+export type ModelView = IclView | ScanSnapView | TransformerView;
 
 function slice(state: TrainerState, name: string, r: number): Float32Array {
   const size = state.shapes[name].reduce((a, b) => a * b, 1);
@@ -96,4 +106,12 @@ export function scanSnapView(state: TrainerState, config: ScanSnapDataSettings):
   const q = layout.queryOf(0);
   const zRow = Array.from({ length: state.replicas }, (_, r) => Array.from(slice(state, 'Z', r).subarray(q * M, (q + 1) * M)));
   return { kind: 'scansnap', step: state.step, zRow, groups };
+}
+
+/** The first sample sequence's maps from the trainer's sample attention ([replica][layer] of [sampleSize][nHeads][T][T]). */
+export function transformerView(step: number, sample: Float32Array[][], labels: string[], nHeads: number): TransformerView {
+  const T = labels.length;
+  const attention = sample.map((layers) => layers.map((probs) =>
+    Array.from({ length: nHeads }, (_, h) => Array.from({ length: T }, (_, t) => Array.from(probs.subarray((h * T + t) * T, (h * T + t + 1) * T))))));
+  return { kind: 'transformer', step, labels, attention };
 }

@@ -12,7 +12,8 @@ import { findPreset, models } from '../models/registry';
 import { withLoadedParams } from './params';
 import type { IclConfig } from '../models/icl/config';
 import type { ScanSnapDataSettings } from '../models/scansnap/data';
-import { iclView, scanSnapView, type ModelView } from './views';
+import { prepareData } from '../models/transformer/data/index';
+import { iclView, scanSnapView, transformerView, type ModelView } from './views';
 
 export interface RunSettings {
   preset: string;
@@ -70,6 +71,8 @@ class Engine {
       const preset = findPreset(settings.preset);
       if (!preset) throw new Error(`unknown preset '${settings.preset}'`);
       const model = models[preset.model];
+      // A text corpus is fetched here once before the checks read it (the host reads it; a worker must fetch).
+      if (preset.model === 'transformer') await prepareData(settings.config);
       this.config = parseConfig(model.schema, settings.config, (c) => [...model.check(c, this.ctx?.adapter.limits), ...(preset.check?.(c) ?? [])]);
       this.ctx ??= await getContext();
       this.settings = settings;
@@ -209,6 +212,11 @@ class Engine {
   }
 
   private async emitView(): Promise<void> {
+    if (this.trainer!.model === 'transformer') {
+      const trainer = this.trainer as unknown as { step: number; sampleAttention: Float32Array[][] | null; sampleLabels: string[] };
+      if (trainer.sampleAttention) this.listener?.({ kind: 'view', view: transformerView(trainer.step, trainer.sampleAttention, trainer.sampleLabels, Number(this.config.nHeads)) });
+      return;
+    }
     const state = await this.trainer!.getState();
     const view = state.model === 'icl' ? iclView(state, this.config as IclConfig) : scanSnapView(state, this.config as unknown as ScanSnapDataSettings);
     this.listener?.({ kind: 'view', view });

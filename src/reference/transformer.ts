@@ -560,9 +560,12 @@ export function transformerTrainingStep(
  * - LayerNorm g = 1, b = 0.
  * 'tian' (Tian et al.'s code, the PyTorch tutorial's init_weights): as 'pytorch' except `embed` and `W_dec`
  * U(−0.1, 0.1) and `b_dec` = 0; LM head only.
- * Unlike nn.TransformerEncoder, which deep-copies one layer, every layer gets its own draws.
+ * Every layer gets its own draws; with `copyLayers` every layer then becomes a copy of layer 0, as in
+ * nn.TransformerEncoder, which deep-copies the one layer it is given (the other tensors are the same either way).
  */
-export function initTransformerParams(config: TransformerConfig, shapes: TransformerShapes, rng: Random, preset: 'pytorch' | 'tian' = 'pytorch'): TransformerParams {
+export function initTransformerParams(
+  config: TransformerConfig, shapes: TransformerShapes, rng: Random, preset: 'pytorch' | 'tian' = 'pytorch', options: { copyLayers?: boolean } = {},
+): TransformerParams {
   if (preset === 'tian' && config.head !== 'lm') throw new RangeError("init preset 'tian' sets embed and the decoder: it needs head 'lm'");
   const { dModel: d, dIn, dFF } = shapes;
   const fanIn: Record<string, number> = { W_in: dIn, b_in: dIn, W_o: d, W_1: d, b_1: d, W_2: dFF, b_2: dFF, W_dec: d, b_dec: d, w_out: d, b_out: d };
@@ -579,6 +582,12 @@ export function initTransformerParams(config: TransformerConfig, shapes: Transfo
     else if (base.endsWith('.g')) draw = () => 1;
     else draw = uniform(1 / Math.sqrt(fanIn[base]));
     out[name] = Float64Array.from({ length: sizeOf(shape) }, draw);
+  }
+  if (options.copyLayers) {
+    for (const name of Object.keys(out)) {
+      const m = /^layers\.(\d+)\.(.+)$/.exec(name);
+      if (m && m[1] !== '0') out[name] = Float64Array.from(out[`layers.0.${m[2]}`]);
+    }
   }
   return out;
 }

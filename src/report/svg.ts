@@ -1,5 +1,6 @@
-// Dependency-free SVG line charts for result folders and the README: runs write figures with no browser,
-// and SVG stays diffable and citable. Several panels can share one file (e.g. one panel per K).
+// Dependency-free SVG line charts and heat maps for result folders and the README: runs write figures with no
+// browser, and SVG stays diffable and citable. Several panels can share one file (e.g. one panel per K, one
+// attention map per step).
 
 export interface Series {
   name: string;
@@ -164,6 +165,95 @@ export function panelChart(panels: ChartSpec[], columns = panels.length, title?:
   const H = height * rows + top;
   const body = panels
     .map((p, i) => `<g transform="translate(${(i % columns) * width} ${top + Math.floor(i / columns) * height})">\n${panel(p, width, height)}\n</g>`)
+    .join('\n');
+  const heading = title ? `<text x="${W / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>\n` : '';
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${heading}${body}\n</svg>\n`;
+}
+
+export interface HeatMapSpec {
+  title: string;
+  /** Labels of the rows (top to bottom) and columns (left to right), e.g. query and key tokens. */
+  rowLabels: string[];
+  colLabels: string[];
+  /** rows × cols; a non-finite value is a masked cell (drawn grey, e.g. future keys under a causal mask). */
+  values: ArrayLike<number>[];
+  /** Values mapped to the ends of the colour scale (default: the finite values' min and max). */
+  range?: [number, number];
+  xLabel?: string;
+  yLabel?: string;
+  /** Pixels per cell (default 12). */
+  cell?: number;
+}
+
+/** Viridis stops, purple (low) to yellow (high), as the page's heat maps. */
+const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+
+function viridis(t: number): string {
+  const s = Math.min(Math.max(Number.isFinite(t) ? t : 0, 0), 1) * (VIRIDIS.length - 1);
+  const i = Math.min(Math.floor(s), VIRIDIS.length - 2);
+  const c = VIRIDIS[i].map((v, k) => Math.round(v + (s - i) * (VIRIDIS[i + 1][k] - v)));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+/** Room the labels need: about 6 px per character at font size 10. */
+const labelWidth = (labels: string[]) => Math.min(90, 8 + 6 * Math.max(1, ...labels.map((l) => l.length)));
+
+function heatMapSize(spec: HeatMapSpec): { width: number; height: number; left: number; top: number; cell: number } {
+  const cell = spec.cell ?? 12;
+  const left = 22 + labelWidth(spec.rowLabels);
+  const top = 30;
+  const bottom = 20 + labelWidth(spec.colLabels);
+  return { width: left + cell * spec.colLabels.length + 70, height: top + cell * spec.rowLabels.length + bottom, left, top, cell };
+}
+
+function heatMapPanel(spec: HeatMapSpec): string {
+  const { height, left, top, cell } = heatMapSize(spec);
+  const rows = spec.rowLabels.length;
+  const cols = spec.colLabels.length;
+  const finite = spec.values.flatMap((row) => Array.from(row).filter((v) => Number.isFinite(v)));
+  const [lo, hi] = spec.range ?? (finite.length ? [Math.min(...finite), Math.max(...finite)] : [0, 1]);
+  const scale = (v: number) => (hi > lo ? (v - lo) / (hi - lo) : 0.5);
+  const out: string[] = [];
+  out.push(`<text x="${left + (cols * cell) / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">${escapeXml(spec.title)}</text>`);
+  // Masked cells show the grey background (a causal map's upper triangle is half the cells: not drawn).
+  out.push(`<rect x="${left}" y="${top}" width="${cols * cell}" height="${rows * cell}" fill="#e6e6e6"/>`);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const v = spec.values[i][j];
+      if (Number.isFinite(v)) out.push(`<rect x="${left + j * cell}" y="${top + i * cell}" width="${cell}" height="${cell}" fill="${viridis(scale(v))}"/>`);
+    }
+  }
+  out.push(`<rect x="${left}" y="${top}" width="${cols * cell}" height="${rows * cell}" fill="none" stroke="#999"/>`);
+  spec.rowLabels.forEach((label, i) => out.push(`<text x="${left - 4}" y="${top + (i + 0.5) * cell + 3}" text-anchor="end" font-size="10">${escapeXml(label)}</text>`));
+  spec.colLabels.forEach((label, j) => {
+    const x = left + (j + 0.5) * cell + 3;
+    const y = top + rows * cell + 4;
+    out.push(`<text transform="translate(${x} ${y}) rotate(-90)" text-anchor="end" font-size="10">${escapeXml(label)}</text>`);
+  });
+  if (spec.xLabel) out.push(`<text x="${left + (cols * cell) / 2}" y="${height - 4}" text-anchor="middle" font-size="11">${escapeXml(spec.xLabel)}</text>`);
+  if (spec.yLabel) out.push(`<text transform="translate(12 ${top + (rows * cell) / 2}) rotate(-90)" text-anchor="middle" font-size="11">${escapeXml(spec.yLabel)}</text>`);
+  // Colour bar: five stops with their values.
+  const barX = left + cols * cell + 12;
+  const barH = Math.max(60, rows * cell);
+  for (let k = 0; k < 5; k++) {
+    const y = top + ((4 - k) * barH) / 5;
+    out.push(`<rect x="${barX}" y="${y.toFixed(1)}" width="12" height="${(barH / 5).toFixed(1)}" fill="${viridis(k / 4)}"/>`);
+    out.push(`<text x="${barX + 16}" y="${(y + barH / 10 + 3).toFixed(1)}" font-size="10">${fmt(lo + (k / 4) * (hi - lo))}</text>`);
+  }
+  return out.join('\n');
+}
+
+/** Heat maps side by side (`columns` per row) in one SVG document; every panel is sized by its own labels. */
+export function heatMapChart(panels: HeatMapSpec[], columns = panels.length, title?: string): string {
+  if (panels.length === 0) throw new Error('heatMapChart: no panels');
+  const sizes = panels.map(heatMapSize);
+  const cellW = Math.max(...sizes.map((s) => s.width));
+  const cellH = Math.max(...sizes.map((s) => s.height));
+  const top = title ? 28 : 0;
+  const W = cellW * Math.min(columns, panels.length);
+  const H = cellH * Math.ceil(panels.length / columns) + top;
+  const body = panels
+    .map((p, i) => `<g transform="translate(${(i % columns) * cellW} ${top + Math.floor(i / columns) * cellH})">\n${heatMapPanel(p)}\n</g>`)
     .join('\n');
   const heading = title ? `<text x="${W / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>\n` : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${heading}${body}\n</svg>\n`;

@@ -13,6 +13,8 @@ import type { MetricRecord } from '../../src/engine/types';
 import { projectRoot } from '../../src/harness/launcher';
 import { iclSchema } from '../../src/models/icl/config';
 import { scansnapSchema } from '../../src/models/scansnap/config';
+import { textData } from '../../src/models/transformer/data/text';
+import type { TransformerView } from '../../src/app/views';
 
 interface FigureData { title: string; x: number[]; series: Record<string, (number | null)[]> }
 interface Debug {
@@ -31,6 +33,7 @@ const outDir = join(artifacts, 'app-dist');
 
 // Tiny shapes: SwiftShader runs these in seconds. Steps are many enough that a pause lands mid-run.
 const ICL_TINY = { dX: 8, dY: 2, N: 8, m: 8, M1: 3, M2: 4, batch: 16, NTest: 8, testSize: 64, replicas: 2, steps: 300, metricsEvery: 10 };
+const TEXT_TINY = { maxVocab: 300, T: 8, batch: 4, dModel: 16, dFF: 16, evalSize: 8, sampleSize: 2, dropout: 0.1, replicas: 2, steps: 30, metricsEvery: 5, mapEvery: 10 };
 const SCANSNAP_TINY = { numCommon: 3, numQuery: 1, nextPerQuery: 2, distinctPerNext: 4, L: 16, batch: 16, replicas: 2, steps: 150, metricsEvery: 5 };
 
 let server: PreviewServer;
@@ -321,6 +324,36 @@ describe('training page', () => {
       await app.close();
     });
   }
+
+  it('text-small: the sample sentence\'s attention map (its words on both axes) over steps; per-layer entropy, freezing, perplexity charts', async () => {
+    const app = await openPage({ preset: 'text-small', ...TEXT_TINY });
+    await app.click('#start');
+    let d = await waitFor(app, 'end of training', (x) => x.status === 'done', 180_000);
+    const records = await workerMetrics(app);
+    expect(d.records).toEqual(records);
+    for (const metric of ['loss', 'evalLoss', 'perplexity', 'entropy.l0', 'change.l0', 'moved.l0']) expectChartsMatch(d, records, metric, TEXT_TINY.replicas);
+    // The map is of the first validation sentence (labels: position and word), at the latest view by default.
+    const data = textData({ corpus: 'brown', minCount: 3, maxVocab: TEXT_TINY.maxVocab, split: '80/10/10' });
+    const labels = Array.from(data.valid.subarray(0, TEXT_TINY.T), (id, t) => `${t} ${data.vocabulary[id]}`);
+    const views = d.views as unknown as TransformerView[];
+    expect(views.at(-1)!.step).toBe(TEXT_TINY.steps);
+    const shows = (x: Debug, view: TransformerView, replica: number) =>
+      JSON.stringify(Object.values(x.figures['attention-map'].series)) === JSON.stringify(view.attention[replica][0][0]);
+    expect(Object.keys(d.figures['attention-map'].series)).toEqual(labels);
+    expect(shows(d, views.at(-1)!, 0)).toBe(true);
+    for (const row of views.at(-1)!.attention[1][0][0]) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    // Back to the first view and to replica 1: the map follows the selectors.
+    await app.$eval('#map-step', (e) => {
+      (e as HTMLInputElement).value = '0';
+      e.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await app.select('#map-replica', '1');
+    d = await waitFor(app, 'the first view of replica 1', (x) => shows(x, views[0], 1), 10_000);
+    expect(await app.$eval('#map-step-value', (e) => e.textContent)).toBe(String(views[0].step));
+    expect(await app.$eval('#throughput', (e) => e.textContent)).toMatch(/ tokens\/s$/);
+    await app.screenshot({ path: join(artifacts, 'app-text-small.png'), fullPage: true });
+    await app.close();
+  });
 
   it('an invalid Scan & Snap value shows the schema message and blocks Start', async () => {
     const app = await openPage({ preset: await presetOf('scansnap', 'scansnap-small'), momentum: 1.5 });

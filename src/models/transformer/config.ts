@@ -30,6 +30,7 @@ export interface TransformerRunConfig extends Record<string, unknown> {
   weightDecay: number | number[];
   clip: number | number[];
   init: 'pytorch' | 'tian';
+  copyLayers: boolean;
   batch: number;
   steps: number;
   seed: number;
@@ -68,6 +69,7 @@ export const transformerSchema: Schema = {
   weightDecay: { type: 'number', default: 0.01, min: 0, perReplica: true, description: "AdamW decoupled weight decay ('adamw' only), on every tensor as torch.optim.AdamW", group: 'training' },
   clip: { type: 'number', default: 0, min: 0, perReplica: true, description: 'clip the global gradient norm of each replica to this (clip_grad_norm_); 0: no clipping', group: 'training' },
   init: { type: 'enum', default: 'pytorch', options: ['pytorch', 'tian'], description: "'pytorch': the modules' own init; 'tian': as the PyTorch tutorial (embedding and decoder U(−0.1, 0.1), decoder bias 0)", group: 'training' },
+  copyLayers: { type: 'boolean', default: false, description: 'every layer starts as a copy of layer 0 (nn.TransformerEncoder deep-copies its layer; Tian et al.\'s code); false: each layer drawn', group: 'training' },
   batch: { type: 'int', default: 16, min: 1, description: 'sequences per step and replica', group: 'training' },
   steps: { type: 'int', default: 300, min: 0, description: 'training steps', group: 'training' },
   seed: { type: 'int', default: 0, min: 0, max: 2 ** 31 - 1, description: 'seed of replica 0; replica r uses seed + r (init, data order, dropout)', group: 'training' },

@@ -7,6 +7,7 @@ import type { GpuContext } from '../../runtime/context';
 import { transformerLossAndGrads } from '../../reference/transformer';
 import { checkTransformerConfig, parseTransformerConfig, shapesOf, structureOf, transformerSchema, type TransformerRunConfig } from './config';
 import { parseTransformerBatch, parseTransformerParams, transformerLossGradsToJson } from './exchange';
+import { prepareData } from './data/index';
 import { checkTransformerLimits } from './memory';
 import { transformerPresets } from './presets/index';
 import { transformerParamShapes } from './shapes';
@@ -23,13 +24,15 @@ function readFiles(params: ParamsJson, batch: unknown) {
 export const transformerModel: ModelDefinition<TransformerRunConfig> = {
   name: 'transformer',
   schema: transformerSchema,
-  check: (config: TransformerRunConfig, limits?: Record<string, number>): ConfigError[] => [
-    ...checkTransformerConfig(config),
-    ...(limits ? checkTransformerLimits(config, limits) : []),
-  ],
+  check: (config: TransformerRunConfig, limits?: Record<string, number>): ConfigError[] => {
+    // The limits need the data's shape (a corpus' vocabulary), which only a config without errors has.
+    const errors = checkTransformerConfig(config);
+    return errors.length > 0 || !limits ? errors : checkTransformerLimits(config, limits);
+  },
   paramShapes: (config: TransformerRunConfig) => transformerParamShapes(structureOf(config), shapesOf(config)),
 
   async createTrainer(ctx: GpuContext, config: TransformerRunConfig) {
+    await prepareData(config);
     const parsed = parseTransformerConfig(config, (c) => checkTransformerLimits(c, ctx.adapter.limits));
     const { TransformerTrainer } = await import('./model');
     return TransformerTrainer.create(ctx, parsed);

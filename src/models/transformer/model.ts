@@ -105,7 +105,7 @@ export class TransformerTrainer extends ReplayTrainer {
     const structure = structureOf(c);
     const shapes = shapesOf(c);
     const P = layout.P;
-    const init = Array.from({ length: R }, (_, r) => initTransformerParams(structure, shapes, new Random(c.seed + r, INIT_STREAM), c.init));
+    const init = Array.from({ length: R }, (_, r) => initTransformerParams(structure, shapes, new Random(c.seed + r, INIT_STREAM), c.init, { copyLayers: c.copyLayers }));
     const merged = Object.fromEntries(layout.tensors.map((t) => [t.name, Float64Array.from({ length: R * t.size }, (_, i) => init[Math.floor(i / t.size)][t.name][i % t.size])]));
     this.slabs = {
       params: this.upload(packSlab(layout, merged, R), 'params'),
@@ -186,6 +186,7 @@ export class TransformerTrainer extends ReplayTrainer {
       plan,
       maxChunkSteps: MAX_CHUNK_STEPS,
       stepCounter: this.stepCounter,
+      hostInputs: data.hostInputs,
       metrics: this.snapshotLayout(paramNormDispatches),
     };
   }
@@ -278,6 +279,11 @@ export class TransformerTrainer extends ReplayTrainer {
   /** The sample's attention at the last metrics point, [replica][layer] of [sampleSize][nHeads][T][T]. */
   get sampleAttention(): Float32Array[][] | null {
     return this.lastAttention;
+  }
+
+  /** Labels of the first sample sequence's positions (its tokens as words, for text). */
+  get sampleLabels(): string[] {
+    return this.data.sampleLabels;
   }
 
   /** Held-out loss and perplexity of the current parameters, and the sample's attention entropy per layer. */

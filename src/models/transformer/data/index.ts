@@ -5,8 +5,10 @@
 import type { ConfigError, FieldSpec } from '../../../config/schema';
 import type { GpuContext } from '../../../runtime/context';
 import type { Dispatch } from '../../../runtime/kernels';
+import type { BeforeStep } from '../../../engine/trainer';
 import type { TransformerRunConfig } from '../config';
 import { repeatSource } from './repeat';
+import { textSource } from './text';
 
 /** What the source implies before any GPU work (sizes decide the parameter shapes and the memory check). */
 export interface DataShape {
@@ -41,6 +43,11 @@ export interface BuiltData {
   sample: { batch: BatchBuffers; fill: Dispatch[] };
   /** Labels of the first sample sequence's T positions (tokens as words, or prompt columns), for attention maps. */
   sampleLabels: string[];
+  /**
+   * Data the host must bring before steps first .. first + count − 1 (a training stream too large for one binding,
+   * uploaded in pieces): the trainer's StepProgram.hostInputs. At most one submission of steps is asked at a time.
+   */
+  hostInputs?(first: number, count: number): BeforeStep | void;
   release(): void;
 }
 
@@ -50,11 +57,17 @@ export interface DataSource {
   schema: Record<string, FieldSpec>;
   shape(config: TransformerRunConfig): DataShape;
   check?(config: TransformerRunConfig): ConfigError[];
+  /**
+   * Loads what shape() and check() read synchronously where it has to be fetched (a corpus in a page or worker).
+   * Gets the raw config (before validation); the host reads on first use and needs no call.
+   */
+  prepare?(raw: Record<string, unknown>): Promise<void>;
   build(ctx: GpuContext, config: TransformerRunConfig, rng: { seeds: GPUBuffer; step: GPUBuffer }): Promise<BuiltData>;
 }
 
 const SOURCES: DataSource[] = [
   repeatSource,
+  textSource,
 ];
 
 export const dataSources: Record<string, DataSource> = Object.fromEntries(SOURCES.map((s) => [s.name, s]));
@@ -63,4 +76,10 @@ export function sourceOf(config: Pick<TransformerRunConfig, 'data'>): DataSource
   const source = dataSources[config.data];
   if (!source) throw new Error(`transformer: data = ${JSON.stringify(config.data)}; allowed: ${Object.keys(dataSources).join(', ')}`);
   return source;
+}
+
+/** Runs the source's prepare() for a raw config (nothing for an unknown or absent source: validation says why). */
+export async function prepareData(raw: Record<string, unknown>): Promise<void> {
+  const source = typeof raw.data === 'string' ? dataSources[raw.data] : undefined;
+  await source?.prepare?.(raw);
 }

@@ -2,7 +2,9 @@
 import type { Preset } from '../../../engine/types';
 import type { TransformerRunConfig } from '../config';
 import { repeatPresets } from './repeat';
+import { textPresets } from './text';
 
 export const transformerPresets: Preset<TransformerRunConfig>[] = [
   ...repeatPresets,
+  ...textPresets,
 ];
