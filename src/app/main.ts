@@ -10,7 +10,6 @@ import { HeatMap, LineChart, REPLICA_COLORS, type Figure, type FigureData, type 
 import { buildSettingsForm, formatFieldValue, parseFieldText, type SettingsForm } from './form';
 import { findPreset, models, presets } from '../models/registry';
 import { tokenLayout, type ScanSnapDataSettings } from '../models/scansnap/data';
-import { prepareData } from '../models/transformer/data/index';
 import type { ModelView, TransformerView } from './views';
 import type { EngineApi, EngineStatus, EngineUpdate, RunSettings } from './worker';
 
@@ -209,11 +208,10 @@ class App {
     }
   }
 
-  /** A transformer's text data is checked against its corpus: fetch that once first (the checks then read it from memory). */
+  /** Data the checks read (a text corpus) is fetched once first; the checks then read it from memory. */
   private async prepareCorpus(): Promise<void> {
-    if (this.preset.model !== 'transformer') return;
     try {
-      await prepareData(this.form.values());
+      await models[this.preset.model].prepare?.(this.form.values());
     } catch (e) {
       this.message((e as Error).message);
     }
@@ -546,6 +544,11 @@ class App {
   /** Every record the worker delivered (the charts must show exactly these). */
   workerMetrics(): Promise<MetricRecord[]> {
     return this.engine.metrics();
+  }
+
+  /** The worker's kernel-variant choices of the last run, and its tuning cache's key. */
+  workerTuning() {
+    return this.engine.tuningState();
   }
 }
 

@@ -4,6 +4,9 @@
 import * as Comlink from 'comlink';
 import '../runtime/env-browser';
 import { getContext, type GpuContext } from '../runtime/context';
+import { adapterLine } from '../runtime/device';
+import { Tuner, withTuner, type TuneChoice } from '../runtime/tuner';
+import { readTuningStore, saveTuningStore } from './tuningStore';
 import type { AdapterReport } from '../runtime/device';
 import { parseConfig } from '../config/schema';
 import type { MetricRecord, ResultTable, Trainer } from '../engine/types';
@@ -12,7 +15,6 @@ import { findPreset, models } from '../models/registry';
 import { withLoadedParams } from './params';
 import type { IclConfig } from '../models/icl/config';
 import type { ScanSnapDataSettings } from '../models/scansnap/data';
-import { prepareData } from '../models/transformer/data/index';
 import { iclView, scanSnapView, transformerView, type ModelView } from './views';
 
 export interface RunSettings {
@@ -47,6 +49,8 @@ class Engine {
   private loop: Promise<void> | null = null;
   private records: MetricRecord[] = [];
   private trainSeconds = 0;
+  /** The kernel variants of the last run built, those its tuner timed, and why the cache was not used, if it was not. */
+  private tuning: { used: TuneChoice[]; measured: TuneChoice[]; problem?: string } = { used: [], measured: [] };
   private trainedSteps = 0;
 
   /** The adapter, or the reason there is none (the page shows it and what to do). */
@@ -72,18 +76,40 @@ class Engine {
       if (!preset) throw new Error(`unknown preset '${settings.preset}'`);
       const model = models[preset.model];
       // A text corpus is fetched here once before the checks read it (the host reads it; a worker must fetch).
-      if (preset.model === 'transformer') await prepareData(settings.config);
+      await model.prepare?.(settings.config);
       this.config = parseConfig(model.schema, settings.config, (c) => [...model.check(c, this.ctx?.adapter.limits), ...(preset.check?.(c) ?? [])]);
       this.ctx ??= await getContext();
       this.settings = settings;
       this.listener = listener;
-      this.trainer = await model.createTrainer(this.ctx, this.config);
+      this.trainer = await this.createTunedTrainer(model);
       await this.emitView();
     } finally {
       if (this.starting === control) this.starting = null;
     }
     if (control.stop) this.emitStatus('paused');
     else this.run(settings.steps);
+  }
+
+  /**
+   * The trainer, its kernel variants chosen by a tuner whose cache is this browser's IndexedDB (timed once per
+   * adapter and shape); what it timed is added to the cache. A cache that cannot be read is reported in the status
+   * line and the run tunes without it.
+   */
+  private async createTunedTrainer(model: (typeof models)[string]): Promise<Trainer> {
+    const ctx = this.ctx!;
+    const adapter = adapterLine(ctx.adapter);
+    const store = await readTuningStore(adapter).catch((e: Error) => ({ choices: [], problem: e.message }));
+    if (store.problem) this.emitStatus('starting', `tuning cache: ${store.problem}`);
+    const tuner = new Tuner('tune', store.choices);
+    const trainer = await withTuner(ctx, tuner, () => model.createTrainer(ctx, this.config));
+    this.tuning = { used: tuner.used, measured: tuner.measured, problem: store.problem };
+    await saveTuningStore(adapter, tuner.measured).catch((e: Error) => this.emitStatus('starting', `tuning cache not saved: ${e.message}`));
+    return trainer;
+  }
+
+  /** The adapter's cache key and the last run's tuning (what it used, what it timed, a cache problem). */
+  tuningState(): { adapter: string; used: TuneChoice[]; measured: TuneChoice[]; problem?: string } {
+    return { adapter: this.ctx ? adapterLine(this.ctx.adapter) : '', ...this.tuning };
   }
 
   /** Continues the run up to its step target, or until paused. */

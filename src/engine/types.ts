@@ -135,6 +135,11 @@ export interface ModelDefinition<Config extends Record<string, unknown> = Record
   schema: Schema;
   /** Cross-field checks (shapes that must agree, adapter limits) beyond the schema's per-field ones. */
   check(config: Config, limits?: Record<string, number>): ConfigError[];
+  /**
+   * Loads what check() reads synchronously and must fetch first in a page or worker (a text corpus), from the raw
+   * config; nothing to do where it is absent. The host reads on first use and needs no call.
+   */
+  prepare?(raw: Record<string, unknown>): Promise<void>;
   /** Per-replica shape of every trained tensor for this config (checkpoints are checked against it). */
   paramShapes(config: Config): Record<string, number[]>;
   createTrainer(ctx: GpuContext, config: Config): Promise<Trainer>;

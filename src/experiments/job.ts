@@ -4,7 +4,7 @@
 // chunk whose losses and parameters are finite. The driver writes files; nothing here touches a file system.
 // Each call gets its own JobIO (report channel and stop flag) from its driver: no state is shared between jobs.
 import { getContext, type GpuContext } from '../runtime/context';
-import { Tuner, type TuneChoice, type TunerSetup } from '../runtime/tuner';
+import { Tuner, withTuner, type TuneChoice, type TunerSetup } from '../runtime/tuner';
 import { firstNonFiniteLoss, firstNonFiniteParam } from '../engine/trainer';
 import { findModel, findPreset } from '../models/registry';
 import type { LossGradsJson, MetricRecord, ModelName, ParamsJson, ResultTable, Trainer, TrainerState } from '../engine/types';
@@ -61,16 +61,10 @@ function modelOf(name: ModelName) {
  * ({kind: 'tuning', used, measured}): the driver records them with the run and caches what was timed.
  */
 async function createTunedTrainer(ctx: GpuContext, args: { model: ModelName; config: Record<string, unknown>; tuning?: TunerSetup }, io: JobIO): Promise<Trainer> {
-  const previous = ctx.tuner;
   const tuner = new Tuner(args.tuning?.mode ?? 'defaults', args.tuning?.cache, args.tuning?.fixed);
-  ctx.tuner = tuner;
-  try {
-    const trainer = await modelOf(args.model).createTrainer(ctx, args.config);
-    io.report({ kind: 'tuning', used: tuner.used, measured: tuner.measured });
-    return trainer;
-  } finally {
-    ctx.tuner = previous;
-  }
+  const trainer = await withTuner(ctx, tuner, () => modelOf(args.model).createTrainer(ctx, args.config));
+  io.report({ kind: 'tuning', used: tuner.used, measured: tuner.measured });
+  return trainer;
 }
 
 export async function trainJob(args: TrainJobArgs, io: JobIO = SILENT_IO): Promise<TrainJobResult> {

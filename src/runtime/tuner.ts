@@ -122,6 +122,17 @@ export class Tuner {
   }
 }
 
+/** Runs `build` (a trainer's construction: its call sites pick through ctx.tuner) with `tuner` as the context's tuner. */
+export async function withTuner<T>(ctx: { tuner: Tuner }, tuner: Tuner, build: () => Promise<T>): Promise<T> {
+  const previous = ctx.tuner;
+  ctx.tuner = tuner;
+  try {
+    return await build();
+  } finally {
+    ctx.tuner = previous;
+  }
+}
+
 /** A cache file's or store's entries for one adapter: the file maps adapter lines to choice lists. */
 export interface TuneCacheFile {
   format: 'onelayer-tuning/1';

@@ -15,8 +15,10 @@ import { iclSchema } from '../../src/models/icl/config';
 import { scansnapSchema } from '../../src/models/scansnap/config';
 import { textData } from '../../src/models/transformer/data/text';
 import type { TransformerView } from '../../src/app/views';
+import type { TuneChoice } from '../../src/runtime/tuner';
 
 interface FigureData { title: string; x: number[]; series: Record<string, (number | null)[]> }
+interface Tuning { adapter: string; used: TuneChoice[]; measured: TuneChoice[]; problem?: string }
 interface Debug {
   status: string;
   step: number;
@@ -264,6 +266,43 @@ describe('training page', () => {
     expect(resumed.some((r) => r.step === paused.step + 1)).toBe(true);
     expect(resumed.some((r) => r.step === paused.step + 8)).toBe(true);
     await app.screenshot({ path: join(artifacts, 'app-icl-mechanism.png'), fullPage: true });
+    await app.close();
+  });
+
+  it("kernel variants: the tuner's cache is the browser's IndexedDB, a shape is timed once; a corrupt record is reported and rebuilt", async () => {
+    const app = await openPage({ preset: await presetOf('icl', 'icl-mechanism'), ...ICL_TINY, steps: 10 });
+    const tuning = () => app.evaluate(() => (globalThis as unknown as { onelayerApp: { workerTuning(): Promise<Tuning> } }).onelayerApp.workerTuning());
+    const { adapter } = await tuning();
+    expect(adapter).toMatch(/swiftshader|\(chrome/i);
+    // This adapter's record, corrupted (src/app/tuningStore.ts: database 'onelayer', store 'tuning').
+    await app.evaluate(async (key: string) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('onelayer', 1);
+        request.onupgradeneeded = () => request.result.createObjectStore('tuning');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      await new Promise<void>((resolve, reject) => {
+        const tx = db.transaction('tuning', 'readwrite');
+        tx.objectStore('tuning').put('not a list', key);
+        tx.oncomplete = () => resolve();
+        tx.onerror = () => reject(tx.error);
+      });
+      db.close();
+    }, adapter);
+    await app.click('#start');
+    await waitFor(app, 'first run', (x) => x.status === 'done');
+    const first = await tuning();
+    expect(first.problem).toMatch(/is not a list; not used, and rebuilt/);
+    expect(first.measured.length, 'the first run times its sites').toBeGreaterThan(0);
+    for (const c of first.measured) expect(c.timings!.length).toBeGreaterThan(1);
+    await app.click('#start');
+    await waitFor(app, 'second run', (x) => x.status === 'done' && x.step === 10);
+    const second = await tuning();
+    expect(second.problem).toBeUndefined();
+    expect(second.measured, 'the second run times nothing').toEqual([]);
+    const choices = (t: Tuning) => t.used.map(({ site, key, variant }) => ({ site, key, variant }));
+    expect(choices(second)).toEqual(choices(first));
     await app.close();
   });
 

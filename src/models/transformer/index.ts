@@ -30,6 +30,7 @@ export const transformerModel: ModelDefinition<TransformerRunConfig> = {
     return errors.length > 0 || !limits ? errors : checkTransformerLimits(config, limits);
   },
   paramShapes: (config: TransformerRunConfig) => transformerParamShapes(structureOf(config), shapesOf(config)),
+  prepare: prepareData,
 
   async createTrainer(ctx: GpuContext, config: TransformerRunConfig) {
     await prepareData(config);
