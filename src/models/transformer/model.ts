@@ -342,7 +342,27 @@ export class TransformerTrainer extends ReplayTrainer {
       const tensors = Object.fromEntries(this.layout.tensors.map((t) => [t.name, state.optimizer[`${prefix}.${t.name}`]]));
       queue.writeBuffer(buffer, 0, packSlab(this.layout, tensors, R));
     }
-    this.previousAttention = null;
+    // The freezing measures compare with the previous metrics point. A restored run's is the step it was saved at
+    // (every train() call ends with a metrics point), so it is recomputed from the restored parameters: a resumed
+    // run then reports the change at its first point exactly as the uninterrupted run did.
+    this.previousAttention = state.step > 0 ? await this.attentionAtCurrentParams() : null;
+  }
+
+  /** The fixed sample's attention at the current parameters, per replica and layer (the snapshot's layout). */
+  private async attentionAtCurrentParams(): Promise<Float32Array[][]> {
+    const encoder = this.ctx.device.createCommandEncoder({ label: 'transformer sample attention' });
+    const pass = encoder.beginComputePass();
+    for (const d of this.sample.dispatches) {
+      pass.setPipeline(d.pipeline);
+      d.bindGroups.forEach((g, i) => pass.setBindGroup(i, g));
+      pass.dispatchWorkgroups(...d.workgroups);
+    }
+    pass.end();
+    this.ctx.device.queue.submit([encoder.finish()]);
+    const c = this.config;
+    const perReplicaLayer = c.sampleSize * c.nHeads * this.T * this.T;
+    const probs = await Promise.all(this.sample.probs.map((b) => readF32(this.ctx.device, b, this.replicas * perReplicaLayer)));
+    return Array.from({ length: this.replicas }, (_, r) => probs.map((layer) => layer.slice(r * perReplicaLayer, (r + 1) * perReplicaLayer)));
   }
 
   protected learningRates(): Record<string, FieldSpec> {

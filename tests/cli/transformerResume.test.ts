@@ -1,0 +1,42 @@
+// A transformer run through the real binary, killed outright (SIGKILL) after a checkpoint and resumed, ends with the
+// same bits as an uninterrupted run: parameters, AdamW's moments and step, the dropout stream (drawn from the GPU's
+// step counter) and the metrics file, attention maps included.
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeRun, runCli, tempDir } from './spawn';
+import { expectSameRun, interruptAfterCheckpoint } from './runs';
+
+const dir = tempDir('transformer-resume');
+const config = join(dir, 'tiny.json');
+const STEPS = 24;
+writeFileSync(config, JSON.stringify({
+  model: 'transformer', data: 'repeat', V: 12, T: 8, dModel: 12, nHeads: 3, dFF: 20, nLayers: 2, norm: 'pre', activation: 'gelu',
+  causal: true, posEncoding: 'learned', dropout: 0.1, optimizer: 'adamw', lr: [3e-3, 1e-2], replicas: 2, batch: 4, evalSize: 4,
+  sampleSize: 1, mapEvery: 8, steps: STEPS, metricsEvery: 4,
+}));
+const common = [config, '--checkpoint-every', '4', '--no-tune'];
+
+describe('onelayer train: transformer', () => {
+  it('killed after a checkpoint and resumed, ends with the same bits as an uninterrupted run', async () => {
+    const reference = join(dir, 'reference');
+    const args = ['train', ...common, '--out', reference];
+    const r = await runCli(args);
+    expect(r.code, describeRun(args, r)).toBe(0);
+    const maps = readdirSync(join(reference, 'artifacts')).sort();
+    expect(maps).toEqual(['step-0.json', 'step-16.json', 'step-24.json', 'step-8.json']);
+
+    const out = join(dir, 'killed');
+    const killed = await interruptAfterCheckpoint(['train', ...common, '--out', out], out, 0, STEPS, 'SIGKILL');
+    expect(killed.at, describeRun(['train'], killed.result)).toBeGreaterThan(0);
+    expect(killed.result.signal).toBe('SIGKILL');
+    // The run may have saved one more checkpoint before the signal landed: resume from what is on disk.
+    const savedAt = JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8')).step as number;
+    expect(savedAt).toBeLessThan(STEPS);
+    const resumed = await runCli(['train', '--resume', out]);
+    expect(resumed.code, describeRun(['train', '--resume', out], resumed)).toBe(0);
+    expect(resumed.stdout).toMatch(new RegExp(`resuming at step ${savedAt}`));
+    expectSameRun(reference, out);
+    expect(readFileSync(join(out, 'artifacts', 'step-24.json'), 'utf8')).toBe(readFileSync(join(reference, 'artifacts', 'step-24.json'), 'utf8'));
+  });
+});
