@@ -9,6 +9,7 @@ import type { BeforeStep } from '../../../engine/trainer';
 import type { TransformerRunConfig } from '../config';
 import { repeatSource } from './repeat';
 import { textSource } from './text';
+import { iclSource } from './icl';
 
 /** What the source implies before any GPU work (sizes decide the parameter shapes and the memory check). */
 export interface DataShape {
@@ -68,6 +69,7 @@ export interface DataSource {
 const SOURCES: DataSource[] = [
   repeatSource,
   textSource,
+  iclSource,
 ];
 
 export const dataSources: Record<string, DataSource> = Object.fromEntries(SOURCES.map((s) => [s.name, s]));

@@ -3,8 +3,10 @@ import type { Preset } from '../../../engine/types';
 import type { TransformerRunConfig } from '../config';
 import { repeatPresets } from './repeat';
 import { textPresets } from './text';
+import { iclGpt2Presets } from './icl';
 
 export const transformerPresets: Preset<TransformerRunConfig>[] = [
   ...repeatPresets,
   ...textPresets,
+  ...iclGpt2Presets,
 ];
