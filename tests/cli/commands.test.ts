@@ -119,8 +119,8 @@ describe('sweep with shards, then merge (the same runs as the unsharded sweep)',
 
   it('each shard runs its packs; merge joins them into one table and figure', async () => {
     const plan = await ok(['sweep', sweep, '--shard', '1/2', '--plan']);
-    expect(plan.stdout).toMatch(/^  pack-0 \(shard 1\/2\): 2 replica\(s\), seeds 3\.\.4, 10 steps, etaY=\[1,10\] L=8$/m);
-    expect(plan.stdout).toMatch(/^  pack-1 \(shard 2\/2\): 2 replica\(s\), seeds 5\.\.6, 10 steps, etaY=\[1,10\] L=12$/m);
+    expect(plan.stdout).toMatch(/^  pack-0 \(shard 1\/2\): 2 replica\(s\), seeds 3\.\.4, 10 steps, etaY∈\{1,10\} per replica L=8$/m);
+    expect(plan.stdout).toMatch(/^  pack-1 \(shard 2\/2\): 2 replica\(s\), seeds 5\.\.6, 10 steps, etaY∈\{1,10\} per replica L=12$/m);
     expect(plan.stdout).not.toMatch(/adapter:/);
     const r1 = await ok(['sweep', sweep, '--shard', '1/2', '--out', shard1]);
     expect(r1.stdout).toMatch(/4 runs \(4 grid point\(s\) × 1 seed\(s\)\) in 2 pack\(s\); shard 1\/2 has 1/);

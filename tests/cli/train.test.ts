@@ -9,7 +9,9 @@ import { expectSameRun, interruptAfterCheckpoint } from './runs';
 
 const dir = tempDir('train');
 const config = join(dir, 'tiny.json');
-writeFileSync(config, JSON.stringify({ model: 'icl', dX: 12, dY: 4, M1: 4, M2: 8, N: 8, m: 16, batch: 32, testSize: 128, NTest: 8, eta: [5, 8], replicas: 2, steps: 30, metricsEvery: 5, evalTest: false }));
+// Long enough that a resumed run is still going after a later checkpoint (ICL trains ~25 steps/s on SwiftShader).
+const STEPS = 100;
+writeFileSync(config, JSON.stringify({ model: 'icl', dX: 12, dY: 4, M1: 4, M2: 8, N: 8, m: 16, batch: 32, testSize: 128, NTest: 8, eta: [5, 8], replicas: 2, steps: STEPS, metricsEvery: 5, evalTest: false }));
 const common = [config, '--checkpoint-every', '5'];
 
 const json = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
@@ -30,22 +32,22 @@ describe('onelayer train (chrome)', () => {
   it('writes a complete run folder', async () => {
     const r = await train(['train', ...common, '--out', reference]);
     expect(r.stdout).toMatch(/^adapter: .+\(chrome/m);
-    expect(r.stdout).toMatch(/step +30\/30 .*steps\/s/);
+    expect(r.stdout).toMatch(new RegExp(`step +${STEPS}/${STEPS} .*steps/s`));
     expect(r.stdout).toContain(`results: ${reference}`);
 
     const resolved = json(join(reference, 'config.json'));
     for (const key of Object.keys(iclSchema)) expect(resolved, `config.json lacks ${key}`).toHaveProperty(key);
-    expect(resolved).toMatchObject({ model: 'icl', eta: [5, 8], replicas: 2, steps: 30, checkpointEvery: 5 });
+    expect(resolved).toMatchObject({ model: 'icl', eta: [5, 8], replicas: 2, steps: STEPS, checkpointEvery: 5 });
 
     const records = readFileSync(join(reference, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const trainRecords = records.filter((r) => 'loss' in r);
     expect(trainRecords.map((r) => `${r.step}/${r.replica}`)).toEqual(
-      Array.from({ length: 6 }, (_, i) => [`${5 * (i + 1)}/0`, `${5 * (i + 1)}/1`]).flat(),
+      Array.from({ length: STEPS / 5 }, (_, i) => [`${5 * (i + 1)}/0`, `${5 * (i + 1)}/1`]).flat(),
     );
     for (const r of trainRecords) expect(Number.isFinite(r.loss)).toBe(true);
 
     const checkpoint = json(join(reference, 'checkpoint.json'));
-    expect(checkpoint).toMatchObject({ format: 'onelayer-checkpoint/1', model: 'icl', step: 30 });
+    expect(checkpoint).toMatchObject({ format: 'onelayer-checkpoint/1', model: 'icl', step: STEPS });
     expect(checkpoint.replicas).toHaveLength(2);
     expect(checkpoint.replicas[0].W_O).toHaveLength(16);
     expect(checkpoint.replicas[0].W_Q[0]).toHaveLength(16);
@@ -54,7 +56,7 @@ describe('onelayer train (chrome)', () => {
     expect(params.replicas).toEqual(checkpoint.replicas);
 
     const summary = json(join(reference, 'summary.json'));
-    expect(summary).toMatchObject({ status: 'complete', step: 30, runtime: 'chrome' });
+    expect(summary).toMatchObject({ status: 'complete', step: STEPS, runtime: 'chrome' });
     expect(summary.adapter).toMatch(/\(chrome/);
     expect(summary.evaluation).toHaveLength(2);
     // Both replicas learn: unseen-task hinge loss falls well below its start near 1, and so does the error.
@@ -69,15 +71,15 @@ describe('onelayer train (chrome)', () => {
 
   it('Ctrl-C stops at a checkpoint; --resume, killed outright after a later checkpoint, and --resume again end with the same bits', async () => {
     const out = join(dir, 'interrupted');
-    const first = await interruptAfterCheckpoint(['train', ...common, '--out', out], out, 0, 30, 'SIGINT');
+    const first = await interruptAfterCheckpoint(['train', ...common, '--out', out], out, 0, STEPS, 'SIGINT');
     expect(first.at, describeRun(['train'], first.result)).toBeGreaterThan(0);
     expect(first.result.code, describeRun(['train'], first.result)).toBe(130);
     expect(first.result.stdout).toMatch(/stopped at step \d+ \(checkpoint saved\); continue with: onelayer train --resume/);
     expect(json(join(out, 'summary.json')).status).toBe('stopped');
     const stoppedAt = json(join(out, 'checkpoint.json')).step as number;
-    expect(stoppedAt).toBeLessThan(30);
+    expect(stoppedAt).toBeLessThan(STEPS);
 
-    const second = await interruptAfterCheckpoint(['train', '--resume', out], out, stoppedAt, 30, 'SIGKILL');
+    const second = await interruptAfterCheckpoint(['train', '--resume', out], out, stoppedAt, STEPS, 'SIGKILL');
     expect(second.at, describeRun(['train', '--resume'], second.result)).toBeGreaterThan(stoppedAt);
     expect(second.result.signal).toBe('SIGKILL');
     expect(second.result.stdout).toMatch(new RegExp(`resuming at step ${stoppedAt}`));
@@ -93,7 +95,7 @@ describe('onelayer train (chrome)', () => {
     expectOk(args, r);
     expect(r.stdout).toMatch(/^adapter: /m);
     const summary = json(join(out, 'summary.json'));
-    expect(summary).toMatchObject({ step: 30, overrides: { alphaTest: 0.5 } });
+    expect(summary).toMatchObject({ step: STEPS, overrides: { alphaTest: 0.5 } });
     expect(summary.evaluation).toHaveLength(2);
     for (const e of summary.evaluation) expect(e.testError).toBeGreaterThanOrEqual(0);
     // A different test distribution gives different numbers than the run's own evaluation.
