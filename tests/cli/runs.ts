@@ -23,7 +23,7 @@ export async function interruptAfterCheckpoint(args: string[], out: string, afte
         break;
       }
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 10));
   }
   return { result: await done, at };
 }
