@@ -19,6 +19,8 @@ const json = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 /** Small enough for SwiftShader: the presets' code paths, not their sizes. */
 const SHRINK = ['maxVocab=300', 'T=8', 'batch=4', 'dModel=16', 'dFF=16', 'evalSize=8', 'sampleSize=2', 'dropout=0.1', 'mapEvery=10'];
 const sets = (items: string[]) => items.flatMap((s) => ['--set', s]);
+// The kernels' fixed defaults: timing variants (tests/cli/tune.test.ts) would cost more than these runs train.
+const NO_TUNE = '--no-tune';
 
 describe('onelayer train with text data', () => {
   const bad: Array<[string, () => string, RegExp]> = [
@@ -41,7 +43,7 @@ describe('onelayer train with text data', () => {
 
   it('text-lr: replicas at four learning rates in one job; loss, entropy, freezing figures; attention maps with the sentence\'s words', async () => {
     const out = join(dir, 'text-lr');
-    const args = ['train', 'text-lr', '--steps', '20', ...sets([...SHRINK, 'metricsEvery=5']), '--out', out];
+    const args = ['train', 'text-lr', NO_TUNE, '--steps', '20', ...sets([...SHRINK, 'metricsEvery=5']), '--out', out];
     const r = await runCli(args);
     expect(r.code, describeRun(args, r)).toBe(0);
     const records = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -71,7 +73,7 @@ describe('onelayer train with text data', () => {
 
   it('text-3layer: a map per layer', async () => {
     const out = join(dir, 'text-3layer');
-    const args = ['train', 'text-3layer', '--steps', '10', ...sets([...SHRINK, 'metricsEvery=10']), '--out', out];
+    const args = ['train', 'text-3layer', NO_TUNE, '--steps', '10', ...sets([...SHRINK, 'metricsEvery=10']), '--out', out];
     const r = await runCli(args);
     expect(r.code, describeRun(args, r)).toBe(0);
     const figures = readdirSync(join(out, 'figures'));
