@@ -110,8 +110,10 @@ class App {
     const unknown: string[] = [];
     for (const [key, text] of params) {
       if (key in schema) overrides[key] = parseFieldText(schema[key], text);
-      else if (key !== 'preset') unknown.push(`'${key}'`);
+      else if (key !== 'preset' && key !== 'tune') unknown.push(`'${key}'`);
     }
+    // tune=0 in the link: the adapter class's default kernel variants (see RunSettings.tune).
+    $<HTMLInputElement>('#tune').checked = params.get('tune') !== '0';
     this.form.setValues({ ...this.baseline(), ...overrides });
     const problems: string[] = [];
     if (wanted && wanted !== this.preset.name) problems.push(`unknown preset '${wanted}' in the link; showing '${this.preset.name}'`);
@@ -156,6 +158,7 @@ class App {
         <button id="start">Start</button><button id="pause">Pause</button><button id="resume">Resume</button>
         <button id="step">Step</button><input id="step-count" type="number" min="1" value="1" title="steps per click"><button id="reset">Reset</button><button id="evaluate">Evaluate</button>
       </div>
+      <label class="tune" title="Off: the adapter class's default kernel variants, nothing timed (the CLI's --no-tune)"><input id="tune" type="checkbox" checked> time kernel variants for new shapes (cached in this browser)</label>
       <div class="rates"><strong>learning rates</strong> (change while paused, then resume)<div id="rate-fields"></div>
         <button id="apply-rates">Apply</button></div>
       <div class="exports">
@@ -174,6 +177,7 @@ class App {
       this.form.setValues(this.baseline());
       this.syncUrl();
     });
+    $('#tune').addEventListener('change', () => this.syncUrl());
     $('#start').addEventListener('click', () => void this.start());
     $('#pause').addEventListener('click', () => void this.act(() => this.engine.pause()));
     $('#resume').addEventListener('click', () => void this.act(() => this.engine.resume()));
@@ -227,6 +231,7 @@ class App {
     for (const [key, value] of Object.entries(this.form.values())) {
       if (formatFieldValue(value) !== formatFieldValue(base[key])) params.set(key, formatFieldValue(value));
     }
+    if (!$<HTMLInputElement>('#tune').checked) params.set('tune', '0');
     history.replaceState(null, '', `${location.pathname}?${params}`);
   }
 
@@ -254,7 +259,7 @@ class App {
     // Views cost one state readback each: about 50 of them per run, on metrics points.
     const every = metricsEvery > 0 ? metricsEvery : Math.max(1, steps);
     const viewEvery = Math.max(every, Math.ceil(steps / 50 / every) * every);
-    this.settings = { preset: this.preset.name, config, steps, metricsEvery, viewEvery };
+    this.settings = { preset: this.preset.name, config, steps, metricsEvery, viewEvery, tune: $<HTMLInputElement>('#tune').checked };
     this.replicas = Number(config.replicas ?? 1);
     this.clearFigures();
     for (const key of this.rateKeys()) $<HTMLInputElement>(`#rate-${key}`).value = formatFieldValue(config[key]);

@@ -24,6 +24,11 @@ export interface RunSettings {
   metricsEvery: number;
   /** Views (model-specific snapshots) every this many steps; a multiple of metricsEvery reads best. */
   viewEvery: number;
+  /**
+   * Time the kernel variants of shapes this browser has not seen on this adapter (the choices cached in IndexedDB);
+   * false: the adapter class's defaults, nothing timed or cached (the CLI's --no-tune). Default true.
+   */
+  tune?: boolean;
 }
 
 export type EngineStatus = 'idle' | 'starting' | 'running' | 'paused' | 'analyzing' | 'done' | 'error';
@@ -81,7 +86,7 @@ class Engine {
       this.ctx ??= await getContext();
       this.settings = settings;
       this.listener = listener;
-      this.trainer = await this.createTunedTrainer(model);
+      this.trainer = await this.createTunedTrainer(model, settings.tune ?? true);
       await this.emitView();
     } finally {
       if (this.starting === control) this.starting = null;
@@ -95,8 +100,14 @@ class Engine {
    * adapter and shape); what it timed is added to the cache. A cache that cannot be read is reported in the status
    * line and the run tunes without it.
    */
-  private async createTunedTrainer(model: (typeof models)[string]): Promise<Trainer> {
+  private async createTunedTrainer(model: (typeof models)[string], tune: boolean): Promise<Trainer> {
     const ctx = this.ctx!;
+    if (!tune) {
+      const tuner = new Tuner('defaults');
+      const trainer = await withTuner(ctx, tuner, () => model.createTrainer(ctx, this.config));
+      this.tuning = { used: tuner.used, measured: [] };
+      return trainer;
+    }
     const adapter = adapterLine(ctx.adapter);
     const store = await readTuningStore(adapter).catch((e: Error) => ({ choices: [], problem: e.message }));
     if (store.problem) this.emitStatus('starting', `tuning cache: ${store.problem}`);

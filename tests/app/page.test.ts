@@ -365,9 +365,16 @@ describe('training page', () => {
   }
 
   it('text-small: the sample sentence\'s attention map (its words on both axes) over steps; per-layer entropy, freezing, perplexity charts', async () => {
-    const app = await openPage({ preset: 'text-small', ...TEXT_TINY });
+    // tune=0: the adapter class's default kernel variants, nothing timed (timing this model's sites took 18 s here).
+    const app = await openPage({ preset: 'text-small', ...TEXT_TINY, tune: 0 });
+    expect(await app.$eval('#tune', (e) => (e as HTMLInputElement).checked)).toBe(false);
     await app.click('#start');
     let d = await waitFor(app, 'end of training', (x) => x.status === 'done', 180_000);
+    expect(new URL(app.url()).searchParams.get('tune')).toBe('0');
+    const tuning = await app.evaluate(() => (globalThis as unknown as { onelayerApp: { workerTuning(): Promise<Tuning> } }).onelayerApp.workerTuning());
+    expect(tuning.measured, 'tune=0 times nothing').toEqual([]);
+    expect(tuning.used.length, 'the defaults are still recorded').toBeGreaterThan(0);
+    for (const c of tuning.used) expect(c.timings).toBeUndefined();
     const records = await workerMetrics(app);
     expect(d.records).toEqual(records);
     for (const metric of ['loss', 'evalLoss', 'perplexity', 'entropy.l0', 'change.l0', 'moved.l0']) expectChartsMatch(d, records, metric, TEXT_TINY.replicas);

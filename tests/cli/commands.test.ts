@@ -66,7 +66,7 @@ async function checkGrad(model: 'icl' | 'scansnap', params: ParamsJson, batch: u
 describe('bench', () => {
   it('measures the adapter limits and the chosen kernels, prints the table and writes the JSON it names', async () => {
     const out = join(dir, 'bench.json');
-    const r = await ok(['bench', '--quick', '--repeats', '3', '--warmup', '1', '--filter', '^sgdUpdate', '--out', out]);
+    const r = await ok(['bench', '--quick', '--repeats', '3', '--warmup', '1', '--files', 'foundation', '--filter', '^sgdUpdate', '--out', out]);
     expect(r.stdout).toMatch(/^adapter: .+/m);
     expect(r.stdout).toMatch(/^peak FMA: [\d.]+ GFLOP\/s/m);
     expect(r.stdout).toContain(`results: ${out}`);
