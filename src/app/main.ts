@@ -86,6 +86,8 @@ class App {
   private readonly engine: Comlink.Remote<EngineApi>;
   private status: EngineStatus = 'idle';
   private step = 0;
+  /** The learning-rate keys of the current run (its trainer's), shown as fields while it is paused. */
+  private rateKeys: string[] = [];
   private replicas = 1;
   private records: MetricRecord[] = [];
   private views: ModelView[] = [];
@@ -160,7 +162,7 @@ class App {
       </div>
       <label class="tune" title="Off: the adapter class's default kernel variants, nothing timed (the CLI's --no-tune)"><input id="tune" type="checkbox" checked> time kernel variants for new shapes (cached in this browser)</label>
       <div class="rates"><strong>learning rates</strong> (change while paused, then resume)<div id="rate-fields"></div>
-        <button id="apply-rates">Apply</button></div>
+        <button id="apply-rates">Apply</button> <span id="rate-status"></span></div>
       <div class="exports">
         <button id="export-csv">Metrics CSV</button><button id="export-jsonl">Metrics JSONL</button>
         <button id="export-params">Params JSON</button>
@@ -202,14 +204,7 @@ class App {
       void this.prepareCorpus().then(() => this.form.validate() && this.syncUrl());
     });
     $('#form').replaceChildren(this.form.element);
-    const rates = $('#rate-fields');
-    rates.replaceChildren();
-    for (const key of this.rateKeys()) {
-      const row = document.createElement('div');
-      row.className = 'field';
-      row.innerHTML = `<label for="rate-${key}">${key}</label><input id="rate-${key}" type="text"><div class="field-error" id="rate-error-${key}"></div>`;
-      rates.append(row);
-    }
+    this.renderRateFields({});
   }
 
   /** Data the checks read (a text corpus) is fetched once first; the checks then read it from memory. */
@@ -221,8 +216,23 @@ class App {
     }
   }
 
-  private rateKeys(): string[] {
-    return Object.keys(models[this.preset.model].schema).filter((k) => /^(eta|lr)/.test(k));
+  /**
+   * The learning-rate fields of the current run: the keys its trainer accepts while paused (not etaYRatio, say: etaY
+   * is derived from it once, and shown as such), filled with the trainer's values.
+   */
+  private renderRateFields(values: Record<string, number[]>): void {
+    const keys = Object.keys(values);
+    this.rateKeys = keys;
+    const rates = $('#rate-fields');
+    rates.replaceChildren();
+    for (const key of keys) {
+      const row = document.createElement('div');
+      row.className = 'field';
+      row.innerHTML = `<label for="rate-${key}">${key}</label><input id="rate-${key}" type="text"><div class="field-error" id="rate-error-${key}"></div>`;
+      rates.append(row);
+      $<HTMLInputElement>(`#rate-${key}`).value = formatFieldValue(values[key].every((v) => v === values[key][0]) ? values[key][0] : values[key]);
+    }
+    $('#rate-status').textContent = keys.length ? '' : 'start a run to change its learning rates';
   }
 
   private syncUrl(): void {
@@ -262,12 +272,12 @@ class App {
     this.settings = { preset: this.preset.name, config, steps, metricsEvery, viewEvery, tune: $<HTMLInputElement>('#tune').checked };
     this.replicas = Number(config.replicas ?? 1);
     this.clearFigures();
-    for (const key of this.rateKeys()) $<HTMLInputElement>(`#rate-${key}`).value = formatFieldValue(config[key]);
     this.setStatus('starting');
     let started = false;
     await this.act(async () => {
       await this.engine.start(this.settings!, Comlink.proxy((u: EngineUpdate) => this.onUpdate(u)));
       started = true;
+      this.renderRateFields(await this.engine.learningRates());
     });
     if (!started) this.setStatus('idle');
   }
@@ -276,14 +286,19 @@ class App {
     const schema = models[this.preset.model].schema;
     const rates: Record<string, number[]> = {};
     let ok = true;
-    for (const key of this.rateKeys()) {
+    for (const key of this.rateKeys) {
       const value = parseFieldText(schema[key], $<HTMLInputElement>(`#rate-${key}`).value);
       const { errors } = validateConfig({ [key]: schema[key], replicas: schema.replicas }, { [key]: value, replicas: this.replicas });
       $(`#rate-error-${key}`).textContent = errors.map((e) => e.message).join('; ');
       if (errors.length) ok = false;
       else rates[key] = Array.isArray(value) ? (value as number[]) : new Array<number>(this.replicas).fill(value as number);
     }
-    if (ok) await this.act(() => this.engine.setLearningRates(rates));
+    if (!ok) return;
+    $('#rate-status').textContent = '';
+    await this.act(async () => {
+      await this.engine.setLearningRates(rates);
+      $('#rate-status').textContent = `applied at step ${this.step}`;
+    });
   }
 
   private onUpdate(update: EngineUpdate): void {
@@ -554,6 +569,11 @@ class App {
   /** The worker's kernel-variant choices of the last run, and its tuning cache's key. */
   workerTuning() {
     return this.engine.tuningState();
+  }
+
+  /** The worker's current learning rates, per replica. */
+  workerLearningRates(): Promise<Record<string, number[]>> {
+    return this.engine.learningRates();
   }
 }
 

@@ -148,6 +148,11 @@ class Engine {
     this.emitStatus('idle');
   }
 
+  /** The current run's learning rates as setLearningRates takes them, one value per replica (none before a run). */
+  learningRates(): Record<string, number[]> {
+    return this.trainer?.learningRateValues() ?? {};
+  }
+
   /** New learning rates for a paused run (config keys such as 'eta', 'etaY'; one value per replica). */
   async setLearningRates(rates: Record<string, number[]>): Promise<void> {
     if (!this.trainer) throw new Error('no run to change: start one first');

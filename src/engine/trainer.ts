@@ -217,6 +217,15 @@ export abstract class ReplayTrainer implements Trainer {
   /** Writes one checked learning-rate key, one value per replica. */
   protected abstract writeLearningRate(key: string, values: Float32Array<ArrayBuffer>): void;
 
+  /** The learning-rate keys' values the trainer was built with (per replica; etaY as derived from etaYRatio). */
+  protected abstract initialLearningRates(): Record<string, number[]>;
+  private rateValues?: Record<string, number[]>;
+
+  learningRateValues(): Record<string, number[]> {
+    this.rateValues ??= this.initialLearningRates();
+    return Object.fromEntries(Object.entries(this.rateValues).map(([k, v]) => [k, [...v]]));
+  }
+
   setLearningRates(rates: Record<string, number[]>): void {
     const fields = this.learningRates();
     const checked: [string, Float32Array<ArrayBuffer>][] = [];
@@ -229,6 +238,7 @@ export abstract class ReplayTrainer implements Trainer {
       checked.push([key, Float32Array.from(values)]);
     }
     for (const [key, values] of checked) this.writeLearningRate(key, values);
+    this.rateValues = { ...this.learningRateValues(), ...Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, [...v]])) };
   }
 
   /** Returns the model's buffers to the pool. */

@@ -52,6 +52,8 @@ export interface Trainer {
   evaluate(): Promise<MetricRecord[]>;
   getState(): Promise<TrainerState>;
   setState(state: TrainerState): Promise<void>;
+  /** What setLearningRates accepts, with the current values: config keys (learning rates, momentum), one value per replica. */
+  learningRateValues(): Record<string, number[]>;
   /** Changes learning rates of a paused run (keys are config keys such as 'eta', 'etaY'; one value per replica). */
   setLearningRates(rates: Record<string, number[]>): void;
   destroy(): void;

@@ -67,6 +67,16 @@ async function openPage(query: Record<string, unknown>): Promise<Page> {
   return page;
 }
 
+/** Presses Apply under the learning rates and waits until the worker took them (or the page reports why not). */
+async function applyRates(page: Page): Promise<void> {
+  await page.click('#apply-rates');
+  await page.waitForFunction(
+    () => /^applied at step \d+$/.test(document.querySelector('#rate-status')?.textContent ?? '') || document.querySelector('#message')?.textContent,
+    { timeout: 10_000 },
+  );
+  expect(await page.$eval('#message', (e) => e.textContent)).toBe('');
+}
+
 const debug = (page: Page) => page.evaluate(() => (globalThis as unknown as { onelayerApp: { debug(): Debug } }).onelayerApp.debug()) as Promise<Debug>;
 const workerMetrics = (page: Page) =>
   page.evaluate(() => (globalThis as unknown as { onelayerApp: { workerMetrics(): Promise<MetricRecord[]> } }).onelayerApp.workerMetrics());
@@ -180,15 +190,14 @@ describe('training page', () => {
     // A vanishing learning rate freezes the parameters over the next steps: the change reached the run.
     const before = await exportParams(app);
     await setField(app, '#rate-eta', '1e-9, 1e-9');
-    await app.click('#apply-rates');
-    expect(await app.$eval('#message', (e) => e.textContent)).toBe('');
+    await applyRates(app);
     await stepBy(app, 20, d.step);
     const frozen = await exportParams(app);
     expect(paramsDiff(before, frozen)).toBeLessThan(1e-5);
 
     // Back to a real rate: training moves the parameters again, up to the end of the run and its analysis.
     await setField(app, '#rate-eta', '4');
-    await app.click('#apply-rates');
+    await applyRates(app);
     await app.click('#resume');
     await waitFor(app, 'end of training', (x) => x.status === 'done', 120_000);
     expect(paramsDiff(frozen, await exportParams(app))).toBeGreaterThan(1e-3);
@@ -307,15 +316,19 @@ describe('training page', () => {
   });
 
   it('Scan & Snap: c_n and entropy charts equal the worker records; pause, new etaZ, resume', async () => {
-    const app = await openPage({ preset: await presetOf('scansnap', 'scansnap-small'), ...SCANSNAP_TINY });
+    // etaYRatio 10: etaY is derived once from etaZ; the rate fields are the trainer's (etaY, etaZ, momentum).
+    const app = await openPage({ preset: await presetOf('scansnap', 'scansnap-small'), ...SCANSNAP_TINY, etaYRatio: 10 });
     await app.click('#start');
     await app.click('#pause');
     const paused = await waitFor(app, 'pause', (x) => x.status === 'paused');
     await stepBy(app, 10, paused.step);
     expect(await workerMetrics(app)).not.toEqual([]);
+    const fields = () => app.$$eval('#rate-fields input', (xs) => xs.map((x) => [x.id, (x as HTMLInputElement).value]));
+    expect(await fields()).toEqual([['rate-etaY', '10'], ['rate-etaZ', '1'], ['rate-momentum', '0.9']]);
     await setField(app, '#rate-etaZ', '2, 0.5');
-    await app.click('#apply-rates');
-    expect(await app.$eval('#message', (e) => e.textContent)).toBe('');
+    await applyRates(app);
+    const rates = await app.evaluate(() => (globalThis as unknown as { onelayerApp: { workerLearningRates(): Promise<Record<string, number[]>> } }).onelayerApp.workerLearningRates());
+    expect(rates).toEqual({ etaY: [10, 10], etaZ: [2, 0.5], momentum: [0.9, 0.9] });
     await app.click('#resume');
     let d = await waitFor(app, 'end of training', (x) => x.status === 'done', 120_000);
     const records = await workerMetrics(app);

@@ -246,6 +246,10 @@ export class IclTrainer extends ReplayTrainer {
     return { eta: iclSchema.eta };
   }
 
+  protected initialLearningRates(): Record<string, number[]> {
+    return { eta: Array.from({ length: this.replicas }, (_, r) => perReplica(this.config.eta, r)) };
+  }
+
   protected writeLearningRate(_key: string, values: Float32Array<ArrayBuffer>): void {
     this.ctx.device.queue.writeBuffer(this.learningRateBuffer, 0, values);
   }

@@ -361,6 +361,12 @@ export class ScanSnapTrainer extends ReplayTrainer {
     return { etaY: scansnapSchema.etaY, etaZ: scansnapSchema.etaZ, momentum: scansnapSchema.momentum };
   }
 
+  protected initialLearningRates(): Record<string, number[]> {
+    const c = this.config;
+    const each = (f: (r: number) => number) => Array.from({ length: this.replicas }, (_, r) => f(r));
+    return { etaY: each((r) => etaYOf(c, r)), etaZ: each((r) => perReplica(c.etaZ, r)), momentum: each((r) => perReplica(c.momentum, r)) };
+  }
+
   protected writeLearningRate(key: string, values: Float32Array<ArrayBuffer>): void {
     this.ctx.device.queue.writeBuffer(this.rates[key as keyof typeof this.rates], 0, values);
   }

@@ -369,6 +369,10 @@ export class TransformerTrainer extends ReplayTrainer {
     return Object.fromEntries(RATE_KEYS.map((k) => [k, transformerSchema[k]]));
   }
 
+  protected initialLearningRates(): Record<string, number[]> {
+    return Object.fromEntries(RATE_KEYS.map((k) => [k, Array.from({ length: this.replicas }, (_, r) => perReplica(this.config[k], r))]));
+  }
+
   protected writeLearningRate(key: string, values: Float32Array<ArrayBuffer>): void {
     this.ctx.device.queue.writeBuffer(this.rates[key as RateKey], 0, values);
     if (key === 'lr' || key === 'lrFfn') {
