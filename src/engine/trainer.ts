@@ -79,7 +79,7 @@ export function firstNonFiniteParam(state: TrainerState): { step: number; replic
 
 /**
  * The engine's Trainer. A model's trainer extends it and provides `program` (built in its async factory before
- * first use), `stateShapes`, `readState`, `writeState`, `learningRates` and `writeLearningRate`, `evaluate`
+ * first use), `stateShapes`, `readState`, `writeState`, `learningRates`, `initialLearningRates` and `writeLearningRate`, `evaluate`
  * and `release`.
  */
 export abstract class ReplayTrainer implements Trainer {
