@@ -1,4 +1,5 @@
-// Bench entries for the foundation kernels: gemm (and gemmSplitK), sgdUpdate, sgdMomentum, softmaxRows, reduceRows.
+// Bench entries for the foundation kernels: gemm (and gemmSplitK), sgdUpdate, sgdMomentum, softmaxRows, reduceRows,
+// and counterHash (the hash every GPU draw uses, alone).
 // Shapes are the models' own (SPEC.md defaults with 4 replicas: ICL d = 40, N = 20, m = 64, batch 256;
 // Scan & Snap L = 128, batch 128) plus a 512^3 gemm and a 1M-element optimizer step for comparison with
 // other engines and with the adapter's copy bandwidth.
@@ -8,6 +9,7 @@ import { sgdUpdate } from '../../src/kernels/sgdUpdate';
 import { sgdMomentum } from '../../src/kernels/sgdMomentum';
 import { softmaxRows, type SoftmaxRowsShape } from '../../src/kernels/softmaxRows';
 import { reduceRows, type ReduceRowsShape } from '../../src/kernels/reduceRows';
+import { counterHash } from '../../src/kernels/counterHash';
 import { randomBuffer } from '../support';
 import type { BenchEntry, BenchEntryOptions } from '../types';
 
@@ -75,6 +77,14 @@ async function optimizerEntries(ctx: GpuContext, replicas: number, size: number,
   ];
 }
 
+/** `slots` draws for each of `count` keys: the generators' share of a step (Scan & Snap draws 5 per token). */
+async function counterHashEntry(ctx: GpuContext, name: string, count: number, slots: number): Promise<BenchEntry> {
+  const keys = ctx.pool.upload(Uint32Array.from({ length: count }, (_, i) => Math.imul(i, 0x2545f491) >>> 0), `${name} keys`);
+  const out = ctx.pool.acquire(4 * count * slots, `${name} out`);
+  const op = await counterHash(ctx.kernels, { count, slots });
+  return { name, shape: `${count} keys × ${slots} draws`, dispatches: [op.draws({ keys, out }, name)] };
+}
+
 export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions): Promise<BenchEntry[]> {
   if (quick) {
     return [
@@ -83,6 +93,7 @@ export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions
       ...(await optimizerEntries(ctx, 2, 1000, 'quick')),
       ...(await softmaxEntries(ctx, 'softmaxRows quick', { batch: 2, rows: 8, cols: 20 })),
       await reduceEntry(ctx, 'reduceRows quick', { rows: 2, batch: 16, cols: 40, scale: 1 / 16 }),
+      await counterHashEntry(ctx, 'counterHash quick', 1000, 5),
     ];
   }
   return [
@@ -115,5 +126,7 @@ export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions
     await reduceEntry(ctx, 'reduceRows icl dW no tree', { rows: REPLICAS, batch: 256, cols: 40 * 40, scale: 1 / 256, wgCols: 64, wgBatch: 1 }),
     // A batch-mean loss: few outputs, so the tree is what spreads the batch over threads.
     await reduceEntry(ctx, 'reduceRows icl loss', { rows: REPLICAS, batch: 256, cols: 1, scale: 1 / 256 }),
+    // The draws of a Syn-Medium step at R = 16: 128 sequences of 128 tokens per replica, 5 draws a token.
+    await counterHashEntry(ctx, 'counterHash scansnap R=16', 16 * 128 * 128, 5),
   ];
 }

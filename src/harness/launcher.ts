@@ -135,7 +135,7 @@ export class HarnessSession {
   }
 
   /**
-   * Runs `exportName(args, io)` from `modulePath` (a path from the project root, e.g. '/tests/probes/gemm.ts') in
+   * Runs `exportName(args, io)` from `modulePath` (a path from the project root, e.g. '/bench/page.ts') in
    * the page; `callId` names the call for `stop`.
    */
   async call<T = unknown>(modulePath: string, exportName: string, args: unknown = {}, callId?: string): Promise<T> {

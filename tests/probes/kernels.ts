@@ -1,7 +1,7 @@
 // In-page probes for the foundation kernels: upload inputs, run the host wrapper's dispatch through a StepPlan,
 // read outputs back. Output buffers are poisoned with NaN first so that an unwritten element fails the test.
 import { getContext, assertNoDeviceErrors } from '../../src/runtime/context';
-import { poison, readF32 } from '../../src/runtime/buffers';
+import { poison, readF32, readU32 } from '../../src/runtime/buffers';
 import { StepPlan } from '../../src/runtime/plan';
 import { KernelLibrary } from '../../src/runtime/kernels';
 import {
@@ -12,6 +12,7 @@ import { sgdUpdate } from '../../src/kernels/sgdUpdate';
 import { sgdMomentum } from '../../src/kernels/sgdMomentum';
 import { softmaxRows, type SoftmaxRowsShape } from '../../src/kernels/softmaxRows';
 import { reduceRows, type ReduceRowsShape } from '../../src/kernels/reduceRows';
+import { counterHash, type CounterHashShape } from '../../src/kernels/counterHash';
 
 export async function runGemm(args: { shape: GemmShape; A: Float32Array; B: Float32Array; C0?: Float32Array }): Promise<Float32Array> {
   const ctx = await getContext();
@@ -214,4 +215,23 @@ export async function compileBroken(args: { source: string }): Promise<string> {
   } catch (e) {
     return `${(e as Error).name}: ${(e as Error).message}`;
   }
+}
+
+/** counterHash's two entries on the given keys and (seed, step, layer, site) tuples; outputs poisoned first. */
+export async function runCounterHash(args: { shape: Omit<CounterHashShape, 'count'>; keys: Uint32Array; tuples: Uint32Array }) {
+  const ctx = await getContext();
+  const { device, pool } = ctx;
+  const slots = args.shape.slots ?? 1;
+  const keys = pool.upload(args.keys, 'keys');
+  const tuples = pool.upload(args.tuples, 'tuples');
+  const draws = pool.acquire(4 * args.keys.length * slots, 'draws');
+  const dropoutKeys = pool.acquire(4 * args.keys.length, 'dropout keys');
+  poison(device, draws);
+  poison(device, dropoutKeys);
+  const op = await counterHash(ctx.kernels, { ...args.shape, count: args.keys.length });
+  new StepPlan(device, 'counterHash test').add(op.draws({ keys, out: draws }), op.dropoutKeys({ tuples, out: dropoutKeys })).run();
+  const out = { draws: await readU32(device, draws, args.keys.length * slots), dropoutKeys: await readU32(device, dropoutKeys, args.keys.length) };
+  [keys, tuples, draws, dropoutKeys].forEach((b) => pool.release(b));
+  assertNoDeviceErrors(ctx);
+  return out;
 }
