@@ -39,39 +39,49 @@ export interface IclPromptSequencesBuffers {
   labels: BufferBinding;
 }
 
-async function promptBuildKernel(kernels: KernelLibrary, s: IclPromptBuildShape, entryPoint: 'main' | 'sequences') {
+/**
+ * One entry's dispatch builder: the checks, the kernel with its constants, and the grid, byte minimums and counts
+ * both entries share; `outputs` gives the entry's own output sizes in bytes from (prompts in all, elements in all).
+ */
+async function promptBuildOp(
+  kernels: KernelLibrary, s: IclPromptBuildShape, entryPoint: 'main' | 'sequences', outputs: (prompts: number, elements: number) => Record<string, number>,
+) {
   for (const k of ['replicas', 'prompts', 'N', 'dX', 'd', 'relCount', 'irrCount'] as const) assertPositiveInt('iclPromptBuild', k, s[k]);
   if (s.d <= s.dX) throw new RangeError(`iclPromptBuild: d = ${s.d}; it must exceed dX = ${s.dX} (d = dX + dY holds the label part)`);
   const wg = s.wg ?? 256;
   assertPositiveInt('iclPromptBuild', 'wg', wg);
-  return kernels.kernel('iclPromptBuild', {
+  const kernel = await kernels.kernel('iclPromptBuild', {
     entryPoint,
     constants: {
       DX: s.dX, D: s.d, N: s.N, PROMPTS: s.prompts, REL_COUNT: s.relCount, IRR_COUNT: s.irrCount, WG: wg, WHOLE_COLUMNS: s.wholeColumns ? 1 : 0,
     },
   });
-}
-
-export async function iclPromptBuild(kernels: KernelLibrary, s: IclPromptBuildShape) {
-  const wg = s.wg ?? 256;
-  const kernel = await promptBuildKernel(kernels, s, 'main');
   const prompts = s.replicas * s.prompts;
   const elements = prompts * (s.N + 1) * s.d;
   const threads = s.wholeColumns ? elements / s.d : elements;
-  return (buffers: IclPromptBuildBuffers, label = 'iclPromptBuild'): Dispatch =>
-    kernel.dispatch({ ...buffers }, [strideGroups(threads / s.replicas, wg), s.replicas], {
+  const grid: [number, number] = [strideGroups(threads / s.replicas, wg), s.replicas];
+  const minBytes = {
+    columns: 16 * prompts * (s.N + 1),
+    relPatterns: 4 * s.replicas * s.relCount * s.dX,
+    irrPatterns: 4 * s.replicas * s.irrCount * s.dX,
+    ...outputs(prompts, elements),
+  };
+  return (buffers: Record<string, BufferBinding>, label: string): Dispatch =>
+    kernel.dispatch({ ...buffers }, grid, {
       label,
-      minBytes: {
-        columns: 16 * prompts * (s.N + 1),
-        relPatterns: 4 * s.replicas * s.relCount * s.dX,
-        irrPatterns: 4 * s.replicas * s.irrCount * s.dX,
-        contexts: 4 * prompts * s.N * s.d,
-        queries: 4 * prompts * s.d,
-        labels: 4 * prompts,
-      },
+      minBytes,
       flops: 2 * prompts * (s.N + 1) * s.dX,
       bytes: 4 * elements * 3 + 16 * prompts * (s.N + 1),
     });
+}
+
+export async function iclPromptBuild(kernels: KernelLibrary, s: IclPromptBuildShape) {
+  const op = await promptBuildOp(kernels, s, 'main', (prompts) => ({
+    contexts: 4 * prompts * s.N * s.d,
+    queries: 4 * prompts * s.d,
+    labels: 4 * prompts,
+  }));
+  return (buffers: IclPromptBuildBuffers, label = 'iclPromptBuild'): Dispatch => op({ ...buffers }, label);
 }
 
 /**
@@ -106,24 +116,11 @@ export async function tunedIclPromptBuild(ctx: GpuContext, s: IclPromptBuildShap
 
 /** Entry 'sequences': whole prompts as positions × features [R][prompts][N + 1][d], and the labels. */
 export async function iclPromptBuildSequences(kernels: KernelLibrary, s: IclPromptBuildShape) {
-  const wg = s.wg ?? 256;
-  const kernel = await promptBuildKernel(kernels, s, 'sequences');
-  const prompts = s.replicas * s.prompts;
-  const elements = prompts * (s.N + 1) * s.d;
-  const threads = s.wholeColumns ? elements / s.d : elements;
-  return (buffers: IclPromptSequencesBuffers, label = 'iclPromptBuild sequences'): Dispatch =>
-    kernel.dispatch({ ...buffers }, [strideGroups(threads / s.replicas, wg), s.replicas], {
-      label,
-      minBytes: {
-        columns: 16 * prompts * (s.N + 1),
-        relPatterns: 4 * s.replicas * s.relCount * s.dX,
-        irrPatterns: 4 * s.replicas * s.irrCount * s.dX,
-        prompts: 4 * elements,
-        labels: 4 * prompts,
-      },
-      flops: 2 * prompts * (s.N + 1) * s.dX,
-      bytes: 4 * elements * 3 + 16 * prompts * (s.N + 1),
-    });
+  const op = await promptBuildOp(kernels, s, 'sequences', (prompts, elements) => ({
+    prompts: 4 * elements,
+    labels: 4 * prompts,
+  }));
+  return (buffers: IclPromptSequencesBuffers, label = 'iclPromptBuild sequences'): Dispatch => op({ ...buffers }, label);
 }
 
 /** iclPromptBuildSequences with the variant the adapter's tuner picks for this shape (the same variants as 'main'). */
