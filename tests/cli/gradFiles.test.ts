@@ -23,10 +23,16 @@ function flat(g: LossGradsJson): number[] {
   return Object.keys(g.grads).sort().flatMap((k) => (g.grads[k] as number[][]).flat());
 }
 
-/** Runs `onelayer grad` with no other flag and compares with the float64 reference of the same files. */
-async function gradMatchesReference(model: 'icl' | 'scansnap', params: ParamsJson, batch: unknown, what: string) {
+/**
+ * Shapes are the runtime's business as little as the files': the first seed runs in the default runtime (Chrome),
+ * the others in Node's (Dawn; a CLI run starts in about 0.7 s there against 3 s through Chrome).
+ */
+const runtimeFlags = (seed: number) => (seed === 1 ? [] : ['--runtime', 'node']);
+
+/** Runs `onelayer grad` with no other flag than the runtime and compares with the float64 reference of the same files. */
+async function gradMatchesReference(model: 'icl' | 'scansnap', params: ParamsJson, batch: unknown, what: string, runtime: string[]) {
   const out = join(dir, `grads${files++}.json`);
-  const args = ['grad', '--params', write(params), '--batch', write(batch), '--out', out];
+  const args = ['grad', '--params', write(params), '--batch', write(batch), '--out', out, ...runtime];
   const r = await runCli(args);
   expect(r.code, describeRun(args, r)).toBe(0);
   const got = JSON.parse(readFileSync(out, 'utf8')) as LossGradsJson;
@@ -43,19 +49,19 @@ const between = (rng: Random, lo: number, hi: number) => lo + rng.int(hi - lo + 
 
 describe('grad takes every shape from the files', () => {
   for (const seed of [1, 2, 3]) {
-    it(`icl, random shapes (seed ${seed})`, async () => {
+    it(`icl, random shapes (seed ${seed}${seed === 1 ? '' : ', node runtime'})`, async () => {
       const rng = new Random(seed, 40);
       const [dX, dY, dA, dV, m, N] = [between(rng, 2, 9), between(rng, 1, 3), between(rng, 1, 7), between(rng, 1, 7), between(rng, 1, 9), between(rng, 1, 6)];
       const d = dX + dY;
       const params: ParamsJson = { model: 'icl', params: { W_Q: matrix(rng, dA, d), W_K: matrix(rng, dA, d), W_V: matrix(rng, dV, d), W_O: matrix(rng, m, dV, 2) } };
       const column = (label: number) => [...Array.from({ length: dX }, () => rng.range(-1, 1)), label, ...new Array(dY - 1).fill(0)];
       const prompts = Array.from({ length: between(rng, 1, 5) }, () => ({ P: [...Array.from({ length: N }, () => column(rng.sign())), column(0)], z: rng.sign() }));
-      await gradMatchesReference('icl', params, { prompts }, `dX ${dX}, dY ${dY}, dA ${dA}, dV ${dV}, m ${m}, N ${N}`);
+      await gradMatchesReference('icl', params, { prompts }, `dX ${dX}, dY ${dY}, dA ${dA}, dV ${dV}, m ${m}, N ${N}`, runtimeFlags(seed));
     });
   }
 
   for (const seed of [1, 2, 3]) {
-    it(`scansnap, random M and context length, repeated tokens (seed ${seed})`, async () => {
+    it(`scansnap, random M and context length, repeated tokens (seed ${seed}${seed === 1 ? '' : ', node runtime'})`, async () => {
       const rng = new Random(seed, 41);
       const M = between(rng, 2, 12);
       const context = between(rng, 1, 9);
@@ -64,17 +70,17 @@ describe('grad takes every shape from the files', () => {
       const sequences = Array.from({ length: between(rng, 1, 5) }, () => ({
         context: Array.from({ length: context }, () => rng.int(vocabulary)), query: rng.int(M), next: rng.int(M),
       }));
-      await gradMatchesReference('scansnap', params, { sequences }, `M ${M}, context ${context}`);
+      await gradMatchesReference('scansnap', params, { sequences }, `M ${M}, context ${context}`, runtimeFlags(seed));
     });
   }
 
   // SPEC §4: PyTorch's own files (tools/pytorch/transformer_fixtures.py, float64 nn.TransformerEncoderLayer): our
   // GPU loss and gradients from the params and batch alone equal PyTorch's within float32 tolerance.
-  for (const fixture of ['lm-pre-gelu-causal-sinusoidal-tied-scaled', 'icl-post-relu-full']) {
-    it(`transformer, PyTorch's ${fixture}: no other flag, the same loss and gradients as PyTorch`, async () => {
+  for (const [fixture, runtime] of [['lm-pre-gelu-causal-sinusoidal-tied-scaled', []], ['icl-post-relu-full', ['--runtime', 'node']]] as const) {
+    it(`transformer, PyTorch's ${fixture}${runtime.length ? ' (node runtime)' : ''}: no other flag, the same loss and gradients as PyTorch`, async () => {
       const f = JSON.parse(readFileSync(join(projectRoot, 'tests', 'fixtures', 'transformer', `${fixture}.json`), 'utf8'));
       const out = join(dir, `grads${files++}.json`);
-      const args = ['grad', '--params', write(f.params), '--batch', write(f.batch), '--out', out];
+      const args = ['grad', '--params', write(f.params), '--batch', write(f.batch), '--out', out, ...runtime];
       const r = await runCli(args);
       expect(r.code, describeRun(args, r)).toBe(0);
       const got = JSON.parse(readFileSync(out, 'utf8')) as LossGradsJson;

@@ -16,7 +16,9 @@ writeFileSync(config, JSON.stringify({
   causal: true, posEncoding: 'learned', dropout: 0.1, optimizer: 'adamw', lr: [3e-3, 1e-2], replicas: 2, batch: 4, evalSize: 4,
   sampleSize: 1, mapEvery: 8, steps: STEPS, metricsEvery: 4,
 }));
-const common = [config, '--checkpoint-every', '4', '--no-tune'];
+// Node's runtime (Dawn): the ICL resume tests in train.test.ts go through Chrome; this one is about the transformer's
+// state (AdamW, the dropout stream, maps), which no runtime touches, and Node starts a run 2 s sooner.
+const common = [config, '--checkpoint-every', '4', '--no-tune', '--runtime', 'node'];
 
 describe('onelayer train: transformer', () => {
   it('killed after a checkpoint and resumed, ends with the same bits as an uninterrupted run', async () => {
@@ -34,8 +36,9 @@ describe('onelayer train: transformer', () => {
     // The run may have saved one more checkpoint before the signal landed: resume from what is on disk.
     const savedAt = JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8')).step as number;
     expect(savedAt).toBeLessThan(STEPS);
-    const resumed = await runCli(['train', '--resume', out]);
-    expect(resumed.code, describeRun(['train', '--resume', out], resumed)).toBe(0);
+    const resumeArgs = ['train', '--resume', out, '--runtime', 'node'];
+    const resumed = await runCli(resumeArgs);
+    expect(resumed.code, describeRun(resumeArgs, resumed)).toBe(0);
     expect(resumed.stdout).toMatch(new RegExp(`resuming at step ${savedAt}`));
     expectSameRun(reference, out);
     expect(readFileSync(join(out, 'artifacts', `step-${STEPS}.json`), 'utf8')).toBe(readFileSync(join(reference, 'artifacts', `step-${STEPS}.json`), 'utf8'));
