@@ -4,7 +4,7 @@
 // Rows of Y and dLogit are padded to P4 vec4s (P = 4·P4 ≥ M; padding columns of Y are zero, of dLogit written
 // zero). The kernel is bound by loads, so it reads four columns per load and reuses each (id, vn) pair for four
 // vec4s; a thread per sequence needs no barriers (which cost more than the arithmetic on CPU adapters).
-// dLogit first holds the logits.
+// dLogit first holds the logits, then exp(logit − max).
 
 override BATCH: u32;
 override CTX: u32;
@@ -63,13 +63,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var m4 = lowest;
   for (var c = 0u; c < P4; c++) { m4 = max(m4, select(lowest, dLogit[row + c], valid(c))); }
   let logitMax = max(max(m4.x, m4.y), max(m4.z, m4.w));
-  var s4 = vec4<f32>(0.0);
-  for (var c = 0u; c < P4; c++) { s4 += select(vec4<f32>(0.0), exp(dLogit[row + c] - logitMax), valid(c)); }
-  let total = (s4.x + s4.y) + (s4.z + s4.w);
+  // exp(logit − max) is computed once: the sum pass leaves it in dLogit for the last pass.
   let nextLogit = dLogit[row + next / 4u][next % 4u];
+  var s4 = vec4<f32>(0.0);
+  for (var c = 0u; c < P4; c++) {
+    let e = select(vec4<f32>(0.0), exp(dLogit[row + c] - logitMax), valid(c));
+    dLogit[row + c] = e;
+    s4 += e;
+  }
+  let total = (s4.x + s4.y) + (s4.z + s4.w);
 
   for (var c = 0u; c < P4; c++) {
-    let p = select(vec4<f32>(0.0), exp(dLogit[row + c] - logitMax) / total, valid(c));
+    let p = dLogit[row + c] / total;
     let isNext = select(vec4<f32>(0.0), vec4<f32>(1.0), vec4<u32>(4u * c) + vec4<u32>(0u, 1u, 2u, 3u) == vec4<u32>(next));
     dLogit[row + c] = (p - isNext) / f32(BATCH);
   }
