@@ -22,6 +22,11 @@ export interface ScansnapBatchGenerateShape {
   L: number;
   nextPerQuery: number;
   layout: GeneratorTokenRanges;
+  /**
+   * The cumulative thresholds the `thresholds` buffer holds (tokenThresholds): up to INLINE_MAX of them are also
+   * compiled into the pipeline, and the kernel then never reads the buffer (the same ids, no loads).
+   */
+  thresholdValues: ArrayLike<number>;
   /** A thread per sequence (default false: a thread per token); the ids are the same. */
   threadPerSequence?: boolean;
   /** Threads per workgroup (default 64). */
@@ -38,14 +43,23 @@ export interface ScansnapBatchGenerateBuffers {
   tokens: BufferBinding;
 }
 
+/** Thresholds compiled into the pipeline at most (the shader's T0 ... T31). */
+export const INLINE_MAX = 32;
+
 export async function scansnapBatchGenerate(kernels: KernelLibrary, s: ScansnapBatchGenerateShape) {
   for (const k of ['replicas', 'batch', 'L', 'nextPerQuery'] as const) assertPositiveInt('scansnapBatchGenerate', k, s[k]);
   const { layout } = s;
   const allowed = layout.numCommon + layout.distinctPerNext;
   const wg = s.wg ?? 64;
   assertPositiveInt('scansnapBatchGenerate', 'wg', wg);
+  if (s.thresholdValues.length !== Math.max(1, allowed - 1)) {
+    throw new RangeError(`scansnapBatchGenerate: thresholdValues has ${s.thresholdValues.length} entries; expected ${Math.max(1, allowed - 1)} (allowed tokens − 1, at least 1)`);
+  }
+  const inline = allowed - 1 <= INLINE_MAX;
+  const inlined: Record<string, number> = {};
+  if (inline) for (let i = 0; i < allowed - 1; i++) inlined[`T${i}`] = s.thresholdValues[i];
   const constants = {
-    WG: wg, THREAD_PER_SEQUENCE: s.threadPerSequence ? 1 : 0,
+    WG: wg, THREAD_PER_SEQUENCE: s.threadPerSequence ? 1 : 0, INLINE_THRESHOLDS: inline ? 1 : 0, ...inlined,
     L: s.L, BATCH: s.batch, K: layout.K, NUM_COMMON: layout.numCommon, DISTINCT: layout.distinctPerNext, NEXT_PER_QUERY: s.nextPerQuery,
     DISTINCT_BASE: layout.distinctBase, QUERY_BASE: layout.queryBase, NEXT_BASE: layout.nextBase, THRESHOLDS: allowed - 1,
   };
@@ -78,7 +92,7 @@ export function scansnapBatchGenerateVariants(software: boolean): Variant[] {
 export async function tunedScansnapBatchGenerate(ctx: GpuContext, s: ScansnapBatchGenerateShape) {
   const scratch = new TuningScratch(ctx.pool);
   const allowed = s.layout.numCommon + s.layout.distinctPerNext;
-  const variant = await ctx.tuner.pick(ctx.device, 'scansnapBatchGenerate', { ...s, threadPerSequence: undefined, wg: undefined }, scansnapBatchGenerateVariants(ctx.adapter.isSoftware), async (v) => {
+  const variant = await ctx.tuner.pick(ctx.device, 'scansnapBatchGenerate', { ...s, thresholdValues: undefined, threadPerSequence: undefined, wg: undefined }, scansnapBatchGenerateVariants(ctx.adapter.isSoftware), async (v) => {
     const op = await scansnapBatchGenerate(ctx.kernels, { ...s, ...v });
     return [op.generate({
       step: scratch.get('step', 4),

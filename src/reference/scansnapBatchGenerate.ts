@@ -8,7 +8,7 @@
 import type { ScansnapBatchGenerateShape } from '../kernels/scansnapBatchGenerate';
 import { counterDraw, mix32 } from '../util/random';
 
-export function scansnapBatchGenerateReference(s: ScansnapBatchGenerateShape, step: number, replicaSeeds: ArrayLike<number>, thresholds: ArrayLike<number>): Uint32Array {
+export function scansnapBatchGenerateReference(s: Omit<ScansnapBatchGenerateShape, 'thresholdValues'>, step: number, replicaSeeds: ArrayLike<number>, thresholds: ArrayLike<number>): Uint32Array {
   const { layout } = s;
   const allowed = layout.numCommon + layout.distinctPerNext;
   const ids = new Uint32Array(s.replicas * s.batch * (s.L + 1));

@@ -33,7 +33,7 @@ export async function generateSequences(args: {
   const ctx = await getContext();
   const { settings, replicas, batch } = args;
   const sampler = new SequenceSampler(settings);
-  const generator = await scansnapBatchGenerate(ctx.kernels, { replicas, batch, L: settings.L, nextPerQuery: settings.nextPerQuery, layout: sampler.layout, ...args.variant });
+  const generator = await scansnapBatchGenerate(ctx.kernels, { replicas, batch, L: settings.L, nextPerQuery: settings.nextPerQuery, layout: sampler.layout, thresholdValues: sampler.thresholds, ...args.variant });
   const count = replicas * batch * (settings.L + 1);
   const buffers = {
     step: ctx.pool.upload(Uint32Array.of(args.firstStep), 'test step counter'),

@@ -95,8 +95,11 @@ describe('scansnapBatchGenerate (GPU) equals its reference and SequenceSampler (
   const cases = [
     { settings: { numCommon: 3, numQuery: 2, nextPerQuery: 2, distinctPerNext: 4, L: 9 }, replicas: 3, batch: 70, seed: 5 },
     { settings: { numCommon: 0, numQuery: 3, nextPerQuery: 1, distinctPerNext: 1, L: 4 }, replicas: 2, batch: 5, seed: 0 },
-    // The paper's 20 allowed tokens: 19 thresholds, searched in five halvings.
+    // The paper's 20 allowed tokens: 19 thresholds, compiled into the pipeline (up to 32 are).
     { settings: { numCommon: 10, numQuery: 1, nextPerQuery: 2, distinctPerNext: 10, L: 40 }, replicas: 2, batch: 9, seed: 3 },
+    // 33 and 40 allowed tokens: 32 thresholds (the most compiled in), and 39, searched in the buffer in six halvings.
+    { settings: { numCommon: 3, numQuery: 1, nextPerQuery: 2, distinctPerNext: 30, L: 60 }, replicas: 1, batch: 6, seed: 4 },
+    { settings: { numCommon: 10, numQuery: 2, nextPerQuery: 1, distinctPerNext: 30, L: 60 }, replicas: 2, batch: 7, seed: 1 },
   ];
   // A thread per token (GPUs' default) and a thread per sequence (CPU adapters'), 4 threads a workgroup so that
   // the last is partial.

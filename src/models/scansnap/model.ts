@@ -252,7 +252,9 @@ export class ScanSnapTrainer extends ReplayTrainer {
     let gpuBatches: GpuBatchSource | null = null;
     let advanceStep: Dispatch | null = null;
     if (config.batchSource !== 'cpu') {
-      const generator = await tunedScansnapBatchGenerate(ctx, { replicas: R, batch: config.batch, L: config.L, nextPerQuery: config.nextPerQuery, layout });
+      const generator = await tunedScansnapBatchGenerate(ctx, {
+        replicas: R, batch: config.batch, L: config.L, nextPerQuery: config.nextPerQuery, layout, thresholdValues: sampler.thresholds,
+      });
       gpuBatches = {
         stepCounter: pool.upload(new Uint32Array(1), 'scansnap step counter'),
         replicaSeeds: pool.upload(replicaSeedWords(config.seed, R), 'scansnap replica seeds'),
