@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { replicaSeedWords, SequenceSampler, tokenLayout, tokenThresholds, type ScanSnapDataSettings } from '../../src/models/scansnap/data';
 import { scansnapBatchGenerateReference } from '../../src/reference/scansnapBatchGenerate';
+import { scansnapBatchGenerate } from '../../src/kernels/scansnapBatchGenerate';
 import { useGpu } from '../gpu';
 
 /** scansnapBatchGenerate's reference output at `step`: ids [R][batch][L + 1]. */
@@ -92,6 +93,11 @@ describe('scansnap data', () => {
 
 describe('scansnapBatchGenerate (GPU) equals its reference and SequenceSampler (CPU) bit for bit', () => {
   const gpu = useGpu();
+  it('threshold values that do not match the layout are refused before any GPU work, naming both counts', async () => {
+    const layout = tokenLayout({ numCommon: 10, numQuery: 1, nextPerQuery: 2, distinctPerNext: 10 });
+    const shape = { replicas: 1, batch: 2, L: 8, nextPerQuery: 2, layout, thresholdValues: [1, 2, 3] };
+    await expect(scansnapBatchGenerate({} as never, shape)).rejects.toThrow('scansnapBatchGenerate: thresholdValues has 3 entries; expected 19 (allowed tokens − 1, at least 1)');
+  });
   const cases = [
     { settings: { numCommon: 3, numQuery: 2, nextPerQuery: 2, distinctPerNext: 4, L: 9 }, replicas: 3, batch: 70, seed: 5 },
     { settings: { numCommon: 0, numQuery: 3, nextPerQuery: 1, distinctPerNext: 1, L: 4 }, replicas: 2, batch: 5, seed: 0 },
