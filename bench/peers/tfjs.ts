@@ -15,11 +15,14 @@ export { tf };
 // them from node_modules in the dev server (the harness page) and copies them into dist/ for the built bench
 // page, with no network and no public/ copy to keep in step with the installed version. The threaded binary is
 // only fetched in a cross-origin-isolated page (SharedArrayBuffer); the harness and bench pages are not.
-setWasmPaths({
-  'tfjs-backend-wasm.wasm': new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm', import.meta.url).href,
-  'tfjs-backend-wasm-simd.wasm': new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm', import.meta.url).href,
-  'tfjs-backend-wasm-threaded-simd.wasm': new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm', import.meta.url).href,
-});
+const wasmFiles: Record<string, URL> = {
+  'tfjs-backend-wasm.wasm': new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm', import.meta.url),
+  'tfjs-backend-wasm-simd.wasm': new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm', import.meta.url),
+  'tfjs-backend-wasm-threaded-simd.wasm': new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm', import.meta.url),
+};
+// In Node (the device bench's bundle, bench/device/) the binaries are read from disk: a path, not a file: URL.
+const inNode = Boolean((globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node);
+setWasmPaths(Object.fromEntries(Object.entries(wasmFiles).map(([name, url]) => [name, inNode ? decodeURIComponent(url.pathname) : url.href])));
 
 /** Makes `backend` TF.js's current backend (starting it the first time); throws if it cannot start here. */
 export async function usePeerBackend(backend: PeerBackend): Promise<void> {

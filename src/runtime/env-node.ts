@@ -56,6 +56,11 @@ export async function createNodeContext(): Promise<GpuContext> {
   }
 }
 
+/** Dawn's GPU object while a context holds it (what navigator.gpu is in a browser). */
+export function nodeGpu(): GPU | null {
+  return held;
+}
+
 export function releaseNodeGpu(): void {
   held = null;
 }
