@@ -53,7 +53,7 @@ export function peersFiles(peers: boolean, runtime: string | undefined, files: s
     if (files?.includes(PEERS_FILE)) throw new Error(`--files ${PEERS_FILE}: the TF.js peers run with --peers`);
     return files;
   }
-  if (runtime === 'node') throw new Error('--peers times TensorFlow.js beside onelayer in the page: it needs --runtime chrome (the default), not node');
+  if (runtime === 'node') throw new Error('--peers times TensorFlow.js beside onelayer in the page: it needs --runtime chrome (the default), not node (in plain Node, the bundle of bench/device/build.sh runs the peers)');
   return [...new Set([...(files ?? []), PEERS_FILE])];
 }
 
