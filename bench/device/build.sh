@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bundles the bench (bench/device/entry.ts, every entry file, TF.js for --peers) into one Node .mjs with esbuild:
 #   bash bench/device/build.sh [OUT]        (default .gl/bundle/bench.mjs)
-# OUT must sit two folders below the repository root (.gl/bundle/, or a test's .gl/<name>/): the TF.js WASM
+# OUT must sit two folders below the repository root (.gl/bundle/; the test uses test-artifacts/): the TF.js WASM
 # binaries are found at ../../node_modules/@tensorflow/tfjs-backend-wasm/dist/ from it, and `webgpu` (external)
 # in a node_modules above it. TF.js's ESM builds (`module` field, as in a browser bundle) are used, and the banner
 # gives them the CommonJS names (require, __dirname) that its Node paths use.

@@ -13,8 +13,9 @@ import { tempDir } from '../cli/spawn';
 
 describe('the device bench bundle (bench/device/build.sh)', () => {
   it('runs in plain Node, TF.js peers included, and writes every row', () => {
-    // Two folders below the root, as .gl/bundle/ on a device: the WASM binaries are found from there.
-    const bundleDir = join(projectRoot, '.gl', 'test-bundle');
+    // Two folders below the root, as .gl/bundle/ on a device (the WASM binaries are found from there), but not in
+    // .gl/, whose node_modules/webgpu may be a packed device copy without its dawn.node.
+    const bundleDir = join(projectRoot, 'test-artifacts', 'device-bundle');
     const bundle = join(bundleDir, 'bench.mjs');
     const out = join(tempDir('device-bundle'), 'bench.json');
     try {
