@@ -149,6 +149,19 @@ export function contextNeeded(sweep: ResultTable, target: number): ResultTable {
   return thresholdTable(sweep, 'NTest', 'error', (value) => value <= target, 'first', 'NTestNeeded');
 }
 
+/**
+ * The context-length preset's tables (the one-layer model's and GPT-2's alike): the sweep itself, its mean error and
+ * hinge per α' against NTest, and per α' the shortest context with error at most `target`.
+ */
+export function contextLengthTables(sweep: ResultTable, target: number): Record<string, ResultTable> {
+  return {
+    contextLength: sweep,
+    contextErrorByAlpha: pivotByAlpha(sweep, 'NTest', 'error'),
+    contextHingeByAlpha: pivotByAlpha(sweep, 'NTest', 'hinge'),
+    contextNeeded: contextNeeded(sweep, target),
+  };
+}
+
 /** Per α', the largest pruning ratio up to which the mean magnitude-pruned hinge loss stays at most `tolerance`. */
 export function toleratedPruning(curves: ResultTable, tolerance: number): ResultTable {
   return thresholdTable(curves, 'ratio', 'magnitudeHinge', (value) => value <= tolerance, 'lastOfRun', 'ratioTolerated');

@@ -4,7 +4,7 @@ import type { FigureSpec, Preset, ResultTable, Trainer } from '../../engine/type
 import type { IclConfig } from './config';
 import { IclTrainer } from './model';
 import {
-  alphaStepsTables, contextLengthSweep, contextNeeded, neuronNorms, oodSweep, pivotByAlpha, pruningByAlpha, pruningCurves, toleratedPruning,
+  alphaStepsTables, contextLengthSweep, contextLengthTables, neuronNorms, oodSweep, pivotByAlpha, pruningByAlpha, pruningCurves, toleratedPruning,
   valueAlignmentTable, type CrossingRun,
 } from './analysis';
 import { alphaStepsFigure } from './figures';
@@ -103,13 +103,7 @@ export const iclPresets: Preset<IclConfig>[] = [
     steps: 300,
     metricsEvery: 50,
     analyze: async (trainer) => {
-      const sweep = await contextLengthSweep(icl(trainer), ALPHA_TESTS, CONTEXT_LENGTHS);
-      return {
-        contextLength: sweep,
-        contextErrorByAlpha: pivotByAlpha(sweep, 'NTest', 'error'),
-        contextHingeByAlpha: pivotByAlpha(sweep, 'NTest', 'hinge'),
-        contextNeeded: contextNeeded(sweep, CONTEXT_TARGET_ERROR),
-      };
+      return contextLengthTables(await contextLengthSweep(icl(trainer), ALPHA_TESTS, CONTEXT_LENGTHS), CONTEXT_TARGET_ERROR);
     },
     figures: [
       { file: 'context-error.svg', title: "unseen-task error vs context length, one line per alpha'", source: 'contextErrorByAlpha', x: 'NTest', y: ALPHA_TESTS.map((a) => `alpha'=${a}`), logY: true },

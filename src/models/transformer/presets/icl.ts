@@ -9,7 +9,7 @@
 import type { FigureSpec, Preset, ResultTable, Trainer } from '../../../engine/types';
 import type { GpuContext } from '../../../runtime/context';
 import { IclTrainer } from '../../icl/model';
-import { contextNeeded, oodSweep, pivotByAlpha } from '../../icl/analysis';
+import { contextLengthTables, oodSweep } from '../../icl/analysis';
 import { inDomainPatterns, inDomainTestSet, outOfDomainPatterns, outOfDomainTestSet } from '../../icl/data';
 import { ALPHA_TESTS, CONTEXT_LENGTHS, OOD_S1 } from '../../icl/presets';
 import type { TransformerRunConfig } from '../config';
@@ -145,13 +145,7 @@ export const iclGpt2Presets: Preset<TransformerRunConfig>[] = [
     metricsEvery: 50,
     check: needsUnseenPositions,
     analyze: async (trainer) => {
-      const sweep = await gpt2ContextLengthSweep(transformer(trainer), ALPHA_TESTS, CONTEXT_LENGTHS);
-      return {
-        contextLength: sweep,
-        contextErrorByAlpha: pivotByAlpha(sweep, 'NTest', 'error'),
-        contextHingeByAlpha: pivotByAlpha(sweep, 'NTest', 'hinge'),
-        contextNeeded: contextNeeded(sweep, GPT2_CONTEXT_TARGET_ERROR),
-      };
+      return contextLengthTables(await gpt2ContextLengthSweep(transformer(trainer), ALPHA_TESTS, CONTEXT_LENGTHS), GPT2_CONTEXT_TARGET_ERROR);
     },
     figures: [
       { file: 'context-error.svg', title: "GPT-2 unseen-task error vs context length, one line per alpha'", source: 'contextErrorByAlpha', x: 'NTest', y: alphaLines, logY: true },
