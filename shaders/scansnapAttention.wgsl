@@ -5,6 +5,14 @@
 // Layouts: tokens [R][BATCH][CTX + 2] (context, query, next); Z [R][ROWS][P]: only the rows ROW_BASE ..
 // ROW_BASE + ROWS − 1 that can be queries (training keeps the other rows, which never change, off the GPU);
 // lists [R][BATCH][CTX]; rows of Z and vnDense have P ≥ M entries (whole vec4s for the kernels that read four).
+//
+// Entry `slots`, for batches drawn from a token layout (ScanSnapSlots in src/kernels/scansnapLayout.ts): the
+// list holds exactly n's NUM_COMMON + DISTINCT allowed tokens in ascending order, vn 0 for those the context
+// lacks, so slot j is the same token in every sequence of next token n (what scansnapGradY's `slots` sums by),
+// and uniqueCount is that slot count. Repeats are counted, not merged: v_k = count_k · exp(Z[m][k] − max), one
+// exp per slot instead of one per token. The counts are packed four 8-bit counters to a word and bumped with
+// selects, because a CPU adapter keeps a dynamically indexed private array in memory. vnDense is not written
+// (the slot gradient of Y reads the lists).
 
 override BATCH: u32;
 override CTX: u32;    // L − 1 context tokens
@@ -14,6 +22,11 @@ override ROW_BASE: u32 = 0u;
 override ROWS: u32;
 override WG: u32 = 64u;
 
+// Entry `slots` only: the token layout (distinct tokens start at NUM_COMMON).
+override NUM_COMMON: u32 = 0u;
+override DISTINCT: u32 = 1u;
+override NEXT_BASE: u32 = 0u;
+
 const NO_SLOT: u32 = 0xffffffffu;
 
 @group(0) @binding(0) var<storage, read> tokens: array<u32>;
@@ -22,6 +35,7 @@ const NO_SLOT: u32 = 0xffffffffu;
 @group(0) @binding(3) var<storage, read_write> uniqueVn: array<f32>;
 @group(0) @binding(4) var<storage, read_write> uniqueCount: array<u32>;   // [R][BATCH]
 // [R][BATCH][P] f32 bits. During the merge it maps a token to its slot in the list (saves a scratch buffer).
+// Entry `main` only.
 @group(0) @binding(5) var<storage, read_write> vnDense: array<u32>;
 
 @compute @workgroup_size(WG)
@@ -67,4 +81,62 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     vnDense[dense + uniqueIds[list + j]] = bitcast<u32>(vn);
   }
   uniqueCount[seq] = count;
+}
+
+// Slot j's token for a sequence whose distinct tokens start at distinctFirst.
+fn slotToken(j: u32, distinctFirst: u32) -> u32 {
+  return select(distinctFirst + j - NUM_COMMON, j, j < NUM_COMMON);
+}
+
+fn countOf(counts: array<u32, 8>, j: u32) -> u32 {
+  return (counts[j >> 2u] >> ((j & 3u) << 3u)) & 255u;
+}
+
+@compute @workgroup_size(WG)
+fn slots(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let b = gid.x;
+  let r = gid.y;
+  if (b >= BATCH) { return; }
+  let seq = r * BATCH + b;
+  let tok = seq * (CTX + 2u);
+  let zRow = (r * ROWS + tokens[tok + CTX] - ROW_BASE) * P;
+  let distinctFirst = NUM_COMMON + (tokens[tok + CTX + 1u] - NEXT_BASE) * DISTINCT;
+  let slotCount = NUM_COMMON + DISTINCT;
+
+  // The guards are constants, so only the words the slots need are bumped.
+  var c0 = 0u; var c1 = 0u; var c2 = 0u; var c3 = 0u; var c4 = 0u; var c5 = 0u; var c6 = 0u; var c7 = 0u;
+  for (var t = 0u; t < CTX; t++) {
+    let k = tokens[tok + t];
+    let j = select(k - distinctFirst + NUM_COMMON, k, k < NUM_COMMON);
+    let word = j >> 2u;
+    let one = 1u << ((j & 3u) << 3u);
+    c0 += select(0u, one, word == 0u);
+    if (slotCount > 4u) { c1 += select(0u, one, word == 1u); }
+    if (slotCount > 8u) { c2 += select(0u, one, word == 2u); }
+    if (slotCount > 12u) { c3 += select(0u, one, word == 3u); }
+    if (slotCount > 16u) { c4 += select(0u, one, word == 4u); }
+    if (slotCount > 20u) { c5 += select(0u, one, word == 5u); }
+    if (slotCount > 24u) { c6 += select(0u, one, word == 6u); }
+    if (slotCount > 28u) { c7 += select(0u, one, word == 7u); }
+  }
+  let counts = array<u32, 8>(c0, c1, c2, c3, c4, c5, c6, c7);
+
+  var sMax = -3.4e38;
+  for (var j = 0u; j < slotCount; j++) {
+    if (countOf(counts, j) > 0u) { sMax = max(sMax, Z[zRow + slotToken(j, distinctFirst)]); }
+  }
+  let list = seq * CTX;
+  var norm2 = 0.0;
+  for (var j = 0u; j < slotCount; j++) {
+    let k = slotToken(j, distinctFirst);
+    let count = countOf(counts, j);
+    // An absent token's exp is never taken: its score may exceed the max and overflow.
+    let v = select(0.0, f32(count) * exp(Z[zRow + k] - sMax), count > 0u);
+    uniqueIds[list + j] = k;
+    uniqueVn[list + j] = v;
+    norm2 += v * v;
+  }
+  let invNorm = 1.0 / sqrt(norm2);
+  for (var j = 0u; j < slotCount; j++) { uniqueVn[list + j] *= invNorm; }
+  uniqueCount[seq] = slotCount;
 }

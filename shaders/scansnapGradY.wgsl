@@ -4,6 +4,17 @@
 //   main:        one thread per (row k, block of four vec4 columns, replica) sums over that list.
 // The work is Σ_b nnz(vn_b) · M instead of BATCH · M² per replica; the order is the batch order: deterministic.
 // Rows of dLogit and dY are padded to P4 vec4s (padding columns of dLogit are zero, so dY's come out zero).
+//
+// Slot lists (scansnapAttention's `slots` entry, batches drawn from a token layout): sequence b's list holds its
+// next token n's allowed tokens in a fixed order, so a row of Y is summed over a set known from the next tokens
+// alone, with no scan of vnDense: the common rows over the whole batch, n's distinct rows over the sequences whose
+// next token is n, the other rows (queries, next tokens) are zero.
+//   listByNext: one thread per (next token n, replica) lists the sequences of n, in batch order;
+//   slots:      one thread per (ROWS_PER_THREAD rows of one group, COLUMN_VECS vec4 columns, replica) sums over
+//               the group in batch order, the same order as `main` (its zero vn add nothing): the same bits.
+// A thread's rows share every member's dLogit load and its columns every vn load; lanes next to each other take
+// the next columns of the same rows, so a lane group loads the same vn. On SwiftShader (grid group R 160, M 240)
+// 5 rows × 4 vec4 columns took 71 ms where listMembers + main took 164 (10 rows 62.5, 5 × 2 88).
 
 override BATCH: u32;
 override M: u32;
@@ -16,6 +27,17 @@ override WG: u32 = 64u;
 @group(0) @binding(3) var<storage, read_write> memberSeq: array<u32>;      // [R][M][BATCH]
 @group(0) @binding(4) var<storage, read_write> memberVn: array<f32>;       // [R][M][BATCH]
 @group(0) @binding(5) var<storage, read_write> memberCount: array<u32>;    // [R][M]
+// Slot entries only (memberSeq [R][K][BATCH] and memberCount [R][K] then list the sequences of each next token).
+@group(0) @binding(6) var<storage, read> tokens: array<u32>;               // [R][BATCH][CTX + 2]
+@group(0) @binding(7) var<storage, read> uniqueVn: array<f32>;             // [R][BATCH][CTX], slot lists
+
+override CTX: u32 = 1u;
+override NUM_COMMON: u32 = 0u;
+override DISTINCT: u32 = 1u;
+override K: u32 = 1u;
+override NEXT_BASE: u32 = 0u;
+override ROWS_PER_THREAD: u32 = 5u;   // 1 .. 5
+override COLUMN_VECS: u32 = 4u;       // 1 .. 4
 
 @compute @workgroup_size(WG)
 fn listMembers(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -65,4 +87,109 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   dY[out + c1] = a1;
   dY[out + c2] = a2;
   dY[out + c3] = a3;
+}
+
+@compute @workgroup_size(WG)
+fn listByNext(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let n = gid.x;
+  if (n >= K) { return; }
+  let r = gid.y;
+  let list = (r * K + n) * BATCH;
+  var count = 0u;
+  for (var b = 0u; b < BATCH; b++) {
+    if (tokens[(r * BATCH + b) * (CTX + 2u) + CTX + 1u] == NEXT_BASE + n) {
+      memberSeq[list + count] = b;
+      count++;
+    }
+  }
+  memberCount[r * K + n] = count;
+}
+
+fn rowBlocks(rows: u32) -> u32 {
+  return (rows + ROWS_PER_THREAD - 1u) / ROWS_PER_THREAD;
+}
+
+// Tasks, in order: the common rows' blocks, each next token's distinct rows' blocks, then one per row outside
+// every allowed set (written zero).
+fn slotTasks() -> u32 {
+  return rowBlocks(NUM_COMMON) + K * rowBlocks(DISTINCT) + M - (NUM_COMMON + K * DISTINCT);
+}
+
+@compute @workgroup_size(WG)
+fn slots(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let columnThreads = (P4 + COLUMN_VECS - 1u) / COLUMN_VECS;
+  let task = gid.x / columnThreads;
+  if (task >= slotTasks()) { return; }
+  let r = gid.y;
+  // This thread's columns c0 + v · columnThreads; past the row they clamp to the last (never stored).
+  let c0 = gid.x % columnThreads;
+  let col = min(vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u) * columnThreads, vec4<u32>(P4 - 1u));
+  let commonBlocks = rowBlocks(NUM_COMMON);
+  let groupTasks = commonBlocks + K * rowBlocks(DISTINCT);
+  if (task >= groupTasks) {
+    let row = NUM_COMMON + K * DISTINCT + task - groupTasks;
+    for (var v = 0u; v < COLUMN_VECS; v++) {
+      if (c0 + v * columnThreads < P4) { dY[(r * M + row) * P4 + col[v]] = vec4<f32>(0.0); }
+    }
+    return;
+  }
+  let isCommon = task < commonBlocks;
+  let n = select((task - commonBlocks) / rowBlocks(DISTINCT), 0u, isCommon);
+  let rowBlock = select((task - commonBlocks) % rowBlocks(DISTINCT), task, isCommon);
+  let groupRows = select(DISTINCT, NUM_COMMON, isCommon);
+  let firstRow = rowBlock * ROWS_PER_THREAD;
+  // Rows past the group clamp to its last row (computed, never stored).
+  let last = groupRows - 1u;
+  let slot0 = select(NUM_COMMON, 0u, isCommon) + firstRow;
+  let s1 = slot0 + min(1u, last - firstRow);
+  let s2 = slot0 + min(2u, last - firstRow);
+  let s3 = slot0 + min(3u, last - firstRow);
+  let s4 = slot0 + min(4u, last - firstRow);
+  let count = select(memberCount[r * K + n], BATCH, isCommon);
+  let members = (r * K + n) * BATCH;
+
+  var a00 = vec4<f32>(0.0); var a01 = vec4<f32>(0.0); var a02 = vec4<f32>(0.0); var a03 = vec4<f32>(0.0);
+  var a10 = vec4<f32>(0.0); var a11 = vec4<f32>(0.0); var a12 = vec4<f32>(0.0); var a13 = vec4<f32>(0.0);
+  var a20 = vec4<f32>(0.0); var a21 = vec4<f32>(0.0); var a22 = vec4<f32>(0.0); var a23 = vec4<f32>(0.0);
+  var a30 = vec4<f32>(0.0); var a31 = vec4<f32>(0.0); var a32 = vec4<f32>(0.0); var a33 = vec4<f32>(0.0);
+  var a40 = vec4<f32>(0.0); var a41 = vec4<f32>(0.0); var a42 = vec4<f32>(0.0); var a43 = vec4<f32>(0.0);
+  for (var i = 0u; i < count; i++) {
+    let seq = r * BATCH + select(memberSeq[members + i], i, isCommon);
+    let list = seq * CTX;
+    let d = seq * P4;
+    // ROWS_PER_THREAD and COLUMN_VECS are constants: the unused products fold away.
+    let d0 = dLogit[d + col.x];
+    let d1 = select(vec4<f32>(0.0), dLogit[d + col.y], COLUMN_VECS > 1u);
+    let d2 = select(vec4<f32>(0.0), dLogit[d + col.z], COLUMN_VECS > 2u);
+    let d3 = select(vec4<f32>(0.0), dLogit[d + col.w], COLUMN_VECS > 3u);
+    let v0 = vec4<f32>(uniqueVn[list + slot0]);
+    a00 = fma(v0, d0, a00); a01 = fma(v0, d1, a01); a02 = fma(v0, d2, a02); a03 = fma(v0, d3, a03);
+    if (ROWS_PER_THREAD > 1u) {
+      let v1 = vec4<f32>(uniqueVn[list + s1]);
+      a10 = fma(v1, d0, a10); a11 = fma(v1, d1, a11); a12 = fma(v1, d2, a12); a13 = fma(v1, d3, a13);
+    }
+    if (ROWS_PER_THREAD > 2u) {
+      let v2 = vec4<f32>(uniqueVn[list + s2]);
+      a20 = fma(v2, d0, a20); a21 = fma(v2, d1, a21); a22 = fma(v2, d2, a22); a23 = fma(v2, d3, a23);
+    }
+    if (ROWS_PER_THREAD > 3u) {
+      let v3 = vec4<f32>(uniqueVn[list + s3]);
+      a30 = fma(v3, d0, a30); a31 = fma(v3, d1, a31); a32 = fma(v3, d2, a32); a33 = fma(v3, d3, a33);
+    }
+    if (ROWS_PER_THREAD > 4u) {
+      let v4 = vec4<f32>(uniqueVn[list + s4]);
+      a40 = fma(v4, d0, a40); a41 = fma(v4, d1, a41); a42 = fma(v4, d2, a42); a43 = fma(v4, d3, a43);
+    }
+  }
+  let acc = array<array<vec4<f32>, 4>, 5>(
+    array<vec4<f32>, 4>(a00, a01, a02, a03), array<vec4<f32>, 4>(a10, a11, a12, a13), array<vec4<f32>, 4>(a20, a21, a22, a23),
+    array<vec4<f32>, 4>(a30, a31, a32, a33), array<vec4<f32>, 4>(a40, a41, a42, a43),
+  );
+  let row0 = select(NUM_COMMON + n * DISTINCT, 0u, isCommon) + firstRow;
+  for (var i = 0u; i < ROWS_PER_THREAD; i++) {
+    if (firstRow + i >= groupRows) { break; }
+    for (var v = 0u; v < COLUMN_VECS; v++) {
+      if (c0 + v * columnThreads < P4) { dY[(r * M + row0 + i) * P4 + col[v]] = acc[i][v]; }
+    }
+  }
 }

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type LaunchOptions, type Page } from 'puppeteer';
 import { createServer, type ViteDevServer } from 'vite';
-import { SWIFTSHADER_ZERO_INIT_TOGGLE, type AdapterReport } from '../runtime/device';
+import { SWIFTSHADER_NO_ROBUSTNESS_TOGGLE, SWIFTSHADER_ZERO_INIT_TOGGLE, type AdapterReport } from '../runtime/device';
 import { decode, encode } from './codec';
 
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -57,7 +57,7 @@ export function chromeFlags(mode: GpuMode): string[] {
   return mode === 'swiftshader'
     ? [
       ...common, '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader',
-      `--disable-dawn-features=${SWIFTSHADER_ZERO_INIT_TOGGLE}`,
+      `--disable-dawn-features=${SWIFTSHADER_ZERO_INIT_TOGGLE}`, `--enable-dawn-features=${SWIFTSHADER_NO_ROBUSTNESS_TOGGLE}`,
     ]
     : [...common, '--enable-features=Vulkan', '--use-angle=vulkan', '--disable-vulkan-surface'];
 }

@@ -1,8 +1,10 @@
-// Host wrapper for shaders/scansnapAttention.wgsl (forward attention, merged sparse vn and its dense copy).
-// Reference: src/reference/scansnapAttention.ts.
+// Host wrapper for shaders/scansnapAttention.wgsl (forward attention, merged sparse vn and its dense copy; or,
+// for batches drawn from a token layout, slot lists). Reference: src/reference/scansnapAttention.ts.
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
 import { strideGroups } from './grid';
-import { checkRows, checkScanSnapShape, paddedRow, scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape } from './scansnapLayout';
+import {
+  checkRows, checkScanSnapShape, checkSlots, paddedRow, scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape, type ScanSnapSlots,
+} from './scansnapLayout';
 
 export interface ScanSnapAttentionBuffers {
   tokens: GPUBuffer;
@@ -10,26 +12,34 @@ export interface ScanSnapAttentionBuffers {
   uniqueIds: GPUBuffer;
   uniqueVn: GPUBuffer;
   uniqueCount: GPUBuffer;
-  vnDense: GPUBuffer;
+  /** Written by the general entry only (slot lists leave it alone). */
+  vnDense?: GPUBuffer;
 }
 
-/** Every query in the batch must lie in `rows` (Z holds only those rows). */
-export async function scansnapAttention(kernels: KernelLibrary, s: ScanSnapShape, rows: ScanSnapRows = { rowBase: 0, rows: s.M }) {
+/**
+ * Every query in the batch must lie in `rows` (Z holds only those rows). With `slots` the batch must be drawn
+ * from that token layout (ScanSnapSlots), and the lists come out as slot lists.
+ */
+export async function scansnapAttention(kernels: KernelLibrary, s: ScanSnapShape, rows: ScanSnapRows = { rowBase: 0, rows: s.M }, slots?: ScanSnapSlots) {
   checkScanSnapShape('scansnapAttention', s);
   checkRows('scansnapAttention', s, rows);
-  const kernel = await kernels.kernel('scansnapAttention', {
-    constants: { BATCH: s.batch, CTX: s.L - 1, M: s.M, P: paddedRow(s.M), ROW_BASE: rows.rowBase, ROWS: rows.rows },
-  });
+  if (slots) checkSlots('scansnapAttention', s, slots);
+  const constants: Record<string, number> = { BATCH: s.batch, CTX: s.L - 1, M: s.M, P: paddedRow(s.M), ROW_BASE: rows.rowBase, ROWS: rows.rows };
+  if (slots) Object.assign(constants, { NUM_COMMON: slots.numCommon, DISTINCT: slots.distinctPerNext, NEXT_BASE: slots.nextBase });
+  const kernel = await kernels.kernel('scansnapAttention', { entryPoint: slots ? 'slots' : 'main', constants });
   const size = scanSnapSizes(s);
   const sequences = s.replicas * s.batch;
-  return (buffers: ScanSnapAttentionBuffers, label = 'scansnapAttention'): Dispatch =>
-    kernel.dispatch({ ...buffers }, [strideGroups(s.batch, kernel.workgroupSize[0]), s.replicas], {
+  return (buffers: ScanSnapAttentionBuffers, label = 'scansnapAttention'): Dispatch => {
+    const { vnDense, ...lists } = buffers;
+    if (!slots && !vnDense) throw new Error('scansnapAttention: the general entry writes vnDense; pass it');
+    return kernel.dispatch(slots ? lists : { ...lists, vnDense: vnDense! }, [strideGroups(s.batch, kernel.workgroupSize[0]), s.replicas], {
       label,
       minBytes: {
-        tokens: size.tokens, Z: zBytes(s, rows), uniqueIds: size.uniqueList, uniqueVn: size.uniqueList,
-        uniqueCount: size.uniqueCount, vnDense: size.perSequenceRow,
+        tokens: size.tokens, Z: zBytes(s, rows), uniqueIds: size.uniqueList, uniqueVn: size.uniqueList, uniqueCount: size.uniqueCount,
+        ...(slots ? {} : { vnDense: size.perSequenceRow }),
       },
       flops: sequences * 8 * (s.L - 1),
       bytes: sequences * (4 * (s.L + 1) + 24 * (s.L - 1) + 4 * s.M),
     });
+  };
 }

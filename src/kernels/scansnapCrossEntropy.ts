@@ -1,7 +1,7 @@
-// Host wrapper for shaders/scansnapCrossEntropy.wgsl (sparse logits, cross-entropy, dLogit).
-// Reference: src/reference/scansnapCrossEntropy.ts.
+// Host wrapper for shaders/scansnapCrossEntropy.wgsl (sparse logits, cross-entropy, dLogit; for slot lists the
+// logits by next token, then the softmax). Reference: src/reference/scansnapCrossEntropy.ts (both).
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
-import { checkScanSnapShape, paddedRow, scanSnapSizes, type ScanSnapShape } from './scansnapLayout';
+import { checkScanSnapShape, checkSlots, paddedRow, scanSnapSizes, slotCount, type ScanSnapShape, type ScanSnapSlots } from './scansnapLayout';
 import { strideGroups } from './grid';
 
 export interface ScanSnapCrossEntropyBuffers {
@@ -30,4 +30,61 @@ export async function scansnapCrossEntropy(kernels: KernelLibrary, s: ScanSnapSh
       flops: sequences * s.M * (2 * nnz + 8),
       bytes: sequences * 4 * s.M * (nnz + 3),
     });
+}
+
+export interface ScanSnapCrossEntropySlotBuffers {
+  tokens: GPUBuffer;
+  Y: GPUBuffer;
+  uniqueVn: GPUBuffer;
+  dLogit: GPUBuffer;
+  loss: GPUBuffer;
+  /** The sequences of each next token, [R][K][batch], and their counts [R][K] (scansnapGradY's listByNext). */
+  memberSeq: GPUBuffer;
+  memberCount: GPUBuffer;
+}
+
+/** A thread's block: sequences of one next token (1 .. 8) by vec4 columns (1 .. 4); the default suits a CPU adapter. */
+export interface CrossEntropySlotVariant {
+  tileSeqs?: number;
+  columnVecs?: number;
+}
+
+/** Cross-entropy from slot lists: slotLogits, then softmax. The same bits as scansnapCrossEntropy on the same lists. */
+export async function scansnapCrossEntropySlots(kernels: KernelLibrary, s: ScanSnapShape, slots: ScanSnapSlots, variant: CrossEntropySlotVariant = {}) {
+  checkScanSnapShape('scansnapCrossEntropy', s);
+  checkSlots('scansnapCrossEntropy', s, slots);
+  const tileSeqs = variant.tileSeqs ?? 8;
+  const columnVecs = variant.columnVecs ?? 4;
+  if (!Number.isInteger(tileSeqs) || tileSeqs < 1 || tileSeqs > 8) throw new RangeError(`scansnapCrossEntropy: tileSeqs = ${tileSeqs}; it must be an integer 1..8`);
+  if (!Number.isInteger(columnVecs) || columnVecs < 1 || columnVecs > 4) throw new RangeError(`scansnapCrossEntropy: columnVecs = ${columnVecs}; it must be an integer 1..4`);
+  const P4 = paddedRow(s.M) / 4;
+  const constants = {
+    BATCH: s.batch, CTX: s.L - 1, M: s.M, P4, NUM_COMMON: slots.numCommon, DISTINCT: slots.distinctPerNext, K: slots.K,
+    TILE_SEQS: tileSeqs, COLUMN_VECS: columnVecs,
+  };
+  const [logits, softmax] = await Promise.all([
+    kernels.kernel('scansnapCrossEntropy', { entryPoint: 'slotLogits', constants }),
+    kernels.kernel('scansnapCrossEntropy', { entryPoint: 'softmax', constants }),
+  ]);
+  const size = scanSnapSizes(s);
+  const sequences = s.replicas * s.batch;
+  const chunks = Math.ceil(s.batch / tileSeqs) + slots.K - 1;
+  const groups = Math.ceil((chunks * Math.ceil(P4 / columnVecs)) / logits.workgroupSize[0]);
+  if (groups > 65535) throw new RangeError(`scansnapCrossEntropy: batch ${s.batch} and M = ${s.M} need ${groups} workgroups of slotLogits; at most 65535`);
+  const members = { memberSeq: 4 * s.replicas * slots.K * s.batch, memberCount: 4 * s.replicas * slots.K };
+  const S = slotCount(slots);
+  return (b: ScanSnapCrossEntropySlotBuffers, label = 'scansnapCrossEntropy'): Dispatch[] => [
+    logits.dispatch({ Y: b.Y, uniqueVn: b.uniqueVn, dLogit: b.dLogit, memberSeq: b.memberSeq, memberCount: b.memberCount }, [groups, s.replicas], {
+      label: `${label} slotLogits`,
+      minBytes: { Y: size.params, uniqueVn: size.uniqueList, dLogit: size.perSequenceRow, ...members },
+      flops: 2 * sequences * S * paddedRow(s.M),
+      bytes: 4 * sequences * paddedRow(s.M) * (1 + S / tileSeqs),
+    }),
+    softmax.dispatch({ tokens: b.tokens, dLogit: b.dLogit, loss: b.loss }, [strideGroups(s.batch, softmax.workgroupSize[0]), s.replicas], {
+      label: `${label} softmax`,
+      minBytes: { tokens: size.tokens, dLogit: size.perSequenceRow, loss: size.loss },
+      flops: sequences * paddedRow(s.M) * 8,
+      bytes: sequences * 4 * paddedRow(s.M) * 4,
+    }),
+  ];
 }

@@ -53,3 +53,48 @@ export function scanSnapSizes(s: ScanSnapShape) {
     loss: 4 * sequences,
   };
 }
+
+/**
+ * A batch drawn from a token layout (SPEC §2's data), which the `slots` entries of scansnapAttention and
+ * scansnapGradY rely on: every context token of a sequence with next token nextBase + n is one of n's allowed
+ * tokens, the numCommon common tokens 0 .. numCommon − 1 or n's distinctPerNext distinct tokens numCommon +
+ * n · distinctPerNext + i. A sequence's list then holds exactly those numCommon + distinctPerNext tokens in
+ * ascending order (vn 0 where the context lacks one), so that slot j is the same token for every sequence of n.
+ */
+export interface ScanSnapSlots {
+  numCommon: number;
+  distinctPerNext: number;
+  /** Next tokens (K = numQuery · nextPerQuery); next token n has id nextBase + n. */
+  K: number;
+  nextBase: number;
+}
+
+/** Slots a sequence's list holds: the allowed tokens of its next token. */
+export function slotCount(slots: ScanSnapSlots): number {
+  return slots.numCommon + slots.distinctPerNext;
+}
+
+/** At most this many slots: their counts are packed four 8-bit counters to a word, eight words. */
+export const MAX_SLOTS = 32;
+
+/**
+ * Why the slot kernels cannot take these shapes, or null when they can: the list must hold every slot, a count
+ * must fit 8 bits, the ids must lie in the vocabulary.
+ */
+export function slotsUnsupported(s: ScanSnapShape, slots: ScanSnapSlots): string | null {
+  const S = slotCount(slots);
+  if (S > MAX_SLOTS) return `numCommon + distinctPerNext = ${S} slots; at most ${MAX_SLOTS}`;
+  if (S > s.L - 1) return `numCommon + distinctPerNext = ${S} slots; a list holds L − 1 = ${s.L - 1}`;
+  if (s.L - 1 > 255) return `L − 1 = ${s.L - 1} context tokens; a slot count has 8 bits (L <= 256)`;
+  if (slots.numCommon + slots.K * slots.distinctPerNext > slots.nextBase || slots.nextBase + slots.K > s.M) {
+    return `the allowed tokens (below ${slots.numCommon + slots.K * slots.distinctPerNext}) and next tokens ${slots.nextBase}..${slots.nextBase + slots.K - 1} must lie in the vocabulary of M = ${s.M} in that order`;
+  }
+  return null;
+}
+
+export function checkSlots(kernel: string, s: ScanSnapShape, slots: ScanSnapSlots): void {
+  for (const k of ['distinctPerNext', 'K'] as const) assertPositiveInt(kernel, k, slots[k]);
+  if (!Number.isInteger(slots.numCommon) || slots.numCommon < 0) throw new RangeError(`${kernel}: numCommon = ${slots.numCommon}; it must be an integer >= 0`);
+  const why = slotsUnsupported(s, slots);
+  if (why) throw new RangeError(`${kernel}: slot lists: ${why}`);
+}

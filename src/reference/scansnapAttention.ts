@@ -5,7 +5,7 @@
 // (context, query, next); Z [R][rows.rows][M], only the rows that can be queries; outputs uniqueIds and uniqueVn
 // [R][batch][L − 1] (entries past uniqueCount are 0 here; the kernel leaves them as they were), uniqueCount
 // [R][batch], vnDense [R][batch][M].
-import type { ScanSnapRows, ScanSnapShape } from '../kernels/scansnapLayout';
+import type { ScanSnapRows, ScanSnapShape, ScanSnapSlots } from '../kernels/scansnapLayout';
 
 export function scansnapAttentionReference(s: ScanSnapShape, rows: ScanSnapRows, tokens: ArrayLike<number>, Z: ArrayLike<number>) {
   const { M, L } = s;
@@ -34,4 +34,32 @@ export function scansnapAttentionReference(s: ScanSnapShape, rows: ScanSnapRows,
     });
   }
   return { uniqueIds, uniqueVn, uniqueCount, vnDense };
+}
+
+/**
+ * The `slots` entry: the same vn, as slot lists (ScanSnapSlots): every sequence's list is its next token's
+ * numCommon + distinctPerNext allowed tokens in ascending order, vn 0 where the context lacks one, count = that
+ * many. Throws if a context token is not allowed (the batch is not drawn from the layout).
+ */
+export function scansnapAttentionSlotsReference(s: ScanSnapShape, rows: ScanSnapRows, slots: ScanSnapSlots, tokens: ArrayLike<number>, Z: ArrayLike<number>) {
+  const { vnDense } = scansnapAttentionReference(s, rows, tokens, Z);
+  const CTX = s.L - 1;
+  const S = slots.numCommon + slots.distinctPerNext;
+  const sequences = s.replicas * s.batch;
+  const uniqueIds = new Uint32Array(sequences * CTX);
+  const uniqueVn = new Float64Array(sequences * CTX);
+  const uniqueCount = new Uint32Array(sequences).fill(S);
+  for (let seq = 0; seq < sequences; seq++) {
+    const n = tokens[seq * (s.L + 1) + s.L] - slots.nextBase;
+    const allowed = Array.from({ length: S }, (_, j) => (j < slots.numCommon ? j : slots.numCommon + n * slots.distinctPerNext + j - slots.numCommon));
+    for (let t = 0; t < CTX; t++) {
+      const k = tokens[seq * (s.L + 1) + t];
+      if (!allowed.includes(k)) throw new Error(`sequence ${seq}: context token ${k} is not one of next token ${n}'s allowed tokens`);
+    }
+    allowed.forEach((k, j) => {
+      uniqueIds[seq * CTX + j] = k;
+      uniqueVn[seq * CTX + j] = vnDense[seq * s.M + k];
+    });
+  }
+  return { uniqueIds, uniqueVn, uniqueCount };
 }

@@ -107,3 +107,16 @@ export async function acquireDevice(
  * uses SwiftShader.
  */
 export const SWIFTSHADER_ZERO_INIT_TOGGLE = 'use_vulkan_zero_initialize_workgroup_memory_extension';
+
+/**
+ * A Dawn toggle to turn on on SwiftShader, in our own headless runtimes only (the CLI's Chromium and Node): with
+ * robustness, every storage access gets an index clamp from Dawn's shader translation and a bounds check from the
+ * Vulkan driver, and on a CPU adapter, where a load costs a few instructions, those checks are a third of a
+ * load-bound kernel's time (the Scan & Snap grid step at R 160, M 240: 514 → 332 ms of GPU; sgdMomentum over
+ * 9.2 M parameters 51 → 20 ms). Every kernel keeps its indices in range by construction and the tests check
+ * every output against float64 with NaN-poisoned buffers, so the clamp never changes a result; without it an
+ * out-of-range access reads or writes the wrong memory instead of a clamped element, which the tests would
+ * expose (one did: a `select` evaluated an index of a branch it did not take). A real GPU and a user's browser
+ * keep robustness.
+ */
+export const SWIFTSHADER_NO_ROBUSTNESS_TOGGLE = 'disable_robustness';

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create } from 'webgpu';
 import { setContextFactory, createContext, type GpuContext } from './context';
-import { acquireDevice, NoAdapterError, SWIFTSHADER_ZERO_INIT_TOGGLE } from './device';
+import { acquireDevice, NoAdapterError, SWIFTSHADER_NO_ROBUSTNESS_TOGGLE, SWIFTSHADER_ZERO_INIT_TOGGLE } from './device';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -27,10 +27,12 @@ let held: GPU | null = null; // Dawn's GPU object; while held, Node exits only t
 
 // Dawn rounds timestamp queries down to multiples of 2^16 ns unless told otherwise (Chrome does the same without
 // --enable-webgpu-developer-features); per-kernel times of a few microseconds need the full resolution. On
-// SwiftShader the workgroup-memory zeroing toggle goes too (see SWIFTSHADER_ZERO_INIT_TOGGLE).
+// SwiftShader the workgroup-memory zeroing toggle goes too, and robustness (see SWIFTSHADER_ZERO_INIT_TOGGLE and
+// SWIFTSHADER_NO_ROBUSTNESS_TOGGLE).
 function dawnFlags(): string[] {
   const swiftshader = (process.env.VK_ICD_FILENAMES ?? '').includes('swiftshader');
-  return [`disable-dawn-features=timestamp_quantization${swiftshader ? `,${SWIFTSHADER_ZERO_INIT_TOGGLE}` : ''}`];
+  const disabled = `disable-dawn-features=timestamp_quantization${swiftshader ? `,${SWIFTSHADER_ZERO_INIT_TOGGLE}` : ''}`;
+  return swiftshader ? [disabled, `enable-dawn-features=${SWIFTSHADER_NO_ROBUSTNESS_TOGGLE}`] : [disabled];
 }
 
 async function createWithCurrentDriver(): Promise<GpuContext> {

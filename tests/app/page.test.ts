@@ -267,7 +267,8 @@ describe('training page', () => {
   });
 
   it('ICL: a paused and resumed run reports the same metrics, bit for bit, as an uninterrupted one', async () => {
-    const app = await openPage({ preset: await presetOf('icl', 'icl-mechanism'), ...ICL_TINY, steps: 40 });
+    // Long enough that Pause, pressed as soon as it is enabled, lands before the end on a fast adapter too.
+    const app = await openPage({ preset: await presetOf('icl', 'icl-mechanism'), ...ICL_TINY, steps: 160 });
     await app.click('#start');
     await waitFor(app, 'uninterrupted run', (x) => x.status === 'done');
     const uninterrupted = await workerMetrics(app);

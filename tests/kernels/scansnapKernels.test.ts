@@ -10,12 +10,13 @@ import { useGpu } from '../gpu';
 import { expectClose, seededArray } from '../compare';
 import { Random } from '../../src/util/random';
 import { scansnapLossAndGradsReference } from '../../src/reference/scansnap';
-import { scansnapAttentionReference } from '../../src/reference/scansnapAttention';
+import { scansnapAttentionReference, scansnapAttentionSlotsReference } from '../../src/reference/scansnapAttention';
 import { scansnapCrossEntropyReference } from '../../src/reference/scansnapCrossEntropy';
 import { scansnapAttentionBackwardReference } from '../../src/reference/scansnapAttentionBackward';
-import { scansnapGradYReference } from '../../src/reference/scansnapGradY';
+import { scansnapGradYReference, scansnapGradYSlotsReference } from '../../src/reference/scansnapGradY';
 import { scansnapGradZReference } from '../../src/reference/scansnapGradZ';
-import { paddedRow, type ScanSnapRows, type ScanSnapShape } from '../../src/kernels/scansnapLayout';
+import { paddedRow, slotCount, type ScanSnapRows, type ScanSnapShape } from '../../src/kernels/scansnapLayout';
+import { SequenceSampler, tokenLayout, tokenSlots, type ScanSnapDataSettings } from '../../src/models/scansnap/data';
 import { padRows, selectRows, unpadRows } from '../../src/models/scansnap/model';
 import type { UniqueLists } from '../probes/scansnapKernels';
 
@@ -202,6 +203,107 @@ describe('scansnapGradZ (shaders/scansnapGradZ.wgsl)', () => {
       expectZeroPadding(got, c.M, 'dZ');
       const want = scansnapGradZReference(c, c.rows, ids, queryRowGrad);
       expectClose(unpadRows(got, c.M), want, 1e-6, 'dZ');
+    });
+  }
+});
+
+// Slot lists: batches drawn from a token layout (SequenceSampler), as training has them. The layouts: slots in one
+// row block and in two (the second part-full), no common tokens, one slot past a word of counts; next tokens with
+// no sequence in a small batch (their distinct rows of dY must come out zero, not NaN).
+interface SlotCase {
+  data: ScanSnapDataSettings;
+  replicas: number;
+  batch: number;
+  gradY: { rowsPerThread: number; columnVecs: number };
+  crossEntropy: { tileSeqs: number; columnVecs: number };
+}
+
+const SLOT_CASES: SlotCase[] = [
+  { data: { numCommon: 2, numQuery: 2, nextPerQuery: 2, distinctPerNext: 3, L: 9 }, replicas: 2, batch: 70, gradY: { rowsPerThread: 5, columnVecs: 4 }, crossEntropy: { tileSeqs: 8, columnVecs: 4 } },
+  { data: { numCommon: 0, numQuery: 1, nextPerQuery: 3, distinctPerNext: 7, L: 8 }, replicas: 3, batch: 3, gradY: { rowsPerThread: 2, columnVecs: 3 }, crossEntropy: { tileSeqs: 3, columnVecs: 2 } },
+  { data: { numCommon: 7, numQuery: 3, nextPerQuery: 1, distinctPerNext: 6, L: 30 }, replicas: 1, batch: 5, gradY: { rowsPerThread: 1, columnVecs: 1 }, crossEntropy: { tileSeqs: 5, columnVecs: 1 } },
+];
+
+function slotCase(c: SlotCase) {
+  const layout = tokenLayout(c.data);
+  const shape: ScanSnapShape = { replicas: c.replicas, batch: c.batch, L: c.data.L, M: layout.M };
+  const rows: ScanSnapRows = { rowBase: layout.queryBase, rows: c.data.numQuery };
+  const slots = tokenSlots(c.data);
+  const ids = new SequenceSampler(c.data).step(new Uint32Array(c.replicas * c.batch * (c.data.L + 1)), c.replicas, c.batch, 5, 3);
+  return { shape, rows, slots, ids };
+}
+
+const slotName = (c: SlotCase) => {
+  const { shape, slots } = slotCase(c);
+  return `R=${c.replicas} batch=${c.batch} L=${c.data.L} M=${shape.M}, ${slotCount(slots)} slots (${c.data.numCommon} common), K=${slots.K}, gradY ${c.gradY.rowsPerThread} rows x ${c.gradY.columnVecs} vec4, cross-entropy ${c.crossEntropy.tileSeqs} sequences x ${c.crossEntropy.columnVecs} vec4`;
+};
+
+describe('scansnapAttention slot lists (entry slots)', () => {
+  const gpu = useGpu();
+  for (const c of SLOT_CASES) {
+    it(slotName(c), async () => {
+      const { shape, rows, slots, ids } = slotCase(c);
+      const Z = seededArray(new Random(13), c.replicas * shape.M * shape.M, -2, 2);
+      const got = await gpu().call<UniqueLists>(PROBE, 'runAttentionSlots', { shape, rows, slots, tokens: ids, Z: padRows(selectRows(Z, shape.M, rows), shape.M) });
+      const want = scansnapAttentionSlotsReference(shape, rows, slots, ids, selectRows(Z, shape.M, rows));
+      const CTX = shape.L - 1;
+      const S = slotCount(slots);
+      const listed = (a: ArrayLike<number>) => Array.from({ length: c.replicas * c.batch * S }, (_, i) => a[Math.floor(i / S) * CTX + (i % S)]);
+      expect(Array.from(got.uniqueCount)).toEqual(Array.from(want.uniqueCount));
+      expect(listed(got.uniqueIds)).toEqual(listed(want.uniqueIds));
+      const wantVn = listed(want.uniqueVn);
+      // Absent tokens: exactly zero (the slot sum of dY adds them as zeros).
+      listed(got.uniqueVn).forEach((v, i) => { if (wantVn[i] === 0) expect(v, `slot entry ${i}`).toBe(0); });
+      expect(wantVn.some((v) => v === 0), 'some allowed token is absent from some context').toBe(true);
+      expectClose(listed(got.uniqueVn), wantVn, 1e-6, 'uniqueVn');
+    });
+  }
+});
+
+describe('scansnapGradY from slot lists (entries listByNext, slots)', () => {
+  const gpu = useGpu();
+  for (const c of SLOT_CASES) {
+    it(`${slotName(c)}: the float64 sum, and the same bits as listMembers + main`, async () => {
+      const { shape, rows, slots, ids } = slotCase(c);
+      const Z = seededArray(new Random(17), c.replicas * shape.M * shape.M, -2, 2);
+      const lists = scansnapAttentionSlotsReference(shape, rows, slots, ids, selectRows(Z, shape.M, rows));
+      const uniqueVn = Float32Array.from(lists.uniqueVn);
+      const dLogit = seededArray(new Random(19), c.replicas * c.batch * shape.M);
+      const got = await gpu().call<Float32Array>(PROBE, 'runGradYSlots', {
+        shape, slots, variant: c.gradY, tokens: ids, uniqueVn, dLogit: padRows(dLogit, shape.M),
+      });
+      expectZeroPadding(got, shape.M, 'dY');
+      expectClose(unpadRows(got, shape.M), scansnapGradYSlotsReference(shape, slots, ids, uniqueVn, dLogit), 1e-6, 'dY');
+      const CTX = shape.L - 1;
+      const vnDense = new Float32Array(c.replicas * c.batch * shape.M);
+      for (let seq = 0; seq < c.replicas * c.batch; seq++) {
+        for (let j = 0; j < slotCount(slots); j++) vnDense[seq * shape.M + lists.uniqueIds[seq * CTX + j]] = uniqueVn[seq * CTX + j];
+      }
+      const general = await gpu().call<Float32Array>(PROBE, 'runGradY', { shape, vnDense: padRows(vnDense, shape.M), dLogit: padRows(dLogit, shape.M) });
+      expect(got).toEqual(general);
+    });
+  }
+});
+
+describe('scansnapCrossEntropy from slot lists (entries slotLogits, softmax)', () => {
+  const gpu = useGpu();
+  for (const c of SLOT_CASES) {
+    it(`${slotName(c)}: the float64 loss and dLogit, and the same bits as main`, async () => {
+      const { shape, rows, slots, ids } = slotCase(c);
+      const Z = seededArray(new Random(29), c.replicas * shape.M * shape.M, -2, 2);
+      const Y = seededArray(new Random(31), c.replicas * shape.M * shape.M, -2, 2);
+      const want = scansnapAttentionSlotsReference(shape, rows, slots, ids, selectRows(Z, shape.M, rows));
+      const lists: UniqueLists = { uniqueIds: want.uniqueIds, uniqueVn: Float32Array.from(want.uniqueVn), uniqueCount: want.uniqueCount };
+      const got = await gpu().call<{ dLogit: Float32Array; loss: Float32Array }>(PROBE, 'runCrossEntropySlots', {
+        shape, slots, variant: c.crossEntropy, tokens: ids, Y: padRows(Y, shape.M), uniqueVn: lists.uniqueVn,
+      });
+      expectZeroPadding(got.dLogit, shape.M, 'dLogit');
+      const reference = scansnapCrossEntropyReference(shape, ids, Y, lists.uniqueIds, lists.uniqueVn, lists.uniqueCount);
+      expectClose(got.loss, reference.loss, 1e-5, 'loss');
+      expectClose(unpadRows(got.dLogit, shape.M), reference.dLogit, 1e-5, 'dLogit');
+      const general = await gpu().call<{ dLogit: Float32Array; loss: Float32Array }>(PROBE, 'runCrossEntropy', { shape, tokens: ids, Y: padRows(Y, shape.M), lists });
+      expect(got.loss).toEqual(general.loss);
+      expect(got.dLogit).toEqual(general.dLogit);
     });
   }
 });

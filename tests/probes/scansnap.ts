@@ -4,7 +4,7 @@ import { poison, readU32 } from '../../src/runtime/buffers';
 import { StepPlan } from '../../src/runtime/plan';
 import { scansnapBatchGenerate } from '../../src/kernels/scansnapBatchGenerate';
 import { replicaSeedWords, SequenceSampler, type ScanSnapDataSettings } from '../../src/models/scansnap/data';
-import { scansnapLossAndGradsGpu, type GpuLossGradsArgs } from '../../src/models/scansnap/model';
+import { scansnapLossAndGradsGpu, ScanSnapTrainer, type GpuLossGradsArgs } from '../../src/models/scansnap/model';
 import { scansnapModel, type ScanSnapConfig } from '../../src/models/scansnap/index';
 import type { MetricRecord, ParamsJson, TrainerState } from '../../src/engine/types';
 import { scansnapPresets } from '../../src/models/scansnap/presets';
@@ -71,9 +71,10 @@ export async function train(args: { config: Partial<ScanSnapConfig>; steps: numb
   }
   const state: TrainerState = await trainer.getState();
   const evaluation = await trainer.evaluate();
+  const dispatchLabels = (trainer as ScanSnapTrainer).stepDispatches.map((d) => d.label);
   trainer.destroy();
   assertNoDeviceErrors(ctx);
-  return { state, records, evaluation };
+  return { state, records, evaluation, dispatchLabels };
 }
 
 /** The error message createTrainer gives for a config (or '' if it accepts it). */

@@ -6,10 +6,10 @@ import { poison, readU32 } from '../../src/runtime/buffers';
 import { StepPlan } from '../../src/runtime/plan';
 import type { Dispatch } from '../../src/runtime/kernels';
 import { scansnapAttention } from '../../src/kernels/scansnapAttention';
-import { scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape } from '../../src/kernels/scansnapLayout';
-import { scansnapCrossEntropy } from '../../src/kernels/scansnapCrossEntropy';
+import { scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape, type ScanSnapSlots } from '../../src/kernels/scansnapLayout';
+import { scansnapCrossEntropy, scansnapCrossEntropySlots, type CrossEntropySlotVariant } from '../../src/kernels/scansnapCrossEntropy';
 import { scansnapAttentionBackward } from '../../src/kernels/scansnapAttentionBackward';
-import { gradYScratchBytes, scansnapGradY } from '../../src/kernels/scansnapGradY';
+import { gradYScratchBytes, scansnapGradY, scansnapGradYSlots, type GradYSlotVariant } from '../../src/kernels/scansnapGradY';
 import { gradZScratchBytes, scansnapGradZ } from '../../src/kernels/scansnapGradZ';
 
 /** The per-sequence list of distinct context tokens that scansnapAttention writes and the later kernels read. */
@@ -103,4 +103,47 @@ export async function runGradZ(args: { shape: ScanSnapShape; rows: ScanSnapRows;
     { dZ: zBytes(args.shape, args.rows), rowMembers: scratch.rowMembers, rowMemberCount: scratch.rowMemberCount },
     (b) => op({ tokens: b.tokens, queryRowGrad: b.queryRowGrad, dZ: b.dZ, rowMembers: b.rowMembers, rowMemberCount: b.rowMemberCount }));
   return new Float32Array(out.dZ);
+}
+
+/** scansnapAttention's `slots` entry: the lists only (vnDense is not written). */
+export async function runAttentionSlots(args: { shape: ScanSnapShape; rows: ScanSnapRows; slots: ScanSnapSlots; tokens: Uint32Array<ArrayBuffer>; Z: Float32Array<ArrayBuffer> }) {
+  const ctx = await getContext();
+  const size = scanSnapSizes(args.shape);
+  const op = await scansnapAttention(ctx.kernels, args.shape, args.rows, args.slots);
+  const out = await runAlone(ctx, 'scansnapAttention slots', { tokens: args.tokens, Z: args.Z },
+    { uniqueIds: size.uniqueList, uniqueVn: size.uniqueList, uniqueCount: size.uniqueCount },
+    (b) => [op({ tokens: b.tokens, Z: b.Z, uniqueIds: b.uniqueIds, uniqueVn: b.uniqueVn, uniqueCount: b.uniqueCount })]);
+  return { uniqueIds: new Uint32Array(out.uniqueIds), uniqueVn: new Float32Array(out.uniqueVn), uniqueCount: new Uint32Array(out.uniqueCount) };
+}
+
+/** scansnapGradY's slot entries (listByNext + slots): uniqueVn slot lists, dLogit [R][batch][P]; scratch poisoned. */
+export async function runGradYSlots(args: {
+  shape: ScanSnapShape; slots: ScanSnapSlots; variant: GradYSlotVariant; tokens: Uint32Array<ArrayBuffer>; uniqueVn: Float32Array<ArrayBuffer>; dLogit: Float32Array<ArrayBuffer>;
+}) {
+  const ctx = await getContext();
+  const size = scanSnapSizes(args.shape);
+  const scratch = gradYScratchBytes(args.shape);
+  const op = await scansnapGradYSlots(ctx.kernels, args.shape, args.slots, args.variant);
+  const out = await runAlone(ctx, 'scansnapGradY slots', { tokens: args.tokens, uniqueVn: args.uniqueVn, dLogit: args.dLogit },
+    { dY: size.params, memberSeq: scratch.memberList, memberCount: scratch.memberCount },
+    (b) => op({ tokens: b.tokens, uniqueVn: b.uniqueVn, dLogit: b.dLogit, dY: b.dY, memberSeq: b.memberSeq, memberCount: b.memberCount }));
+  return new Float32Array(out.dY);
+}
+
+/** scansnapCrossEntropy's slot entries (slotLogits + softmax), after scansnapGradY's listByNext lists the members. */
+export async function runCrossEntropySlots(args: {
+  shape: ScanSnapShape; slots: ScanSnapSlots; variant: CrossEntropySlotVariant; tokens: Uint32Array<ArrayBuffer>; Y: Float32Array<ArrayBuffer>; uniqueVn: Float32Array<ArrayBuffer>;
+}) {
+  const ctx = await getContext();
+  const size = scanSnapSizes(args.shape);
+  const scratch = gradYScratchBytes(args.shape);
+  const gradY = await scansnapGradYSlots(ctx.kernels, args.shape, args.slots);
+  const op = await scansnapCrossEntropySlots(ctx.kernels, args.shape, args.slots, args.variant);
+  const out = await runAlone(ctx, 'scansnapCrossEntropy slots', { tokens: args.tokens, Y: args.Y, uniqueVn: args.uniqueVn },
+    { dLogit: size.perSequenceRow, loss: size.loss, dY: size.params, memberSeq: scratch.memberList, memberCount: scratch.memberCount },
+    (b) => [
+      gradY({ tokens: b.tokens, uniqueVn: b.uniqueVn, dLogit: b.dLogit, dY: b.dY, memberSeq: b.memberSeq, memberCount: b.memberCount })[0],
+      ...op({ tokens: b.tokens, Y: b.Y, uniqueVn: b.uniqueVn, dLogit: b.dLogit, loss: b.loss, memberSeq: b.memberSeq, memberCount: b.memberCount }),
+    ]);
+  return { dLogit: new Float32Array(out.dLogit), loss: new Float32Array(out.loss) };
 }

@@ -94,16 +94,22 @@ describe('scansnap float64 reference vs central finite differences', () => {
   }
 });
 
-describe('scansnap trainer: momentum steps vs reference, resume bit for bit', () => {
+// L 6: a list cannot hold a next token's 6 allowed tokens (5 context tokens), so the trainer keeps the general
+// lists; L 12: slot lists (scansnapAttention and scansnapGradY's `slots` entries).
+describe.each([
+  { L: 6, lists: 'general lists' },
+  { L: 12, lists: 'slot lists' },
+])('scansnap trainer, L = $L ($lists): momentum steps vs reference, resume bit for bit', ({ L, lists }) => {
   const gpu = useGpu();
   const config = {
-    numCommon: 3, numQuery: 2, nextPerQuery: 2, distinctPerNext: 3, L: 6, batch: 8, replicas: 3,
+    numCommon: 3, numQuery: 2, nextPerQuery: 2, distinctPerNext: 3, L, batch: 8, replicas: 3,
     etaY: [0.5, 2, 5], etaZ: [1, 0.3, 3], momentum: [0.9, 0, 0.5], init: 'uniform', seed: 11, trackNext: 1,
   } as const;
   const steps = 4;
 
   it(`${steps} steps of 3 replicas with their own seeds, learning rates and momenta`, async () => {
-    const got = await gpu().call<{ state: TrainerState }>(PROBE, 'train', { config, steps, metricsEvery: 2 });
+    const got = await gpu().call<{ state: TrainerState; dispatchLabels: string[] }>(PROBE, 'train', { config, steps, metricsEvery: 2 });
+    expect(got.dispatchLabels.includes('scansnapGradY listByNext'), 'the step sums dY by next token').toBe(lists === 'slot lists');
     const c = parseScanSnapConfig(config);
     const sampler = new SequenceSampler(c);
     const M = sampler.layout.M;

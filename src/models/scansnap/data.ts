@@ -4,6 +4,7 @@
 import { Random } from '../../util/random';
 import { counterDraw as draw, mix32 } from '../../util/random';
 import type { ScanSnapConfig } from './config';
+import type { ScanSnapSlots } from '../../kernels/scansnapLayout';
 
 export interface ScanSnapDataSettings {
   numCommon: number;
@@ -12,6 +13,12 @@ export interface ScanSnapDataSettings {
   distinctPerNext: number;
   /** Sequence length: L − 1 context tokens plus the query. */
   L: number;
+}
+
+/** The slot layout of the kernels (ScanSnapSlots) for batches drawn from these settings. */
+export function tokenSlots(s: Omit<ScanSnapDataSettings, 'L'>): ScanSnapSlots {
+  const layout = tokenLayout(s);
+  return { numCommon: s.numCommon, distinctPerNext: s.distinctPerNext, K: layout.K, nextBase: layout.nextBase };
 }
 
 /** Token ids in the paper's order: common; distinct tokens of next 0, of next 1, ...; queries; next tokens. */

@@ -11,10 +11,10 @@ import { poison, readF32 } from '../../runtime/buffers';
 import type { Dispatch } from '../../runtime/kernels';
 import { StepPlan } from '../../runtime/plan';
 import { scansnapAttention } from '../../kernels/scansnapAttention';
-import { paddedRow, scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape } from '../../kernels/scansnapLayout';
-import { scansnapCrossEntropy } from '../../kernels/scansnapCrossEntropy';
+import { paddedRow, scanSnapSizes, slotsUnsupported, zBytes, type ScanSnapRows, type ScanSnapShape, type ScanSnapSlots } from '../../kernels/scansnapLayout';
+import { scansnapCrossEntropy, scansnapCrossEntropySlots } from '../../kernels/scansnapCrossEntropy';
 import { scansnapAttentionBackward } from '../../kernels/scansnapAttentionBackward';
-import { gradYScratchBytes, scansnapGradY } from '../../kernels/scansnapGradY';
+import { gradYScratchBytes, scansnapGradY, scansnapGradYSlots } from '../../kernels/scansnapGradY';
 import { gradZScratchBytes, scansnapGradZ } from '../../kernels/scansnapGradZ';
 import { tunedSgdMomentum } from '../../kernels/sgdMomentum';
 import { tunedScansnapBatchGenerate } from '../../kernels/scansnapBatchGenerate';
@@ -22,7 +22,7 @@ import { perReplica, type FieldSpec } from '../../config/schema';
 import { ReplayTrainer, type SnapshotLayout, type StateShapes, type StepProgram } from '../../engine/trainer';
 import type { MetricRecord, TrainerState } from '../../engine/types';
 import { etaYOf, scansnapSchema, type ScanSnapConfig } from './config';
-import { initialParams, replicaSeedWords, SequenceSampler, sequenceStride, type TokenLayout } from './data';
+import { initialParams, replicaSeedWords, SequenceSampler, sequenceStride, tokenSlots, type TokenLayout } from './data';
 import { attentionMetrics } from './metrics';
 
 /** Per-step work buffers of the forward and backward pass (everything except parameters and optimizer). */
@@ -69,7 +69,11 @@ export function acquireWorkBuffers(ctx: GpuContext, shape: ScanSnapShape, rows: 
   };
 }
 
-/** Loss and gradients of Y and Z for the batch in `work.tokens`, as dispatches in SPEC §2 order. */
+/**
+ * Loss and gradients of Y and Z for the batch in `work.tokens`, as dispatches in SPEC §2 order. With `slots` the
+ * batch must be drawn from that token layout (training's batches are), and attention and the gradient of Y use
+ * slot lists (scansnapLayout.ts): the same gradient of Y for the same lists, found without scanning vnDense.
+ */
 export async function lossAndGradsDispatches(
   ctx: GpuContext,
   shape: ScanSnapShape,
@@ -77,23 +81,35 @@ export async function lossAndGradsDispatches(
   work: ScanSnapWorkBuffers,
   rows: ScanSnapRows,
   distinctPerSequence = shape.L - 1,
+  slots?: ScanSnapSlots,
 ): Promise<Dispatch[]> {
   const k = ctx.kernels;
   const { Y, Z } = params;
   const w = work;
-  const [attention, crossEntropy, attentionBackward, gradY, gradZ] = await Promise.all([
-    scansnapAttention(k, shape, rows),
+  const [attention, crossEntropy, attentionBackward, gradZ] = await Promise.all([
+    scansnapAttention(k, shape, rows, slots),
     scansnapCrossEntropy(k, shape, distinctPerSequence),
     scansnapAttentionBackward(k, shape, distinctPerSequence),
-    scansnapGradY(k, shape, distinctPerSequence),
     scansnapGradZ(k, shape, rows),
   ]);
+  const lists = { uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount };
+  const forward = attention({ tokens: w.tokens, Z, ...lists, vnDense: w.vnDense });
+  const backward = attentionBackward({ Y, dLogit: w.dLogit, ...lists, queryRowGrad: w.queryRowGrad });
+  const zGrad = gradZ({ tokens: w.tokens, queryRowGrad: w.queryRowGrad, dZ: w.dZ, rowMembers: w.rowMembers, rowMemberCount: w.rowMemberCount });
+  if (slots) {
+    // The sequences of each next token are listed once (gradY's listByNext) and read by the logits and dY.
+    const members = { memberSeq: w.memberSeq, memberCount: w.memberCount };
+    const [listByNext, sumY] = (await scansnapGradYSlots(k, shape, slots))({ tokens: w.tokens, uniqueVn: w.uniqueVn, dLogit: w.dLogit, dY: w.dY, ...members });
+    const logits = (await scansnapCrossEntropySlots(k, shape, slots))({ tokens: w.tokens, Y, uniqueVn: w.uniqueVn, dLogit: w.dLogit, loss: w.loss, ...members });
+    return [forward, listByNext, ...logits, backward, sumY, ...zGrad];
+  }
+  const gradY = await scansnapGradY(k, shape, distinctPerSequence);
   return [
-    attention({ tokens: w.tokens, Z, uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount, vnDense: w.vnDense }),
-    crossEntropy({ tokens: w.tokens, Y, uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount, dLogit: w.dLogit, loss: w.loss }),
-    attentionBackward({ Y, dLogit: w.dLogit, uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount, queryRowGrad: w.queryRowGrad }),
+    forward,
+    crossEntropy({ tokens: w.tokens, Y, ...lists, dLogit: w.dLogit, loss: w.loss }),
+    backward,
     ...gradY({ vnDense: w.vnDense, dLogit: w.dLogit, dY: w.dY, memberSeq: w.memberSeq, memberVn: w.memberVn, memberCount: w.memberCount }),
-    ...gradZ({ tokens: w.tokens, queryRowGrad: w.queryRowGrad, dZ: w.dZ, rowMembers: w.rowMembers, rowMemberCount: w.rowMemberCount }),
+    ...zGrad,
   ];
 }
 
@@ -244,6 +260,9 @@ export class ScanSnapTrainer extends ReplayTrainer {
     };
     const work = acquireWorkBuffers(ctx, shape, rows);
     const distinctPerSequence = config.numCommon + config.distinctPerNext;
+    // The sampler's and the generator's batches are drawn from the layout: slot lists where the shapes allow.
+    const slots = tokenSlots(config);
+    const useSlots = slotsUnsupported(shape, slots) === null;
     const [momentumY, momentumZ] = await Promise.all([
       tunedSgdMomentum(ctx, { replicas: R, size: M * P }),
       tunedSgdMomentum(ctx, { replicas: R, size: rows.rows * P }),
@@ -264,7 +283,7 @@ export class ScanSnapTrainer extends ReplayTrainer {
       advanceStep = generator.advanceStep(gpuBatches.stepCounter);
     }
     plan
-      .add(...(await lossAndGradsDispatches(ctx, shape, params, work, rows, distinctPerSequence)))
+      .add(...(await lossAndGradsDispatches(ctx, shape, params, work, rows, distinctPerSequence, useSlots ? slots : undefined)))
       .add(
         momentumY({ param: params.Y, grad: work.dY, velocity: velocity.Y, lr: rates.etaY, momentum: rates.momentum }, 'sgdMomentum Y'),
         momentumZ({ param: params.Z, grad: work.dZ, velocity: velocity.Z, lr: rates.etaZ, momentum: rates.momentum }, 'sgdMomentum Z'),
