@@ -22,10 +22,14 @@ override ROW_BASE: u32 = 0u;
 override ROWS: u32;
 override WG: u32 = 64u;
 
-// Entry `slots` only: the token layout (distinct tokens start at NUM_COMMON).
+// Entries `slots` and `slotsFromCounts` only: the token layout (distinct tokens start at NUM_COMMON). `slots`
+// counts the slots from the context ids; `slotsFromCounts` reads them from slotCounts, which
+// scansnapBatchGenerate's `generateCounts` writes (8 words a sequence, four 8-bit counts to a word), and reads
+// only the query and next id of a sequence.
 override NUM_COMMON: u32 = 0u;
 override DISTINCT: u32 = 1u;
 override NEXT_BASE: u32 = 0u;
+@group(0) @binding(6) var<storage, read> slotCounts: array<u32>;   // [R][BATCH][8], slotsFromCounts only
 
 const NO_SLOT: u32 = 0xffffffffu;
 
@@ -92,35 +96,12 @@ fn countOf(counts: array<u32, 8>, j: u32) -> u32 {
   return (counts[j >> 2u] >> ((j & 3u) << 3u)) & 255u;
 }
 
-@compute @workgroup_size(WG)
-fn slots(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let b = gid.x;
-  let r = gid.y;
-  if (b >= BATCH) { return; }
-  let seq = r * BATCH + b;
+// The slot list of sequence seq (replica r) from its slot counts.
+fn writeSlotList(seq: u32, r: u32, counts: array<u32, 8>) {
   let tok = seq * (CTX + 2u);
   let zRow = (r * ROWS + tokens[tok + CTX] - ROW_BASE) * P;
   let distinctFirst = NUM_COMMON + (tokens[tok + CTX + 1u] - NEXT_BASE) * DISTINCT;
   let slotCount = NUM_COMMON + DISTINCT;
-
-  // The guards are constants, so only the words the slots need are bumped.
-  var c0 = 0u; var c1 = 0u; var c2 = 0u; var c3 = 0u; var c4 = 0u; var c5 = 0u; var c6 = 0u; var c7 = 0u;
-  for (var t = 0u; t < CTX; t++) {
-    let k = tokens[tok + t];
-    let j = select(k - distinctFirst + NUM_COMMON, k, k < NUM_COMMON);
-    let word = j >> 2u;
-    let one = 1u << ((j & 3u) << 3u);
-    c0 += select(0u, one, word == 0u);
-    if (slotCount > 4u) { c1 += select(0u, one, word == 1u); }
-    if (slotCount > 8u) { c2 += select(0u, one, word == 2u); }
-    if (slotCount > 12u) { c3 += select(0u, one, word == 3u); }
-    if (slotCount > 16u) { c4 += select(0u, one, word == 4u); }
-    if (slotCount > 20u) { c5 += select(0u, one, word == 5u); }
-    if (slotCount > 24u) { c6 += select(0u, one, word == 6u); }
-    if (slotCount > 28u) { c7 += select(0u, one, word == 7u); }
-  }
-  let counts = array<u32, 8>(c0, c1, c2, c3, c4, c5, c6, c7);
-
   var sMax = -3.4e38;
   for (var j = 0u; j < slotCount; j++) {
     if (countOf(counts, j) > 0u) { sMax = max(sMax, Z[zRow + slotToken(j, distinctFirst)]); }
@@ -139,4 +120,45 @@ fn slots(@builtin(global_invocation_id) gid: vec3<u32>) {
   let invNorm = 1.0 / sqrt(norm2);
   for (var j = 0u; j < slotCount; j++) { uniqueVn[list + j] *= invNorm; }
   uniqueCount[seq] = slotCount;
+}
+
+@compute @workgroup_size(WG)
+fn slots(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let b = gid.x;
+  let r = gid.y;
+  if (b >= BATCH) { return; }
+  let seq = r * BATCH + b;
+  let tok = seq * (CTX + 2u);
+  let distinctFirst = NUM_COMMON + (tokens[tok + CTX + 1u] - NEXT_BASE) * DISTINCT;
+  let slotCount = NUM_COMMON + DISTINCT;
+  // The guards are constants, so only the words the slots need are bumped.
+  var c0 = 0u; var c1 = 0u; var c2 = 0u; var c3 = 0u; var c4 = 0u; var c5 = 0u; var c6 = 0u; var c7 = 0u;
+  for (var t = 0u; t < CTX; t++) {
+    let k = tokens[tok + t];
+    let j = select(k - distinctFirst + NUM_COMMON, k, k < NUM_COMMON);
+    let word = j >> 2u;
+    let one = 1u << ((j & 3u) << 3u);
+    c0 += select(0u, one, word == 0u);
+    if (slotCount > 4u) { c1 += select(0u, one, word == 1u); }
+    if (slotCount > 8u) { c2 += select(0u, one, word == 2u); }
+    if (slotCount > 12u) { c3 += select(0u, one, word == 3u); }
+    if (slotCount > 16u) { c4 += select(0u, one, word == 4u); }
+    if (slotCount > 20u) { c5 += select(0u, one, word == 5u); }
+    if (slotCount > 24u) { c6 += select(0u, one, word == 6u); }
+    if (slotCount > 28u) { c7 += select(0u, one, word == 7u); }
+  }
+  writeSlotList(seq, r, array<u32, 8>(c0, c1, c2, c3, c4, c5, c6, c7));
+}
+
+@compute @workgroup_size(WG)
+fn slotsFromCounts(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let b = gid.x;
+  let r = gid.y;
+  if (b >= BATCH) { return; }
+  let seq = r * BATCH + b;
+  let w = seq * 8u;
+  writeSlotList(seq, r, array<u32, 8>(
+    slotCounts[w], slotCounts[w + 1u], slotCounts[w + 2u], slotCounts[w + 3u],
+    slotCounts[w + 4u], slotCounts[w + 5u], slotCounts[w + 6u], slotCounts[w + 7u],
+  ));
 }

@@ -71,3 +71,32 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     queryRowGrad[row + k] = vn * (queryRowGrad[row + k] - vn * vnDotDVn);
   }
 }
+
+// Slot lists (scansnapGradY's `slots` entry computed the products): dvn_b[slot] is the sum of the column threads'
+// parts in dvnPartial, in column order; then the same tail as `main`, in slot order. The row is written by slot
+// (entry j of sequence b's row is slot j's gradient; the rest is not written), which scansnapGradZ's `slots`
+// entry reads. A thread per sequence.
+override SLOTS: u32 = 1u;
+override COLUMN_THREADS: u32 = 1u;
+@group(0) @binding(6) var<storage, read> dvnPartial: array<f32>;   // [R][BATCH][SLOTS][COLUMN_THREADS]
+
+@compute @workgroup_size(WG)
+fn fromPartials(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let b = gid.x;
+  if (b >= BATCH) { return; }
+  let seq = gid.y * BATCH + b;
+  let list = seq * CTX;
+  let row = 4u * seq * P4;
+  var vnDotDVn = 0.0;
+  for (var j = 0u; j < SLOTS; j++) {
+    let parts = (seq * SLOTS + j) * COLUMN_THREADS;
+    var dvn = 0.0;
+    for (var c = 0u; c < COLUMN_THREADS; c++) { dvn += dvnPartial[parts + c]; }
+    queryRowGrad[row + j] = dvn;
+    vnDotDVn += uniqueVn[list + j] * dvn;
+  }
+  for (var j = 0u; j < SLOTS; j++) {
+    let vn = uniqueVn[list + j];
+    queryRowGrad[row + j] = vn * (queryRowGrad[row + j] - vn * vnDotDVn);
+  }
+}

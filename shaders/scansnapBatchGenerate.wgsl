@@ -8,6 +8,12 @@
 //   generate:    one thread per token (or per sequence, THREAD_PER_SEQUENCE) (x) and replica (y), reading the step
 //                from `step`.
 //   advanceStep: step += 1, recorded at the end of every training step so that a replayed plan sees step t.
+//   generateCounts: a thread per sequence, for the slot lists of training (ScanSnapSlots in
+//                src/kernels/scansnapLayout.ts): a context token's index among n's allowed tokens is its slot, so
+//                instead of the context ids the thread writes how often each slot was drawn (slotCounts, four
+//                8-bit counts to a word, slot j in byte j % 4 of word j / 4), and of the ids only the query and
+//                the next token; scansnapAttention's `slotsFromCounts` then reads eight words a sequence instead
+//                of L − 1 ids. The context ids' places in `tokens` keep what they held.
 
 override L: u32;
 override BATCH: u32;
@@ -29,6 +35,7 @@ override THREAD_PER_SEQUENCE: bool = false;
 @group(0) @binding(2) var<storage, read> thresholds: array<u32>;    // [max(1, THRESHOLDS)]: cumulative P(l|n) × 2^24
 @group(0) @binding(3) var<storage, read_write> tokens: array<u32>;
 @group(0) @binding(4) var<storage, read_write> stepCounter: array<u32>; // advanceStep only
+@group(0) @binding(5) var<storage, read_write> slotCounts: array<u32>;  // [R][BATCH][8], generateCounts only
 
 // #include "lib/counterHash.wgsl"
 
@@ -98,6 +105,49 @@ fn generate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let b = i / stride;
     let key = mix32(stepKey + b);
     tokens[r * BATCH * stride + i] = tokenOf(key, below(draw(key, 0u), K), i - b * stride);
+  }
+}
+
+// The slot counts of sequence seq's L − 1 context tokens, bumped with selects (a dynamically indexed private array
+// would live in memory on a CPU adapter); the guards are constants, so only the words the slots need are bumped.
+fn countSlots(key: u32, seq: u32) {
+  let slots = THRESHOLDS + 1u;
+  var c0 = 0u; var c1 = 0u; var c2 = 0u; var c3 = 0u; var c4 = 0u; var c5 = 0u; var c6 = 0u; var c7 = 0u;
+  for (var t = 1u; t < L; t++) {
+    let j = allowedIndex(draw(key, t) >> 8u);
+    let word = j >> 2u;
+    let one = 1u << ((j & 3u) << 3u);
+    c0 += select(0u, one, word == 0u);
+    if (slots > 4u) { c1 += select(0u, one, word == 1u); }
+    if (slots > 8u) { c2 += select(0u, one, word == 2u); }
+    if (slots > 12u) { c3 += select(0u, one, word == 3u); }
+    if (slots > 16u) { c4 += select(0u, one, word == 4u); }
+    if (slots > 20u) { c5 += select(0u, one, word == 5u); }
+    if (slots > 24u) { c6 += select(0u, one, word == 6u); }
+    if (slots > 28u) { c7 += select(0u, one, word == 7u); }
+  }
+  let out = seq * 8u;
+  slotCounts[out] = c0;
+  slotCounts[out + 1u] = c1;
+  slotCounts[out + 2u] = c2;
+  slotCounts[out + 3u] = c3;
+  slotCounts[out + 4u] = c4;
+  slotCounts[out + 5u] = c5;
+  slotCounts[out + 6u] = c6;
+  slotCounts[out + 7u] = c7;
+}
+
+@compute @workgroup_size(WG)
+fn generateCounts(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let r = gid.y;
+  let stepKey = mix32(mix32(replicaSeeds[r]) + step[0]);
+  for (var b = gid.x; b < BATCH; b += groups.x * WG) {
+    let key = mix32(stepKey + b);
+    let n = below(draw(key, 0u), K);
+    let first = (r * BATCH + b) * (L + 1u);
+    countSlots(key, r * BATCH + b);
+    tokens[first + L - 1u] = tokenOf(key, n, L - 1u);
+    tokens[first + L] = tokenOf(key, n, L);
   }
 }
 

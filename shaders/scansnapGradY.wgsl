@@ -12,6 +12,11 @@
 //   listByNext: one thread per (next token n, replica) lists the sequences of n, in batch order;
 //   slots:      one thread per (ROWS_PER_THREAD rows of one group, COLUMN_VECS vec4 columns, replica) sums over
 //               the group in batch order, the same order as `main` (its zero vn add nothing): the same bits.
+//               The same pass gives attention backward its products: dvn_b[k] = Σ_l Y[k][l] dLogit_b[l] pairs
+//               the same sequences, rows and columns, so with its block of Y held from the start the thread adds,
+//               for each member, the dot products over its own columns to dvnPartial, and
+//               scansnapAttentionBackward's `fromPartials` sums the column threads' parts in order. The member's
+//               dLogit, the dearest load, is then read once for both.
 // A thread's rows share every member's dLogit load and its columns every vn load; lanes next to each other take
 // the next columns of the same rows, so a lane group loads the same vn. On SwiftShader (grid group R 160, M 240)
 // 5 rows × 4 vec4 columns took 71 ms where listMembers + main took 164 (10 rows 62.5, 5 × 2 88).
@@ -30,6 +35,9 @@ override WG: u32 = 64u;
 // Slot entries only (memberSeq [R][K][BATCH] and memberCount [R][K] then list the sequences of each next token).
 @group(0) @binding(6) var<storage, read> tokens: array<u32>;               // [R][BATCH][CTX + 2]
 @group(0) @binding(7) var<storage, read> uniqueVn: array<f32>;             // [R][BATCH][CTX], slot lists
+@group(0) @binding(8) var<storage, read> Y: array<vec4<f32>>;              // [R][M][P4]
+// [R][BATCH][NUM_COMMON + DISTINCT][column threads]: dvn_b[slot] summed over one column thread's columns.
+@group(0) @binding(9) var<storage, read_write> dvnPartial: array<f32>;
 
 override CTX: u32 = 1u;
 override NUM_COMMON: u32 = 0u;
@@ -147,6 +155,26 @@ fn slots(@builtin(global_invocation_id) gid: vec3<u32>) {
   let s4 = slot0 + min(4u, last - firstRow);
   let count = select(memberCount[r * K + n], BATCH, isCommon);
   let members = (r * K + n) * BATCH;
+  let row0 = select(NUM_COMMON + n * DISTINCT, 0u, isCommon) + firstRow;
+  let slotCount = NUM_COMMON + DISTINCT;
+
+  // This thread's block of Y, rows clamped as the slots are, columns past the row zero (each column counts once
+  // in the dot products). A clamped row repeats the last one's products into the last one's place: the same value.
+  let inRow = vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u) * columnThreads < vec4<u32>(P4);
+  let none = vec4<f32>(0.0);
+  var y0 = array<vec4<f32>, 4>();
+  var y1 = array<vec4<f32>, 4>();
+  var y2 = array<vec4<f32>, 4>();
+  var y3 = array<vec4<f32>, 4>();
+  var y4 = array<vec4<f32>, 4>();
+  for (var v = 0u; v < COLUMN_VECS; v++) {
+    let yRow = r * M * P4 + col[v];
+    y0[v] = select(none, Y[yRow + row0 * P4], inRow[v]);
+    if (ROWS_PER_THREAD > 1u) { y1[v] = select(none, Y[yRow + (row0 + s1 - slot0) * P4], inRow[v]); }
+    if (ROWS_PER_THREAD > 2u) { y2[v] = select(none, Y[yRow + (row0 + s2 - slot0) * P4], inRow[v]); }
+    if (ROWS_PER_THREAD > 3u) { y3[v] = select(none, Y[yRow + (row0 + s3 - slot0) * P4], inRow[v]); }
+    if (ROWS_PER_THREAD > 4u) { y4[v] = select(none, Y[yRow + (row0 + s4 - slot0) * P4], inRow[v]); }
+  }
 
   var a00 = vec4<f32>(0.0); var a01 = vec4<f32>(0.0); var a02 = vec4<f32>(0.0); var a03 = vec4<f32>(0.0);
   var a10 = vec4<f32>(0.0); var a11 = vec4<f32>(0.0); var a12 = vec4<f32>(0.0); var a13 = vec4<f32>(0.0);
@@ -162,30 +190,35 @@ fn slots(@builtin(global_invocation_id) gid: vec3<u32>) {
     let d1 = select(vec4<f32>(0.0), dLogit[d + col.y], COLUMN_VECS > 1u);
     let d2 = select(vec4<f32>(0.0), dLogit[d + col.z], COLUMN_VECS > 2u);
     let d3 = select(vec4<f32>(0.0), dLogit[d + col.w], COLUMN_VECS > 3u);
+    let partial = seq * slotCount * columnThreads + c0;
     let v0 = vec4<f32>(uniqueVn[list + slot0]);
     a00 = fma(v0, d0, a00); a01 = fma(v0, d1, a01); a02 = fma(v0, d2, a02); a03 = fma(v0, d3, a03);
+    dvnPartial[partial + slot0 * columnThreads] = (dot(y0[0], d0) + dot(y0[1], d1)) + (dot(y0[2], d2) + dot(y0[3], d3));
     if (ROWS_PER_THREAD > 1u) {
       let v1 = vec4<f32>(uniqueVn[list + s1]);
       a10 = fma(v1, d0, a10); a11 = fma(v1, d1, a11); a12 = fma(v1, d2, a12); a13 = fma(v1, d3, a13);
+      dvnPartial[partial + s1 * columnThreads] = (dot(y1[0], d0) + dot(y1[1], d1)) + (dot(y1[2], d2) + dot(y1[3], d3));
     }
     if (ROWS_PER_THREAD > 2u) {
       let v2 = vec4<f32>(uniqueVn[list + s2]);
       a20 = fma(v2, d0, a20); a21 = fma(v2, d1, a21); a22 = fma(v2, d2, a22); a23 = fma(v2, d3, a23);
+      dvnPartial[partial + s2 * columnThreads] = (dot(y2[0], d0) + dot(y2[1], d1)) + (dot(y2[2], d2) + dot(y2[3], d3));
     }
     if (ROWS_PER_THREAD > 3u) {
       let v3 = vec4<f32>(uniqueVn[list + s3]);
       a30 = fma(v3, d0, a30); a31 = fma(v3, d1, a31); a32 = fma(v3, d2, a32); a33 = fma(v3, d3, a33);
+      dvnPartial[partial + s3 * columnThreads] = (dot(y3[0], d0) + dot(y3[1], d1)) + (dot(y3[2], d2) + dot(y3[3], d3));
     }
     if (ROWS_PER_THREAD > 4u) {
       let v4 = vec4<f32>(uniqueVn[list + s4]);
       a40 = fma(v4, d0, a40); a41 = fma(v4, d1, a41); a42 = fma(v4, d2, a42); a43 = fma(v4, d3, a43);
+      dvnPartial[partial + s4 * columnThreads] = (dot(y4[0], d0) + dot(y4[1], d1)) + (dot(y4[2], d2) + dot(y4[3], d3));
     }
   }
   let acc = array<array<vec4<f32>, 4>, 5>(
     array<vec4<f32>, 4>(a00, a01, a02, a03), array<vec4<f32>, 4>(a10, a11, a12, a13), array<vec4<f32>, 4>(a20, a21, a22, a23),
     array<vec4<f32>, 4>(a30, a31, a32, a33), array<vec4<f32>, 4>(a40, a41, a42, a43),
   );
-  let row0 = select(NUM_COMMON + n * DISTINCT, 0u, isCommon) + firstRow;
   for (var i = 0u; i < ROWS_PER_THREAD; i++) {
     if (firstRow + i >= groupRows) { break; }
     for (var v = 0u; v < COLUMN_VECS; v++) {

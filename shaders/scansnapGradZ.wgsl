@@ -47,3 +47,39 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var j = 0u; j < n; j++) { acc += queryRowGrad[(r * BATCH + rowMembers[list + j]) * P + k]; }
   dZ[(r * ROWS + i) * P + k] = acc;
 }
+
+// Slot lists: each sequence's row holds its slots' gradients (scansnapAttentionBackward's `fromPartials`), and
+// its slot j is a common token (j < NUM_COMMON) or one of its next token's distinct tokens. So row i's column k
+// sums slot k over the sequences of query i (common k), or over those of the one next token n whose distinct
+// tokens hold k, if n's query is i (listed by scansnapGradY's listByNext), and is zero otherwise. The order is the
+// batch order, as in `main`, whose extra terms are exact zeros: the same bits. One thread per (k, row, replica).
+override NUM_COMMON: u32 = 0u;
+override DISTINCT: u32 = 1u;
+override K: u32 = 1u;
+override QUERY_BASE: u32 = 0u;
+override NEXT_PER_QUERY: u32 = 1u;
+@group(0) @binding(5) var<storage, read> memberSeq: array<u32>;     // [R][K][BATCH]
+@group(0) @binding(6) var<storage, read> memberCount: array<u32>;   // [R][K]
+
+@compute @workgroup_size(WG)
+fn slots(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let k = gid.x;
+  if (k >= P) { return; }
+  let i = gid.y;
+  let r = gid.z;
+  var acc = 0.0;
+  if (k < NUM_COMMON) {
+    let list = (r * ROWS + i) * BATCH;
+    let n = rowMemberCount[r * ROWS + i];
+    for (var j = 0u; j < n; j++) { acc += queryRowGrad[(r * BATCH + rowMembers[list + j]) * P + k]; }
+  } else if (k < NUM_COMMON + K * DISTINCT) {
+    let next = (k - NUM_COMMON) / DISTINCT;
+    if (QUERY_BASE + next / NEXT_PER_QUERY == ROW_BASE + i) {
+      let slot = NUM_COMMON + (k - NUM_COMMON) % DISTINCT;
+      let list = (r * K + next) * BATCH;
+      let n = memberCount[r * K + next];
+      for (var j = 0u; j < n; j++) { acc += queryRowGrad[(r * BATCH + memberSeq[list + j]) * P + slot]; }
+    }
+  }
+  dZ[(r * ROWS + i) * P + k] = acc;
+}

@@ -14,29 +14,38 @@ export interface ScanSnapAttentionBuffers {
   uniqueCount: GPUBuffer;
   /** Written by the general entry only (slot lists leave it alone). */
   vnDense?: GPUBuffer;
+  /** Slot lists with countsGiven: scansnapBatchGenerate's slot counts, [R][batch][8] words. */
+  slotCounts?: GPUBuffer;
 }
 
 /**
  * Every query in the batch must lie in `rows` (Z holds only those rows). With `slots` the batch must be drawn
- * from that token layout (ScanSnapSlots), and the lists come out as slot lists.
+ * from that token layout (ScanSnapSlots), and the lists come out as slot lists; with `countsGiven` too the slot
+ * counts come from scansnapBatchGenerate (countSlots) and the context ids are not read.
  */
-export async function scansnapAttention(kernels: KernelLibrary, s: ScanSnapShape, rows: ScanSnapRows = { rowBase: 0, rows: s.M }, slots?: ScanSnapSlots) {
+export async function scansnapAttention(
+  kernels: KernelLibrary, s: ScanSnapShape, rows: ScanSnapRows = { rowBase: 0, rows: s.M }, slots?: ScanSnapSlots, countsGiven = false,
+) {
   checkScanSnapShape('scansnapAttention', s);
   checkRows('scansnapAttention', s, rows);
   if (slots) checkSlots('scansnapAttention', s, slots);
   const constants: Record<string, number> = { BATCH: s.batch, CTX: s.L - 1, M: s.M, P: paddedRow(s.M), ROW_BASE: rows.rowBase, ROWS: rows.rows };
-  if (slots) Object.assign(constants, { NUM_COMMON: slots.numCommon, DISTINCT: slots.distinctPerNext, NEXT_BASE: slots.nextBase });
-  const kernel = await kernels.kernel('scansnapAttention', { entryPoint: slots ? 'slots' : 'main', constants });
+  if (countsGiven && !slots) throw new RangeError('scansnapAttention: countsGiven needs slots (the counts are per slot)');
+  if (slots) Object.assign(constants, { NUM_COMMON: slots.numCommon, DISTINCT: slots.distinctPerNext, NEXT_BASE: slots.nextBase, });
+  const kernel = await kernels.kernel('scansnapAttention', { entryPoint: slots ? (countsGiven ? 'slotsFromCounts' : 'slots') : 'main', constants });
   const size = scanSnapSizes(s);
   const sequences = s.replicas * s.batch;
   return (buffers: ScanSnapAttentionBuffers, label = 'scansnapAttention'): Dispatch => {
-    const { vnDense, ...lists } = buffers;
+    const { vnDense, slotCounts, ...lists } = buffers;
     if (!slots && !vnDense) throw new Error('scansnapAttention: the general entry writes vnDense; pass it');
-    return kernel.dispatch(slots ? lists : { ...lists, vnDense: vnDense! }, [strideGroups(s.batch, kernel.workgroupSize[0]), s.replicas], {
+    if (countsGiven && !slotCounts) throw new Error('scansnapAttention: countsGiven reads slotCounts; pass it');
+    const bound = slots ? (countsGiven ? { ...lists, slotCounts: slotCounts! } : lists) : { ...lists, vnDense: vnDense! };
+    return kernel.dispatch(bound, [strideGroups(s.batch, kernel.workgroupSize[0]), s.replicas], {
       label,
       minBytes: {
         tokens: size.tokens, Z: zBytes(s, rows), uniqueIds: size.uniqueList, uniqueVn: size.uniqueList, uniqueCount: size.uniqueCount,
         ...(slots ? {} : { vnDense: size.perSequenceRow }),
+        ...(countsGiven ? { slotCounts: 32 * sequences } : {}),
       },
       flops: sequences * 8 * (s.L - 1),
       bytes: sequences * (4 * (s.L + 1) + 24 * (s.L - 1) + 4 * s.M),

@@ -31,6 +31,12 @@ export interface ScansnapBatchGenerateShape {
   threadPerSequence?: boolean;
   /** Threads per workgroup (default 64). */
   wg?: number;
+  /**
+   * Entry generateCounts (a thread per sequence; threadPerSequence is then ignored): each sequence's slot counts
+   * (`slotCounts`, [R][batch][8] words) and of its ids only the query and next token, for scansnapAttention's
+   * slot lists (they never read the context ids).
+   */
+  countSlots?: boolean;
 }
 
 export interface ScansnapBatchGenerateBuffers {
@@ -41,6 +47,13 @@ export interface ScansnapBatchGenerateBuffers {
   thresholds: BufferBinding;
   /** [R][batch][L + 1] ids. */
   tokens: BufferBinding;
+  /** [R][batch][8] packed 8-bit slot counts: countSlots only. */
+  slotCounts?: BufferBinding;
+}
+
+/** Bytes of the slot counts (countSlots): eight words a sequence. */
+export function slotCountBytes(replicas: number, batch: number): number {
+  return 32 * replicas * batch;
 }
 
 /** Thresholds compiled into the pipeline at most (the shader's T0 ... T31). */
@@ -55,6 +68,9 @@ export async function scansnapBatchGenerate(kernels: KernelLibrary, s: ScansnapB
   if (s.thresholdValues.length !== Math.max(1, allowed - 1)) {
     throw new RangeError(`scansnapBatchGenerate: thresholdValues has ${s.thresholdValues.length} entries; expected ${Math.max(1, allowed - 1)} (allowed tokens − 1, at least 1)`);
   }
+  if (s.countSlots && (allowed > 32 || s.L - 1 > 255)) {
+    throw new RangeError(`scansnapBatchGenerate: countSlots: ${allowed} allowed tokens and L − 1 = ${s.L - 1}; the counts take at most 32 slots of 8 bits (L <= 256)`);
+  }
   const inline = allowed - 1 <= INLINE_MAX;
   const inlined: Record<string, number> = {};
   if (inline) for (let i = 0; i < allowed - 1; i++) inlined[`T${i}`] = s.thresholdValues[i];
@@ -63,17 +79,24 @@ export async function scansnapBatchGenerate(kernels: KernelLibrary, s: ScansnapB
     L: s.L, BATCH: s.batch, K: layout.K, NUM_COMMON: layout.numCommon, DISTINCT: layout.distinctPerNext, NEXT_PER_QUERY: s.nextPerQuery,
     DISTINCT_BASE: layout.distinctBase, QUERY_BASE: layout.queryBase, NEXT_BASE: layout.nextBase, THRESHOLDS: allowed - 1,
   };
-  const generate = await kernels.kernel('scansnapBatchGenerate', { entryPoint: 'generate', constants });
+  const generate = await kernels.kernel('scansnapBatchGenerate', { entryPoint: s.countSlots ? 'generateCounts' : 'generate', constants });
   const advance = await kernels.kernel('scansnapBatchGenerate', { entryPoint: 'advanceStep' });
   const perReplica = s.batch * (s.L + 1);
   return {
-    generate: (buffers: ScansnapBatchGenerateBuffers, label = 'scansnapBatchGenerate'): Dispatch =>
-      generate.dispatch({ ...buffers }, [strideGroups(s.threadPerSequence ? s.batch : perReplica, wg), s.replicas], {
+    generate: (buffers: ScansnapBatchGenerateBuffers, label = 'scansnapBatchGenerate'): Dispatch => {
+      const { slotCounts, ...rest } = buffers;
+      if (s.countSlots && !slotCounts) throw new Error('scansnapBatchGenerate: countSlots writes slotCounts; pass it');
+      const counts = slotCountBytes(s.replicas, s.batch);
+      return generate.dispatch(s.countSlots ? { ...rest, slotCounts: slotCounts! } : rest, [strideGroups(s.threadPerSequence || s.countSlots ? s.batch : perReplica, wg), s.replicas], {
         label,
-        minBytes: { step: 4, replicaSeeds: 4 * s.replicas, thresholds: 4 * Math.max(1, allowed - 1), tokens: 4 * s.replicas * perReplica },
+        minBytes: {
+          step: 4, replicaSeeds: 4 * s.replicas, thresholds: 4 * Math.max(1, allowed - 1), tokens: 4 * s.replicas * perReplica,
+          ...(s.countSlots ? { slotCounts: counts } : {}),
+        },
         flops: 0,
-        bytes: 4 * s.replicas * perReplica,
-      }),
+        bytes: s.countSlots ? counts + 8 * s.replicas * s.batch : 4 * s.replicas * perReplica,
+      });
+    },
     advanceStep: (stepCounter: BufferBinding): Dispatch => advance.dispatch({ stepCounter }, [1], { label: 'scansnapBatchGenerate step += 1', bytes: 8 }),
   };
 }

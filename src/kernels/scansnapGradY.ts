@@ -19,7 +19,10 @@ export interface ScanSnapGradYSlotBuffers {
   tokens: GPUBuffer;
   uniqueVn: GPUBuffer;
   dLogit: GPUBuffer;
+  Y: GPUBuffer;
   dY: GPUBuffer;
+  /** Attention backward's products, [R][batch][slots][columnThreads] (gradYSlotLayout's partialBytes). */
+  dvnPartial: GPUBuffer;
   /** Scratch: the sequences of each next token, [R][K][batch], and their counts [R][K] (gradYScratchBytes fits). */
   memberSeq: GPUBuffer;
   memberCount: GPUBuffer;
@@ -65,7 +68,16 @@ export interface GradYSlotVariant {
   columnVecs?: number;
 }
 
-/** dY from slot lists (scansnapAttention's `slots` entry): the same sum as scansnapGradY, grouped by next token. */
+/** Column threads of the slot sum (each takes columnVecs vec4 columns), and the bytes of its dvn parts. */
+export function gradYSlotLayout(s: ScanSnapShape, slots: ScanSnapSlots, variant: GradYSlotVariant = {}): { columnThreads: number; partialBytes: number } {
+  const columnThreads = Math.ceil(paddedRow(s.M) / 4 / (variant.columnVecs ?? 4));
+  return { columnThreads, partialBytes: 4 * s.replicas * s.batch * slotCount(slots) * columnThreads };
+}
+
+/**
+ * dY from slot lists (scansnapAttention's `slots` entry): the same sum as scansnapGradY, grouped by next token,
+ * and in the same pass attention backward's products (dvnPartial; scansnapAttentionBackwardFromPartials sums them).
+ */
 export async function scansnapGradYSlots(kernels: KernelLibrary, s: ScanSnapShape, slots: ScanSnapSlots, variant: GradYSlotVariant = {}) {
   checkScanSnapShape('scansnapGradY', s);
   checkSlots('scansnapGradY', s, slots);
@@ -102,11 +114,14 @@ export async function scansnapGradYSlots(kernels: KernelLibrary, s: ScanSnapShap
       minBytes: { tokens: size.tokens, memberSeq: memberList, memberCount },
       bytes: 4 * sequences * (slots.K + 1),
     }),
-    sum.dispatch({ uniqueVn: b.uniqueVn, dLogit: b.dLogit, dY: b.dY, memberSeq: b.memberSeq, memberCount: b.memberCount },
+    sum.dispatch({ uniqueVn: b.uniqueVn, dLogit: b.dLogit, Y: b.Y, dY: b.dY, dvnPartial: b.dvnPartial, memberSeq: b.memberSeq, memberCount: b.memberCount },
       [groups, s.replicas], {
         label,
-        minBytes: { uniqueVn: size.uniqueList, dLogit: size.perSequenceRow, dY: size.params, memberSeq: memberList, memberCount },
-        flops: 2 * sequences * S * paddedRow(s.M),
+        minBytes: {
+          uniqueVn: size.uniqueList, dLogit: size.perSequenceRow, Y: size.params, dY: size.params,
+          dvnPartial: gradYSlotLayout(s, slots, variant).partialBytes, memberSeq: memberList, memberCount,
+        },
+        flops: 4 * sequences * S * paddedRow(s.M),
         bytes: 4 * sequences * paddedRow(s.M) * Math.ceil(S / rowsPerThread) + size.params,
       }),
   ];

@@ -1,7 +1,7 @@
 // Host wrapper for shaders/scansnapGradZ.wgsl (per-row batch sum of the query-row gradients): two dispatches,
-// listMembers then the sum. Reference: src/reference/scansnapGradZ.ts.
+// listMembers then the sum (by token, or for slot lists by slot). Reference: src/reference/scansnapGradZ.ts.
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
-import { checkRows, checkScanSnapShape, paddedRow, scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape } from './scansnapLayout';
+import { checkRows, checkScanSnapShape, checkSlots, paddedRow, scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape, type ScanSnapSlots } from './scansnapLayout';
 import { strideGroups } from './grid';
 
 export type { ScanSnapRows } from './scansnapLayout';
@@ -43,6 +43,52 @@ export async function scansnapGradZ(kernels: KernelLibrary, s: ScanSnapShape, ro
         minBytes: { queryRowGrad: size.perSequenceRow, dZ: zBytes(s, rows), rowMembers: scratch.rowMembers, rowMemberCount: scratch.rowMemberCount },
         flops: s.replicas * s.batch * P,
         bytes: 4 * s.replicas * (s.batch * P * 2 + rows.rows * P),
+      }),
+  ];
+}
+
+export interface ScanSnapGradZSlotBuffers {
+  tokens: GPUBuffer;
+  /** [R][batch][P], entry j of a row slot j's gradient (scansnapAttentionBackwardFromPartials). */
+  queryRowGrad: GPUBuffer;
+  dZ: GPUBuffer;
+  rowMembers: GPUBuffer;
+  rowMemberCount: GPUBuffer;
+  /** The sequences of each next token, [R][K][batch], and their counts [R][K] (scansnapGradY's listByNext). */
+  memberSeq: GPUBuffer;
+  memberCount: GPUBuffer;
+}
+
+/** dZ from query-row gradients by slot: the same sums as scansnapGradZ on the same values by token. */
+export async function scansnapGradZSlots(kernels: KernelLibrary, s: ScanSnapShape, rows: ScanSnapRows, slots: ScanSnapSlots) {
+  checkScanSnapShape('scansnapGradZ', s);
+  checkRows('scansnapGradZ', s, rows);
+  checkSlots('scansnapGradZ', s, slots);
+  const P = paddedRow(s.M);
+  const constants = {
+    BATCH: s.batch, CTX: s.L - 1, M: s.M, P, ROW_BASE: rows.rowBase, ROWS: rows.rows, NUM_COMMON: slots.numCommon,
+    DISTINCT: slots.distinctPerNext, K: slots.K, QUERY_BASE: slots.queryBase, NEXT_PER_QUERY: slots.nextPerQuery,
+  };
+  const [list, sum] = await Promise.all([
+    kernels.kernel('scansnapGradZ', { entryPoint: 'listMembers', constants }),
+    kernels.kernel('scansnapGradZ', { entryPoint: 'slots', constants }),
+  ]);
+  const size = scanSnapSizes(s);
+  const scratch = gradZScratchBytes(s, rows);
+  const members = { memberSeq: 4 * s.replicas * slots.K * s.batch, memberCount: 4 * s.replicas * slots.K };
+  return (b: ScanSnapGradZSlotBuffers, label = 'scansnapGradZ'): Dispatch[] => [
+    list.dispatch({ tokens: b.tokens, rowMembers: b.rowMembers, rowMemberCount: b.rowMemberCount },
+      [strideGroups(rows.rows, list.workgroupSize[0]), s.replicas], {
+        label: `${label} listMembers`,
+        minBytes: { tokens: size.tokens, rowMembers: scratch.rowMembers, rowMemberCount: scratch.rowMemberCount },
+        bytes: 4 * s.replicas * rows.rows * s.batch,
+      }),
+    sum.dispatch({ queryRowGrad: b.queryRowGrad, dZ: b.dZ, rowMembers: b.rowMembers, rowMemberCount: b.rowMemberCount, memberSeq: b.memberSeq, memberCount: b.memberCount },
+      [strideGroups(P, sum.workgroupSize[0]), rows.rows, s.replicas], {
+        label,
+        minBytes: { queryRowGrad: size.perSequenceRow, dZ: zBytes(s, rows), rowMembers: scratch.rowMembers, rowMemberCount: scratch.rowMemberCount, ...members },
+        flops: s.replicas * s.batch * (slots.numCommon + slots.distinctPerNext),
+        bytes: 4 * s.replicas * (s.batch * 2 * (slots.numCommon + slots.distinctPerNext) + rows.rows * P),
       }),
   ];
 }

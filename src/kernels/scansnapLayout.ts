@@ -64,9 +64,11 @@ export function scanSnapSizes(s: ScanSnapShape) {
 export interface ScanSnapSlots {
   numCommon: number;
   distinctPerNext: number;
-  /** Next tokens (K = numQuery · nextPerQuery); next token n has id nextBase + n. */
+  /** Next tokens (K = numQuery · nextPerQuery); next token n has id nextBase + n and query queryBase + ⌊n / nextPerQuery⌋. */
   K: number;
   nextBase: number;
+  queryBase: number;
+  nextPerQuery: number;
 }
 
 /** Slots a sequence's list holds: the allowed tokens of its next token. */
@@ -93,7 +95,7 @@ export function slotsUnsupported(s: ScanSnapShape, slots: ScanSnapSlots): string
 }
 
 export function checkSlots(kernel: string, s: ScanSnapShape, slots: ScanSnapSlots): void {
-  for (const k of ['distinctPerNext', 'K'] as const) assertPositiveInt(kernel, k, slots[k]);
+  for (const k of ['distinctPerNext', 'K', 'nextPerQuery'] as const) assertPositiveInt(kernel, k, slots[k]);
   if (!Number.isInteger(slots.numCommon) || slots.numCommon < 0) throw new RangeError(`${kernel}: numCommon = ${slots.numCommon}; it must be an integer >= 0`);
   const why = slotsUnsupported(s, slots);
   if (why) throw new RangeError(`${kernel}: slot lists: ${why}`);

@@ -238,7 +238,7 @@ const slotName = (c: SlotCase) => {
   return `R=${c.replicas} batch=${c.batch} L=${c.data.L} M=${shape.M}, ${slotCount(slots)} slots (${c.data.numCommon} common), K=${slots.K}, gradY ${c.gradY.rowsPerThread} rows x ${c.gradY.columnVecs} vec4, cross-entropy ${c.crossEntropy.tileSeqs} sequences x ${c.crossEntropy.columnVecs} vec4`;
 };
 
-describe('scansnapAttention slot lists (entry slots)', () => {
+describe('scansnapAttention slot lists (entries slots, slotsFromCounts)', () => {
   const gpu = useGpu();
   for (const c of SLOT_CASES) {
     it(slotName(c), async () => {
@@ -256,30 +256,81 @@ describe('scansnapAttention slot lists (entry slots)', () => {
       listed(got.uniqueVn).forEach((v, i) => { if (wantVn[i] === 0) expect(v, `slot entry ${i}`).toBe(0); });
       expect(wantVn.some((v) => v === 0), 'some allowed token is absent from some context').toBe(true);
       expectClose(listed(got.uniqueVn), wantVn, 1e-6, 'uniqueVn');
+      // slotsFromCounts: the generator's packed counts instead of the context ids (poisoned here): the same bits.
+      const slotCounts = new Uint32Array(8 * c.replicas * c.batch);
+      const context = Uint32Array.from(ids);
+      for (let seq = 0; seq < c.replicas * c.batch; seq++) {
+        const n = ids[seq * (shape.L + 1) + shape.L] - slots.nextBase;
+        for (let t = 0; t < CTX; t++) {
+          const k = ids[seq * (shape.L + 1) + t];
+          const j = k < slots.numCommon ? k : k - slots.numCommon - n * slots.distinctPerNext + slots.numCommon;
+          slotCounts[8 * seq + (j >> 2)] += 1 << (8 * (j & 3));
+          context[seq * (shape.L + 1) + t] = 0x7fc00000;
+        }
+      }
+      const fromCounts = await gpu().call<UniqueLists>(PROBE, 'runAttentionSlots', {
+        shape, rows, slots, tokens: context, Z: padRows(selectRows(Z, shape.M, rows), shape.M), slotCounts,
+      });
+      expect(listed(fromCounts.uniqueIds)).toEqual(listed(got.uniqueIds));
+      expect(listed(fromCounts.uniqueVn)).toEqual(listed(got.uniqueVn));
+      expect(Array.from(fromCounts.uniqueCount)).toEqual(Array.from(got.uniqueCount));
     });
   }
 });
 
-describe('scansnapGradY from slot lists (entries listByNext, slots)', () => {
+describe('scansnapGradY from slot lists (entries listByNext, slots), with attention backward from its products (fromPartials)', () => {
   const gpu = useGpu();
   for (const c of SLOT_CASES) {
-    it(`${slotName(c)}: the float64 sum, and the same bits as listMembers + main`, async () => {
+    it(`${slotName(c)}: the float64 dY and query-row gradients, and dY in the same bits as listMembers + main`, async () => {
       const { shape, rows, slots, ids } = slotCase(c);
       const Z = seededArray(new Random(17), c.replicas * shape.M * shape.M, -2, 2);
-      const lists = scansnapAttentionSlotsReference(shape, rows, slots, ids, selectRows(Z, shape.M, rows));
-      const uniqueVn = Float32Array.from(lists.uniqueVn);
+      const Y = seededArray(new Random(23), c.replicas * shape.M * shape.M, -2, 2);
+      const want = scansnapAttentionSlotsReference(shape, rows, slots, ids, selectRows(Z, shape.M, rows));
+      const lists: UniqueLists = { uniqueIds: want.uniqueIds, uniqueVn: Float32Array.from(want.uniqueVn), uniqueCount: want.uniqueCount };
       const dLogit = seededArray(new Random(19), c.replicas * c.batch * shape.M);
-      const got = await gpu().call<Float32Array>(PROBE, 'runGradYSlots', {
-        shape, slots, variant: c.gradY, tokens: ids, uniqueVn, dLogit: padRows(dLogit, shape.M),
+      const got = await gpu().call<{ dY: Float32Array; queryRowGrad: Float32Array }>(PROBE, 'runGradYSlots', {
+        shape, slots, variant: c.gradY, tokens: ids, lists, dLogit: padRows(dLogit, shape.M), Y: padRows(Y, shape.M),
       });
-      expectZeroPadding(got, shape.M, 'dY');
-      expectClose(unpadRows(got, shape.M), scansnapGradYSlotsReference(shape, slots, ids, uniqueVn, dLogit), 1e-6, 'dY');
+      expectZeroPadding(got.dY, shape.M, 'dY');
+      expectClose(unpadRows(got.dY, shape.M), scansnapGradYSlotsReference(shape, slots, ids, lists.uniqueVn, dLogit), 1e-6, 'dY');
+      // queryRowGrad comes out by slot: entry j of a row is slot j's token's gradient.
+      const wantRowGrad = scansnapAttentionBackwardReference(shape, Y, dLogit, lists.uniqueIds, lists.uniqueVn, lists.uniqueCount);
       const CTX = shape.L - 1;
+      const S = slotCount(slots);
+      const P = paddedRow(shape.M);
+      const bySlot = (a: ArrayLike<number>, stride: number, at: (seq: number, j: number) => number) =>
+        Array.from({ length: c.replicas * c.batch * S }, (_, i) => a[Math.floor(i / S) * stride + at(Math.floor(i / S), i % S)]);
+      expectClose(bySlot(got.queryRowGrad, P, (_, j) => j), bySlot(wantRowGrad, shape.M, (seq, j) => lists.uniqueIds[seq * CTX + j]), 2e-5, 'queryRowGrad by slot');
       const vnDense = new Float32Array(c.replicas * c.batch * shape.M);
       for (let seq = 0; seq < c.replicas * c.batch; seq++) {
-        for (let j = 0; j < slotCount(slots); j++) vnDense[seq * shape.M + lists.uniqueIds[seq * CTX + j]] = uniqueVn[seq * CTX + j];
+        for (let j = 0; j < slotCount(slots); j++) vnDense[seq * shape.M + lists.uniqueIds[seq * CTX + j]] = lists.uniqueVn[seq * CTX + j];
       }
       const general = await gpu().call<Float32Array>(PROBE, 'runGradY', { shape, vnDense: padRows(vnDense, shape.M), dLogit: padRows(dLogit, shape.M) });
+      expect(got.dY).toEqual(general);
+    });
+  }
+});
+
+describe('scansnapGradZ from query-row gradients by slot (entry slots)', () => {
+  const gpu = useGpu();
+  for (const c of SLOT_CASES) {
+    it(`${slotName(c)}: the float64 dZ, and the same bits as main on the same values by token`, async () => {
+      const { shape, rows, slots, ids } = slotCase(c);
+      const S = slotCount(slots);
+      const P = paddedRow(shape.M);
+      const CTX = shape.L - 1;
+      const bySlot = seededArray(new Random(37), c.replicas * c.batch * P);
+      for (let i = 0; i < bySlot.length; i++) if (i % P >= S) bySlot[i] = NaN; // never read
+      const Z = new Float32Array(c.replicas * shape.M * shape.M);
+      const lists = scansnapAttentionSlotsReference(shape, rows, slots, ids, selectRows(Z, shape.M, rows));
+      const byToken = new Float32Array(c.replicas * c.batch * shape.M);
+      for (let seq = 0; seq < c.replicas * c.batch; seq++) {
+        for (let j = 0; j < S; j++) byToken[seq * shape.M + lists.uniqueIds[seq * CTX + j]] = bySlot[seq * P + j];
+      }
+      const got = await gpu().call<Float32Array>(PROBE, 'runGradZSlots', { shape, rows, slots, tokens: ids, queryRowGrad: bySlot });
+      expectZeroPadding(got, shape.M, 'dZ');
+      expectClose(unpadRows(got, shape.M), scansnapGradZReference(shape, rows, ids, byToken), 1e-6, 'dZ');
+      const general = await gpu().call<Float32Array>(PROBE, 'runGradZ', { shape, rows, tokens: ids, queryRowGrad: padRows(byToken, shape.M) });
       expect(got).toEqual(general);
     });
   }

@@ -2,7 +2,7 @@
 import { getContext, assertNoDeviceErrors } from '../../src/runtime/context';
 import { poison, readU32 } from '../../src/runtime/buffers';
 import { StepPlan } from '../../src/runtime/plan';
-import { scansnapBatchGenerate } from '../../src/kernels/scansnapBatchGenerate';
+import { scansnapBatchGenerate, slotCountBytes } from '../../src/kernels/scansnapBatchGenerate';
 import { replicaSeedWords, SequenceSampler, type ScanSnapDataSettings } from '../../src/models/scansnap/data';
 import { scansnapLossAndGradsGpu, ScanSnapTrainer, type GpuLossGradsArgs } from '../../src/models/scansnap/model';
 import { scansnapModel, type ScanSnapConfig } from '../../src/models/scansnap/index';
@@ -48,6 +48,34 @@ export async function generateSequences(args: {
     plan.run();
     out.push(await readU32(ctx.device, buffers.tokens, count));
   }
+  for (const b of Object.values(buffers)) ctx.pool.release(b);
+  assertNoDeviceErrors(ctx);
+  return out;
+}
+
+/**
+ * scansnapBatchGenerate's generateCounts at step `step`: the tokens (poisoned before, so that the context ids it
+ * leaves alone read 0x7fc00000) and the slot counts, [R][batch][8] words.
+ */
+export async function generateSlotCounts(args: { settings: ScanSnapDataSettings; replicas: number; batch: number; seed: number; step: number }) {
+  const ctx = await getContext();
+  const { settings, replicas, batch } = args;
+  const sampler = new SequenceSampler(settings);
+  const generator = await scansnapBatchGenerate(ctx.kernels, {
+    replicas, batch, L: settings.L, nextPerQuery: settings.nextPerQuery, layout: sampler.layout, thresholdValues: sampler.thresholds, countSlots: true, wg: 4,
+  });
+  const count = replicas * batch * (settings.L + 1);
+  const buffers = {
+    step: ctx.pool.upload(Uint32Array.of(args.step), 'test step counter'),
+    replicaSeeds: ctx.pool.upload(replicaSeedWords(args.seed, replicas), 'test replica seeds'),
+    thresholds: ctx.pool.upload(sampler.thresholds, 'test thresholds'),
+    tokens: ctx.pool.acquire(4 * count, 'test tokens'),
+    slotCounts: ctx.pool.acquire(slotCountBytes(replicas, batch), 'test slot counts'),
+  };
+  poison(ctx.device, buffers.tokens);
+  poison(ctx.device, buffers.slotCounts);
+  new StepPlan(ctx.device, 'test generateCounts').add(generator.generate(buffers)).run();
+  const out = { tokens: await readU32(ctx.device, buffers.tokens, count), slotCounts: await readU32(ctx.device, buffers.slotCounts, 8 * replicas * batch) };
   for (const b of Object.values(buffers)) ctx.pool.release(b);
   assertNoDeviceErrors(ctx);
   return out;

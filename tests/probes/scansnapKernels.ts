@@ -8,9 +8,9 @@ import type { Dispatch } from '../../src/runtime/kernels';
 import { scansnapAttention } from '../../src/kernels/scansnapAttention';
 import { scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape, type ScanSnapSlots } from '../../src/kernels/scansnapLayout';
 import { scansnapCrossEntropy, scansnapCrossEntropySlots, type CrossEntropySlotVariant } from '../../src/kernels/scansnapCrossEntropy';
-import { scansnapAttentionBackward } from '../../src/kernels/scansnapAttentionBackward';
-import { gradYScratchBytes, scansnapGradY, scansnapGradYSlots, type GradYSlotVariant } from '../../src/kernels/scansnapGradY';
-import { gradZScratchBytes, scansnapGradZ } from '../../src/kernels/scansnapGradZ';
+import { scansnapAttentionBackward, scansnapAttentionBackwardFromPartials } from '../../src/kernels/scansnapAttentionBackward';
+import { gradYScratchBytes, gradYSlotLayout, scansnapGradY, scansnapGradYSlots, type GradYSlotVariant } from '../../src/kernels/scansnapGradY';
+import { gradZScratchBytes, scansnapGradZ, scansnapGradZSlots } from '../../src/kernels/scansnapGradZ';
 
 /** The per-sequence list of distinct context tokens that scansnapAttention writes and the later kernels read. */
 export interface UniqueLists {
@@ -105,29 +105,44 @@ export async function runGradZ(args: { shape: ScanSnapShape; rows: ScanSnapRows;
   return new Float32Array(out.dZ);
 }
 
-/** scansnapAttention's `slots` entry: the lists only (vnDense is not written). */
-export async function runAttentionSlots(args: { shape: ScanSnapShape; rows: ScanSnapRows; slots: ScanSnapSlots; tokens: Uint32Array<ArrayBuffer>; Z: Float32Array<ArrayBuffer> }) {
+/**
+ * scansnapAttention's `slots` entry, or with `slotCounts` ([R][batch][8] words) its `slotsFromCounts`: the lists
+ * only (vnDense is not written).
+ */
+export async function runAttentionSlots(args: {
+  shape: ScanSnapShape; rows: ScanSnapRows; slots: ScanSnapSlots; tokens: Uint32Array<ArrayBuffer>; Z: Float32Array<ArrayBuffer>; slotCounts?: Uint32Array<ArrayBuffer>;
+}) {
   const ctx = await getContext();
   const size = scanSnapSizes(args.shape);
-  const op = await scansnapAttention(ctx.kernels, args.shape, args.rows, args.slots);
-  const out = await runAlone(ctx, 'scansnapAttention slots', { tokens: args.tokens, Z: args.Z },
+  const op = await scansnapAttention(ctx.kernels, args.shape, args.rows, args.slots, args.slotCounts !== undefined);
+  const inputs = { tokens: args.tokens, Z: args.Z, ...(args.slotCounts ? { slotCounts: args.slotCounts } : {}) };
+  const out = await runAlone(ctx, 'scansnapAttention slots', inputs,
     { uniqueIds: size.uniqueList, uniqueVn: size.uniqueList, uniqueCount: size.uniqueCount },
-    (b) => [op({ tokens: b.tokens, Z: b.Z, uniqueIds: b.uniqueIds, uniqueVn: b.uniqueVn, uniqueCount: b.uniqueCount })]);
+    (b) => [op({ tokens: b.tokens, Z: b.Z, uniqueIds: b.uniqueIds, uniqueVn: b.uniqueVn, uniqueCount: b.uniqueCount, slotCounts: b.slotCounts })]);
   return { uniqueIds: new Uint32Array(out.uniqueIds), uniqueVn: new Float32Array(out.uniqueVn), uniqueCount: new Uint32Array(out.uniqueCount) };
 }
 
-/** scansnapGradY's slot entries (listByNext + slots): uniqueVn slot lists, dLogit [R][batch][P]; scratch poisoned. */
+/**
+ * scansnapGradY's slot entries (listByNext + slots), then scansnapAttentionBackward's fromPartials on the products
+ * they leave: slot lists, dLogit [R][batch][P], Y [R][M][P]; returns dY and queryRowGrad (by slot); scratch poisoned.
+ */
 export async function runGradYSlots(args: {
-  shape: ScanSnapShape; slots: ScanSnapSlots; variant: GradYSlotVariant; tokens: Uint32Array<ArrayBuffer>; uniqueVn: Float32Array<ArrayBuffer>; dLogit: Float32Array<ArrayBuffer>;
+  shape: ScanSnapShape; slots: ScanSnapSlots; variant: GradYSlotVariant; tokens: Uint32Array<ArrayBuffer>; lists: UniqueLists;
+  dLogit: Float32Array<ArrayBuffer>; Y: Float32Array<ArrayBuffer>;
 }) {
   const ctx = await getContext();
   const size = scanSnapSizes(args.shape);
   const scratch = gradYScratchBytes(args.shape);
+  const layout = gradYSlotLayout(args.shape, args.slots, args.variant);
   const op = await scansnapGradYSlots(ctx.kernels, args.shape, args.slots, args.variant);
-  const out = await runAlone(ctx, 'scansnapGradY slots', { tokens: args.tokens, uniqueVn: args.uniqueVn, dLogit: args.dLogit },
-    { dY: size.params, memberSeq: scratch.memberList, memberCount: scratch.memberCount },
-    (b) => op({ tokens: b.tokens, uniqueVn: b.uniqueVn, dLogit: b.dLogit, dY: b.dY, memberSeq: b.memberSeq, memberCount: b.memberCount }));
-  return new Float32Array(out.dY);
+  const tail = await scansnapAttentionBackwardFromPartials(ctx.kernels, args.shape, args.slots, layout.columnThreads);
+  const out = await runAlone(ctx, 'scansnapGradY slots', { tokens: args.tokens, ...args.lists, dLogit: args.dLogit, Y: args.Y },
+    { dY: size.params, dvnPartial: layout.partialBytes, queryRowGrad: size.perSequenceRow, memberSeq: scratch.memberList, memberCount: scratch.memberCount },
+    (b) => [
+      ...op({ tokens: b.tokens, uniqueVn: b.uniqueVn, dLogit: b.dLogit, Y: b.Y, dY: b.dY, dvnPartial: b.dvnPartial, memberSeq: b.memberSeq, memberCount: b.memberCount }),
+      tail({ uniqueVn: b.uniqueVn, dvnPartial: b.dvnPartial, queryRowGrad: b.queryRowGrad }),
+    ]);
+  return { dY: new Float32Array(out.dY), queryRowGrad: new Float32Array(out.queryRowGrad) };
 }
 
 /** scansnapCrossEntropy's slot entries (slotLogits + softmax), after scansnapGradY's listByNext lists the members. */
@@ -140,10 +155,31 @@ export async function runCrossEntropySlots(args: {
   const gradY = await scansnapGradYSlots(ctx.kernels, args.shape, args.slots);
   const op = await scansnapCrossEntropySlots(ctx.kernels, args.shape, args.slots, args.variant);
   const out = await runAlone(ctx, 'scansnapCrossEntropy slots', { tokens: args.tokens, Y: args.Y, uniqueVn: args.uniqueVn },
-    { dLogit: size.perSequenceRow, loss: size.loss, dY: size.params, memberSeq: scratch.memberList, memberCount: scratch.memberCount },
+    { dLogit: size.perSequenceRow, loss: size.loss, dY: size.params, dvnPartial: gradYSlotLayout(args.shape, args.slots).partialBytes, memberSeq: scratch.memberList, memberCount: scratch.memberCount },
     (b) => [
-      gradY({ tokens: b.tokens, uniqueVn: b.uniqueVn, dLogit: b.dLogit, dY: b.dY, memberSeq: b.memberSeq, memberCount: b.memberCount })[0],
+      gradY({ tokens: b.tokens, uniqueVn: b.uniqueVn, dLogit: b.dLogit, Y: b.Y, dY: b.dY, dvnPartial: b.dvnPartial, memberSeq: b.memberSeq, memberCount: b.memberCount })[0],
       ...op({ tokens: b.tokens, Y: b.Y, uniqueVn: b.uniqueVn, dLogit: b.dLogit, loss: b.loss, memberSeq: b.memberSeq, memberCount: b.memberCount }),
     ]);
   return { dLogit: new Float32Array(out.dLogit), loss: new Float32Array(out.loss) };
+}
+
+/** scansnapGradZ's slot entries after listByNext: queryRowGrad [R][batch][P] by slot; dZ comes back [R][rows][P]. */
+export async function runGradZSlots(args: { shape: ScanSnapShape; rows: ScanSnapRows; slots: ScanSnapSlots; tokens: Uint32Array<ArrayBuffer>; queryRowGrad: Float32Array<ArrayBuffer> }) {
+  const ctx = await getContext();
+  const size = scanSnapSizes(args.shape);
+  const scratch = gradYScratchBytes(args.shape);
+  const zScratch = gradZScratchBytes(args.shape, args.rows);
+  const gradY = await scansnapGradYSlots(ctx.kernels, args.shape, args.slots);
+  const op = await scansnapGradZSlots(ctx.kernels, args.shape, args.rows, args.slots);
+  const out = await runAlone(ctx, 'scansnapGradZ slots', { tokens: args.tokens, queryRowGrad: args.queryRowGrad },
+    {
+      dZ: zBytes(args.shape, args.rows), rowMembers: zScratch.rowMembers, rowMemberCount: zScratch.rowMemberCount, memberSeq: scratch.memberList,
+      memberCount: scratch.memberCount, uniqueVn: size.uniqueList, dLogit: size.perSequenceRow, Y: size.params, dY: size.params,
+      dvnPartial: gradYSlotLayout(args.shape, args.slots).partialBytes,
+    },
+    (b) => [
+      gradY({ tokens: b.tokens, uniqueVn: b.uniqueVn, dLogit: b.dLogit, Y: b.Y, dY: b.dY, dvnPartial: b.dvnPartial, memberSeq: b.memberSeq, memberCount: b.memberCount })[0],
+      ...op({ tokens: b.tokens, queryRowGrad: b.queryRowGrad, dZ: b.dZ, rowMembers: b.rowMembers, rowMemberCount: b.rowMemberCount, memberSeq: b.memberSeq, memberCount: b.memberCount }),
+    ]);
+  return new Float32Array(out.dZ);
 }

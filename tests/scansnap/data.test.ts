@@ -122,4 +122,23 @@ describe('scansnapBatchGenerate (GPU) equals its reference and SequenceSampler (
       expect(got[1]).not.toEqual(got[0]);
     });
   }
+  // generateCounts (slot lists): the counts of the same draws, the query and next ids, and no context id written.
+  for (const c of cases.filter((c) => c.settings.numCommon + c.settings.distinctPerNext <= 32)) {
+    it(`numCommon ${c.settings.numCommon}, distinctPerNext ${c.settings.distinctPerNext}, ${c.replicas} replicas × ${c.batch}: generateCounts counts the slots of the same draws`, async () => {
+      const got = await gpu().call<{ tokens: Uint32Array; slotCounts: Uint32Array }>('/tests/probes/scansnap.ts', 'generateSlotCounts', { ...c, step: 4 });
+      const want = referenceSequences(c.settings, c.replicas, c.batch, c.seed, 4);
+      const { L, numCommon, distinctPerNext } = c.settings;
+      const { distinctBase, nextBase } = tokenLayout(c.settings);
+      for (let seq = 0; seq < c.replicas * c.batch; seq++) {
+        const ids = want.subarray(seq * (L + 1), (seq + 1) * (L + 1));
+        const n = ids[L] - nextBase;
+        const counts = new Array(numCommon + distinctPerNext).fill(0);
+        for (let t = 0; t < L - 1; t++) counts[ids[t] < numCommon ? ids[t] : numCommon + ids[t] - distinctBase - n * distinctPerNext]++;
+        const words = Array.from({ length: 8 }, (_, w) => counts.slice(4 * w, 4 * w + 4).reduce((a, v, i) => a + v * 2 ** (8 * i), 0));
+        expect(Array.from(got.slotCounts.subarray(8 * seq, 8 * seq + 8)), `sequence ${seq}: slot counts`).toEqual(words);
+        expect(Array.from(got.tokens.subarray(seq * (L + 1) + L - 1, (seq + 1) * (L + 1))), `sequence ${seq}: query, next`).toEqual([ids[L - 1], ids[L]]);
+        expect(got.tokens.subarray(seq * (L + 1), seq * (L + 1) + L - 1).every((v) => v === 0x7fc00000), `sequence ${seq}: context ids untouched`).toBe(true);
+      }
+    });
+  }
 });

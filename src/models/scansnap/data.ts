@@ -18,7 +18,7 @@ export interface ScanSnapDataSettings {
 /** The slot layout of the kernels (ScanSnapSlots) for batches drawn from these settings. */
 export function tokenSlots(s: Omit<ScanSnapDataSettings, 'L'>): ScanSnapSlots {
   const layout = tokenLayout(s);
-  return { numCommon: s.numCommon, distinctPerNext: s.distinctPerNext, K: layout.K, nextBase: layout.nextBase };
+  return { numCommon: s.numCommon, distinctPerNext: s.distinctPerNext, K: layout.K, nextBase: layout.nextBase, queryBase: layout.queryBase, nextPerQuery: s.nextPerQuery };
 }
 
 /** Token ids in the paper's order: common; distinct tokens of next 0, of next 1, ...; queries; next tokens. */

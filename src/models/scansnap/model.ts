@@ -13,11 +13,11 @@ import { StepPlan } from '../../runtime/plan';
 import { scansnapAttention } from '../../kernels/scansnapAttention';
 import { paddedRow, scanSnapSizes, slotsUnsupported, zBytes, type ScanSnapRows, type ScanSnapShape, type ScanSnapSlots } from '../../kernels/scansnapLayout';
 import { scansnapCrossEntropy, scansnapCrossEntropySlots } from '../../kernels/scansnapCrossEntropy';
-import { scansnapAttentionBackward } from '../../kernels/scansnapAttentionBackward';
-import { gradYScratchBytes, scansnapGradY, scansnapGradYSlots } from '../../kernels/scansnapGradY';
-import { gradZScratchBytes, scansnapGradZ } from '../../kernels/scansnapGradZ';
+import { scansnapAttentionBackward, scansnapAttentionBackwardFromPartials } from '../../kernels/scansnapAttentionBackward';
+import { gradYScratchBytes, gradYSlotLayout, scansnapGradY, scansnapGradYSlots } from '../../kernels/scansnapGradY';
+import { gradZScratchBytes, scansnapGradZ, scansnapGradZSlots } from '../../kernels/scansnapGradZ';
 import { tunedSgdMomentum } from '../../kernels/sgdMomentum';
-import { tunedScansnapBatchGenerate } from '../../kernels/scansnapBatchGenerate';
+import { scansnapBatchGenerate, slotCountBytes, tunedScansnapBatchGenerate } from '../../kernels/scansnapBatchGenerate';
 import { perReplica, type FieldSpec } from '../../config/schema';
 import { ReplayTrainer, type SnapshotLayout, type StateShapes, type StepProgram } from '../../engine/trainer';
 import type { MetricRecord, TrainerState } from '../../engine/types';
@@ -42,10 +42,12 @@ export interface ScanSnapWorkBuffers {
   memberCount: GPUBuffer;
   rowMembers: GPUBuffer;
   rowMemberCount: GPUBuffer;
+  /** Slot lists only: attention backward's products from the dY pass (scansnapGradYSlots). */
+  dvnPartial?: GPUBuffer;
 }
 
-/** `rows`: the rows of Z held on the GPU and given gradient (see scansnapAttention). */
-export function acquireWorkBuffers(ctx: GpuContext, shape: ScanSnapShape, rows: ScanSnapRows): ScanSnapWorkBuffers {
+/** `rows`: the rows of Z held on the GPU and given gradient (see scansnapAttention); `slots`: slot lists. */
+export function acquireWorkBuffers(ctx: GpuContext, shape: ScanSnapShape, rows: ScanSnapRows, slots?: ScanSnapSlots): ScanSnapWorkBuffers {
   const size = scanSnapSizes(shape);
   const scratch = gradYScratchBytes(shape);
   const rowScratch = gradZScratchBytes(shape, rows);
@@ -66,13 +68,24 @@ export function acquireWorkBuffers(ctx: GpuContext, shape: ScanSnapShape, rows: 
     memberCount: a(scratch.memberCount, 'memberCount'),
     rowMembers: a(rowScratch.rowMembers, 'rowMembers'),
     rowMemberCount: a(rowScratch.rowMemberCount, 'rowMemberCount'),
+    dvnPartial: slots ? a(gradYSlotLayout(shape, slots).partialBytes, 'dvnPartial') : undefined,
   };
+}
+
+/** How the step reads its batch (see lossAndGradsDispatches). */
+export interface BatchLists {
+  /** Distinct context tokens a sequence has at most (work counts for the bench; default L − 1). */
+  distinctPerSequence?: number;
+  /** The batch is drawn from this token layout: slot lists (scansnapLayout.ts) for attention, logits and dY. */
+  slots?: ScanSnapSlots;
+  /** With slots: the generator's slot counts (its generateCounts entry), read instead of the context ids. */
+  slotCounts?: GPUBuffer;
 }
 
 /**
  * Loss and gradients of Y and Z for the batch in `work.tokens`, as dispatches in SPEC §2 order. With `slots` the
- * batch must be drawn from that token layout (training's batches are), and attention and the gradient of Y use
- * slot lists (scansnapLayout.ts): the same gradient of Y for the same lists, found without scanning vnDense.
+ * batch must be drawn from that token layout (training's batches are), and attention, the logits and the gradient
+ * of Y use slot lists: the same logits and dY for the same lists, found without scanning vnDense.
  */
 export async function lossAndGradsDispatches(
   ctx: GpuContext,
@@ -80,36 +93,47 @@ export async function lossAndGradsDispatches(
   params: { Y: GPUBuffer; Z: GPUBuffer },
   work: ScanSnapWorkBuffers,
   rows: ScanSnapRows,
-  distinctPerSequence = shape.L - 1,
-  slots?: ScanSnapSlots,
+  { distinctPerSequence = shape.L - 1, slots, slotCounts }: BatchLists = {},
 ): Promise<Dispatch[]> {
   const k = ctx.kernels;
   const { Y, Z } = params;
   const w = work;
-  const [attention, crossEntropy, attentionBackward, gradZ] = await Promise.all([
-    scansnapAttention(k, shape, rows, slots),
+  const lists = { uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount };
+  const attention = await scansnapAttention(k, shape, rows, slots, slotCounts !== undefined);
+  const forward = attention({ tokens: w.tokens, Z, ...lists, vnDense: w.vnDense, slotCounts });
+  if (slots) {
+    if (!w.dvnPartial) throw new Error('scansnap: slot lists need the dvnPartial work buffer (acquireWorkBuffers with slots)');
+    const [gradY, crossEntropy, attentionBackward, gradZ] = await Promise.all([
+      scansnapGradYSlots(k, shape, slots),
+      scansnapCrossEntropySlots(k, shape, slots),
+      scansnapAttentionBackwardFromPartials(k, shape, slots, gradYSlotLayout(shape, slots).columnThreads),
+      scansnapGradZSlots(k, shape, rows, slots),
+    ]);
+    // The sequences of each next token are listed once (gradY's listByNext) and read by the logits, dY and dZ;
+    // the dY pass also leaves attention backward its products.
+    const members = { memberSeq: w.memberSeq, memberCount: w.memberCount };
+    const [listByNext, sumY] = gradY({ tokens: w.tokens, uniqueVn: w.uniqueVn, dLogit: w.dLogit, Y, dY: w.dY, dvnPartial: w.dvnPartial, ...members });
+    return [
+      forward,
+      listByNext,
+      ...crossEntropy({ tokens: w.tokens, Y, uniqueVn: w.uniqueVn, dLogit: w.dLogit, loss: w.loss, ...members }),
+      sumY,
+      attentionBackward({ uniqueVn: w.uniqueVn, dvnPartial: w.dvnPartial, queryRowGrad: w.queryRowGrad }),
+      ...gradZ({ tokens: w.tokens, queryRowGrad: w.queryRowGrad, dZ: w.dZ, rowMembers: w.rowMembers, rowMemberCount: w.rowMemberCount, ...members }),
+    ];
+  }
+  const [crossEntropy, attentionBackward, gradY, gradZ] = await Promise.all([
     scansnapCrossEntropy(k, shape, distinctPerSequence),
     scansnapAttentionBackward(k, shape, distinctPerSequence),
+    scansnapGradY(k, shape, distinctPerSequence),
     scansnapGradZ(k, shape, rows),
   ]);
-  const lists = { uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount };
-  const forward = attention({ tokens: w.tokens, Z, ...lists, vnDense: w.vnDense });
-  const backward = attentionBackward({ Y, dLogit: w.dLogit, ...lists, queryRowGrad: w.queryRowGrad });
-  const zGrad = gradZ({ tokens: w.tokens, queryRowGrad: w.queryRowGrad, dZ: w.dZ, rowMembers: w.rowMembers, rowMemberCount: w.rowMemberCount });
-  if (slots) {
-    // The sequences of each next token are listed once (gradY's listByNext) and read by the logits and dY.
-    const members = { memberSeq: w.memberSeq, memberCount: w.memberCount };
-    const [listByNext, sumY] = (await scansnapGradYSlots(k, shape, slots))({ tokens: w.tokens, uniqueVn: w.uniqueVn, dLogit: w.dLogit, dY: w.dY, ...members });
-    const logits = (await scansnapCrossEntropySlots(k, shape, slots))({ tokens: w.tokens, Y, uniqueVn: w.uniqueVn, dLogit: w.dLogit, loss: w.loss, ...members });
-    return [forward, listByNext, ...logits, backward, sumY, ...zGrad];
-  }
-  const gradY = await scansnapGradY(k, shape, distinctPerSequence);
   return [
     forward,
     crossEntropy({ tokens: w.tokens, Y, ...lists, dLogit: w.dLogit, loss: w.loss }),
-    backward,
+    attentionBackward({ Y, dLogit: w.dLogit, ...lists, queryRowGrad: w.queryRowGrad }),
     ...gradY({ vnDense: w.vnDense, dLogit: w.dLogit, dY: w.dY, memberSeq: w.memberSeq, memberVn: w.memberVn, memberCount: w.memberCount }),
-    ...zGrad,
+    ...gradZ({ tokens: w.tokens, queryRowGrad: w.queryRowGrad, dZ: w.dZ, rowMembers: w.rowMembers, rowMemberCount: w.rowMemberCount }),
   ];
 }
 
@@ -196,6 +220,8 @@ interface GpuBatchSource {
   stepCounter: GPUBuffer;
   replicaSeeds: GPUBuffer;
   thresholds: GPUBuffer;
+  /** With slot lists: the generator's slot counts, [R][batch][8] words. */
+  slotCounts?: GPUBuffer;
 }
 
 export class ScanSnapTrainer extends ReplayTrainer {
@@ -258,11 +284,11 @@ export class ScanSnapTrainer extends ReplayTrainer {
       etaZ: pool.upload(perReplicaArray(config.etaZ, R), 'scansnap etaZ'),
       momentum: pool.upload(perReplicaArray(config.momentum, R), 'scansnap momentum'),
     };
-    const work = acquireWorkBuffers(ctx, shape, rows);
     const distinctPerSequence = config.numCommon + config.distinctPerNext;
     // The sampler's and the generator's batches are drawn from the layout: slot lists where the shapes allow.
     const slots = tokenSlots(config);
     const useSlots = slotsUnsupported(shape, slots) === null;
+    const work = acquireWorkBuffers(ctx, shape, rows, useSlots ? slots : undefined);
     const [momentumY, momentumZ] = await Promise.all([
       tunedSgdMomentum(ctx, { replicas: R, size: M * P }),
       tunedSgdMomentum(ctx, { replicas: R, size: rows.rows * P }),
@@ -270,20 +296,26 @@ export class ScanSnapTrainer extends ReplayTrainer {
     const plan = new StepPlan(device, 'scansnap step');
     let gpuBatches: GpuBatchSource | null = null;
     let advanceStep: Dispatch | null = null;
+    let slotCounts: GPUBuffer | undefined;
     if (config.batchSource !== 'cpu') {
-      const generator = await tunedScansnapBatchGenerate(ctx, {
-        replicas: R, batch: config.batch, L: config.L, nextPerQuery: config.nextPerQuery, layout, thresholdValues: sampler.thresholds,
-      });
+      const generatorShape = { replicas: R, batch: config.batch, L: config.L, nextPerQuery: config.nextPerQuery, layout, thresholdValues: sampler.thresholds };
+      // With slot lists the generator counts the slots itself (a thread per sequence) and attention never reads
+      // the context ids; otherwise the tuner picks how to write them.
+      const generator = useSlots
+        ? await scansnapBatchGenerate(ctx.kernels, { ...generatorShape, countSlots: true, wg: 16 })
+        : await tunedScansnapBatchGenerate(ctx, generatorShape);
       gpuBatches = {
         stepCounter: pool.upload(new Uint32Array(1), 'scansnap step counter'),
         replicaSeeds: pool.upload(replicaSeedWords(config.seed, R), 'scansnap replica seeds'),
         thresholds: pool.upload(sampler.thresholds, 'scansnap token thresholds'),
+        slotCounts: useSlots ? pool.acquire(slotCountBytes(R, config.batch), 'scansnap slot counts') : undefined,
       };
-      plan.add(generator.generate({ step: gpuBatches.stepCounter, replicaSeeds: gpuBatches.replicaSeeds, thresholds: gpuBatches.thresholds, tokens: work.tokens }));
+      slotCounts = gpuBatches.slotCounts;
+      plan.add(generator.generate({ step: gpuBatches.stepCounter, replicaSeeds: gpuBatches.replicaSeeds, thresholds: gpuBatches.thresholds, tokens: work.tokens, slotCounts }));
       advanceStep = generator.advanceStep(gpuBatches.stepCounter);
     }
     plan
-      .add(...(await lossAndGradsDispatches(ctx, shape, params, work, rows, distinctPerSequence, useSlots ? slots : undefined)))
+      .add(...(await lossAndGradsDispatches(ctx, shape, params, work, rows, { distinctPerSequence, slots: useSlots ? slots : undefined, slotCounts })))
       .add(
         momentumY({ param: params.Y, grad: work.dY, velocity: velocity.Y, lr: rates.etaY, momentum: rates.momentum }, 'sgdMomentum Y'),
         momentumZ({ param: params.Z, grad: work.dZ, velocity: velocity.Z, lr: rates.etaZ, momentum: rates.momentum }, 'sgdMomentum Z'),
@@ -394,8 +426,8 @@ export class ScanSnapTrainer extends ReplayTrainer {
 
   protected release(): void {
     const all = [
-      this.params.Y, this.params.Z, this.velocity.Y, this.velocity.Z, ...Object.values(this.rates), ...Object.values(this.work),
-      ...(this.gpuBatches ? Object.values(this.gpuBatches) : []),
+      this.params.Y, this.params.Z, this.velocity.Y, this.velocity.Z, ...Object.values(this.rates), ...Object.values(this.work).filter((b): b is GPUBuffer => b !== undefined),
+      ...(this.gpuBatches ? Object.values(this.gpuBatches).filter((b): b is GPUBuffer => b !== undefined) : []),
     ];
     for (const b of all) this.ctx.pool.release(b);
   }
