@@ -108,33 +108,35 @@ fn generate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   }
 }
 
-// The slot counts of sequence seq's L − 1 context tokens, bumped with selects (a dynamically indexed private array
-// would live in memory on a CPU adapter); the guards are constants, so only the words the slots need are bumped.
+// The slot counts of sequence seq's L − 1 context tokens (thresholds compiled in, at most 32 slots). Per token it
+// only counts, for every threshold, whether the draw reaches it (C_i, packed four 8-bit counts to a word, in
+// straight-line code with constant guards: no loop, no private array in memory on a CPU adapter); slot j's count is then
+// C_(j−1) − C_j, with C_(−1) = L − 1 and C_(slots−1) = 0. The draws are draw(key, t), the key's counter advanced
+// by addition instead of a multiply per token.
 fn countSlots(key: u32, seq: u32) {
-  let slots = THRESHOLDS + 1u;
   var c0 = 0u; var c1 = 0u; var c2 = 0u; var c3 = 0u; var c4 = 0u; var c5 = 0u; var c6 = 0u; var c7 = 0u;
+  var counter = key + 0x9e3779b9u;
   for (var t = 1u; t < L; t++) {
-    let j = allowedIndex(draw(key, t) >> 8u);
-    let word = j >> 2u;
-    let one = 1u << ((j & 3u) << 3u);
-    c0 += select(0u, one, word == 0u);
-    if (slots > 4u) { c1 += select(0u, one, word == 1u); }
-    if (slots > 8u) { c2 += select(0u, one, word == 2u); }
-    if (slots > 12u) { c3 += select(0u, one, word == 3u); }
-    if (slots > 16u) { c4 += select(0u, one, word == 4u); }
-    if (slots > 20u) { c5 += select(0u, one, word == 5u); }
-    if (slots > 24u) { c6 += select(0u, one, word == 6u); }
-    if (slots > 28u) { c7 += select(0u, one, word == 7u); }
+    counter += 0x9e3779b9u;
+    let u = mix32(counter) >> 8u;
+    c0 += select(0u, 0x1u, u >= T0) + select(0u, 0x100u, u >= T1) + select(0u, 0x10000u, u >= T2) + select(0u, 0x1000000u, u >= T3);
+    if (THRESHOLDS > 4u) { c1 += select(0u, 0x1u, u >= T4) + select(0u, 0x100u, u >= T5) + select(0u, 0x10000u, u >= T6) + select(0u, 0x1000000u, u >= T7); }
+    if (THRESHOLDS > 8u) { c2 += select(0u, 0x1u, u >= T8) + select(0u, 0x100u, u >= T9) + select(0u, 0x10000u, u >= T10) + select(0u, 0x1000000u, u >= T11); }
+    if (THRESHOLDS > 12u) { c3 += select(0u, 0x1u, u >= T12) + select(0u, 0x100u, u >= T13) + select(0u, 0x10000u, u >= T14) + select(0u, 0x1000000u, u >= T15); }
+    if (THRESHOLDS > 16u) { c4 += select(0u, 0x1u, u >= T16) + select(0u, 0x100u, u >= T17) + select(0u, 0x10000u, u >= T18) + select(0u, 0x1000000u, u >= T19); }
+    if (THRESHOLDS > 20u) { c5 += select(0u, 0x1u, u >= T20) + select(0u, 0x100u, u >= T21) + select(0u, 0x10000u, u >= T22) + select(0u, 0x1000000u, u >= T23); }
+    if (THRESHOLDS > 24u) { c6 += select(0u, 0x1u, u >= T24) + select(0u, 0x100u, u >= T25) + select(0u, 0x10000u, u >= T26) + select(0u, 0x1000000u, u >= T27); }
+    if (THRESHOLDS > 28u) { c7 += select(0u, 0x1u, u >= T28) + select(0u, 0x100u, u >= T29) + select(0u, 0x10000u, u >= T30) + select(0u, 0x1000000u, u >= T31); }
   }
-  let out = seq * 8u;
-  slotCounts[out] = c0;
-  slotCounts[out + 1u] = c1;
-  slotCounts[out + 2u] = c2;
-  slotCounts[out + 3u] = c3;
-  slotCounts[out + 4u] = c4;
-  slotCounts[out + 5u] = c5;
-  slotCounts[out + 6u] = c6;
-  slotCounts[out + 7u] = c7;
+  let cumulative = array<u32, 8>(c0, c1, c2, c3, c4, c5, c6, c7);
+  var words = array<u32, 8>();
+  var above = L - 1u;
+  for (var j = 0u; j <= THRESHOLDS; j++) {
+    let reaching = select(0u, (cumulative[j >> 2u] >> ((j & 3u) << 3u)) & 255u, j < THRESHOLDS);
+    words[j >> 2u] |= (above - reaching) << ((j & 3u) << 3u);
+    above = reaching;
+  }
+  for (var w = 0u; w < 8u; w++) { slotCounts[seq * 8u + w] = words[w]; }
 }
 
 @compute @workgroup_size(WG)
