@@ -52,6 +52,42 @@ export class Random {
     return lo + (hi - lo) * this.uniform();
   }
 
+  /**
+   * out[from .. to − 1] = range(lo, hi) each, in order: the same values as that many range() calls, with the
+   * generator's state in locals (a loop of method calls took 0.65 s for the 18 M values of 160 Scan & Snap
+   * replicas at M = 240).
+   */
+  fillRange(out: { [i: number]: number }, from: number, to: number, lo: number, hi: number): void {
+    let s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    const span = hi - lo;
+    for (let i = from; i < to; i++) {
+      // Two nextU32 steps, written out.
+      let x = Math.imul(s1, 5);
+      const high = Math.imul(((x << 7) | (x >>> 25)) >>> 0, 9) >>> 0;
+      let t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = ((s3 << 11) | (s3 >>> 21)) >>> 0;
+      x = Math.imul(s1, 5);
+      const low = Math.imul(((x << 7) | (x >>> 25)) >>> 0, 9) >>> 0;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = ((s3 << 11) | (s3 >>> 21)) >>> 0;
+      out[i] = lo + span * ((high * 2 ** 21 + (low >>> 11)) / 2 ** 53);
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+  }
+
   /** Uniform integer in 0..n-1 (unbiased). */
   int(n: number): number {
     if (n <= 0) throw new RangeError(`Random.int(${n})`);

@@ -209,7 +209,7 @@ export function initialParams(config: Pick<ScanSnapConfig, 'replicas' | 'init' |
     const bound = 1 / Math.sqrt(M);
     for (let r = 0; r < config.replicas; r++) {
       const rng = new Random(config.seed + r, INIT_STREAM);
-      for (const p of [Y, Z]) for (let i = r * M * M; i < (r + 1) * M * M; i++) p[i] = rng.range(-bound, bound);
+      for (const p of [Y, Z]) rng.fillRange(p, r * M * M, (r + 1) * M * M, -bound, bound);
     }
   }
   return { Y, Z };
