@@ -273,8 +273,7 @@ export class ScanSnapTrainer extends ReplayTrainer {
     const { device, pool } = ctx;
     const P = paddedRow(M);
     const rows = { rowBase: layout.queryBase, rows: config.numQuery };
-    const init = initialParams(config, M);
-    const params = { Y: pool.upload(padRows(init.Y, M), 'scansnap Y'), Z: pool.upload(padRows(selectRows(init.Z, M, rows), M), 'scansnap Z') };
+    const params = { Y: pool.acquire(4 * R * M * P, 'scansnap Y'), Z: pool.acquire(zBytes(shape, rows), 'scansnap Z') };
     const velocity = {
       Y: pool.upload(new Float32Array(R * M * P), 'scansnap velocity Y'),
       Z: pool.upload(new Float32Array(R * rows.rows * P), 'scansnap velocity Z'),
@@ -289,38 +288,44 @@ export class ScanSnapTrainer extends ReplayTrainer {
     const slots = tokenSlots(config);
     const useSlots = slotsUnsupported(shape, slots) === null;
     const work = acquireWorkBuffers(ctx, shape, rows, useSlots ? slots : undefined);
-    const [momentumY, momentumZ] = await Promise.all([
-      tunedSgdMomentum(ctx, { replicas: R, size: M * P }),
-      tunedSgdMomentum(ctx, { replicas: R, size: rows.rows * P }),
-    ]);
-    const plan = new StepPlan(device, 'scansnap step');
-    let gpuBatches: GpuBatchSource | null = null;
-    let advanceStep: Dispatch | null = null;
-    let slotCounts: GPUBuffer | undefined;
-    if (config.batchSource !== 'cpu') {
-      const generatorShape = { replicas: R, batch: config.batch, L: config.L, nextPerQuery: config.nextPerQuery, layout, thresholdValues: sampler.thresholds };
-      // With slot lists the generator counts the slots itself (a thread per sequence) and attention never reads
-      // the context ids; otherwise the tuner picks how to write them.
-      const generator = useSlots
-        ? await scansnapBatchGenerate(ctx.kernels, { ...generatorShape, countSlots: true, wg: 16 })
-        : await tunedScansnapBatchGenerate(ctx, generatorShape);
-      gpuBatches = {
-        stepCounter: pool.upload(new Uint32Array(1), 'scansnap step counter'),
-        replicaSeeds: pool.upload(replicaSeedWords(config.seed, R), 'scansnap replica seeds'),
-        thresholds: pool.upload(sampler.thresholds, 'scansnap token thresholds'),
-        slotCounts: useSlots ? pool.acquire(slotCountBytes(R, config.batch), 'scansnap slot counts') : undefined,
-      };
-      slotCounts = gpuBatches.slotCounts;
-      plan.add(generator.generate({ step: gpuBatches.stepCounter, replicaSeeds: gpuBatches.replicaSeeds, thresholds: gpuBatches.thresholds, tokens: work.tokens, slotCounts }));
-      advanceStep = generator.advanceStep(gpuBatches.stepCounter);
-    }
-    plan
-      .add(...(await lossAndGradsDispatches(ctx, shape, params, work, rows, { distinctPerSequence, slots: useSlots ? slots : undefined, slotCounts })))
-      .add(
-        momentumY({ param: params.Y, grad: work.dY, velocity: velocity.Y, lr: rates.etaY, momentum: rates.momentum }, 'sgdMomentum Y'),
-        momentumZ({ param: params.Z, grad: work.dZ, velocity: velocity.Z, lr: rates.etaZ, momentum: rates.momentum }, 'sgdMomentum Z'),
-      );
-    if (advanceStep) plan.add(advanceStep);
+    const gpuBatches: GpuBatchSource | null = config.batchSource === 'cpu' ? null : {
+      stepCounter: pool.upload(new Uint32Array(1), 'scansnap step counter'),
+      replicaSeeds: pool.upload(replicaSeedWords(config.seed, R), 'scansnap replica seeds'),
+      thresholds: pool.upload(sampler.thresholds, 'scansnap token thresholds'),
+      slotCounts: useSlots ? pool.acquire(slotCountBytes(R, config.batch), 'scansnap slot counts') : undefined,
+    };
+    // The step's pipelines build (in the GPU process) while the host draws the initial parameters.
+    const planned = (async () => {
+      const [momentumY, momentumZ] = await Promise.all([
+        tunedSgdMomentum(ctx, { replicas: R, size: M * P }),
+        tunedSgdMomentum(ctx, { replicas: R, size: rows.rows * P }),
+      ]);
+      const plan = new StepPlan(device, 'scansnap step');
+      let advanceStep: Dispatch | null = null;
+      const slotCounts = gpuBatches?.slotCounts;
+      if (gpuBatches) {
+        const generatorShape = { replicas: R, batch: config.batch, L: config.L, nextPerQuery: config.nextPerQuery, layout, thresholdValues: sampler.thresholds };
+        // With slot lists the generator counts the slots itself (a thread per sequence) and attention never reads
+        // the context ids; otherwise the tuner picks how to write them.
+        const generator = useSlots
+          ? await scansnapBatchGenerate(ctx.kernels, { ...generatorShape, countSlots: true, wg: 16 })
+          : await tunedScansnapBatchGenerate(ctx, generatorShape);
+        plan.add(generator.generate({ step: gpuBatches.stepCounter, replicaSeeds: gpuBatches.replicaSeeds, thresholds: gpuBatches.thresholds, tokens: work.tokens, slotCounts }));
+        advanceStep = generator.advanceStep(gpuBatches.stepCounter);
+      }
+      plan
+        .add(...(await lossAndGradsDispatches(ctx, shape, params, work, rows, { distinctPerSequence, slots: useSlots ? slots : undefined, slotCounts })))
+        .add(
+          momentumY({ param: params.Y, grad: work.dY, velocity: velocity.Y, lr: rates.etaY, momentum: rates.momentum }, 'sgdMomentum Y'),
+          momentumZ({ param: params.Z, grad: work.dZ, velocity: velocity.Z, lr: rates.etaZ, momentum: rates.momentum }, 'sgdMomentum Z'),
+        );
+      if (advanceStep) plan.add(advanceStep);
+      return plan;
+    })();
+    const init = initialParams(config, M);
+    device.queue.writeBuffer(params.Y, 0, padRows(init.Y, M));
+    device.queue.writeBuffer(params.Z, 0, padRows(selectRows(init.Z, M, rows), M));
+    const plan = await planned;
     return new ScanSnapTrainer(ctx, config, shape, params, velocity, rates, work, plan, sampler, rows, init.Z, gpuBatches);
   }
 
