@@ -3,7 +3,7 @@
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
 import { strideGroups } from './grid';
 import {
-  checkRows, checkScanSnapShape, checkSlots, paddedRow, scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape, type ScanSnapSlots,
+  checkRows, checkScanSnapShape, checkSlots, paddedRow, scanSnapSizes, slotCount, zBytes, type ScanSnapRows, type ScanSnapShape, type ScanSnapSlots,
 } from './scansnapLayout';
 
 export interface ScanSnapAttentionBuffers {
@@ -31,7 +31,7 @@ export async function scansnapAttention(
   if (slots) checkSlots('scansnapAttention', s, slots);
   const constants: Record<string, number> = { BATCH: s.batch, CTX: s.L - 1, M: s.M, P: paddedRow(s.M), ROW_BASE: rows.rowBase, ROWS: rows.rows };
   if (countsGiven && !slots) throw new RangeError('scansnapAttention: countsGiven needs slots (the counts are per slot)');
-  if (slots) Object.assign(constants, { NUM_COMMON: slots.numCommon, DISTINCT: slots.distinctPerNext, NEXT_BASE: slots.nextBase, });
+  if (slots) Object.assign(constants, { NUM_COMMON: slots.numCommon, DISTINCT: slots.distinctPerNext, NEXT_BASE: slots.nextBase });
   const kernel = await kernels.kernel('scansnapAttention', { entryPoint: slots ? (countsGiven ? 'slotsFromCounts' : 'slots') : 'main', constants });
   const size = scanSnapSizes(s);
   const sequences = s.replicas * s.batch;
@@ -47,8 +47,11 @@ export async function scansnapAttention(
         ...(slots ? {} : { vnDense: size.perSequenceRow }),
         ...(countsGiven ? { slotCounts: 32 * sequences } : {}),
       },
-      flops: sequences * 8 * (s.L - 1),
-      bytes: sequences * (4 * (s.L + 1) + 24 * (s.L - 1) + 4 * s.M),
+      // Per sequence: the context ids (or 8 words of counts) in; per slot a Z load, an exp and the list out.
+      flops: slots ? sequences * 12 * slotCount(slots) : sequences * 8 * (s.L - 1),
+      bytes: slots
+        ? sequences * (4 * (countsGiven ? 8 + 2 : s.L + 1) + 20 * slotCount(slots))
+        : sequences * (4 * (s.L + 1) + 24 * (s.L - 1) + 4 * s.M),
     });
   };
 }

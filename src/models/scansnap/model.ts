@@ -4,6 +4,9 @@
 // step counter on the GPU, so up to MAX_CHUNK_STEPS steps go in one submission and the host only records.
 // batchSource 'cpu': the same ids from SequenceSampler, generated on the host while the GPU runs step t − 1 and
 // written with queue.writeBuffer before step t's submission (the queue orders the write after step t − 1's reads).
+// Training's batches are drawn from the token layout, so where the shapes allow the step runs on slot lists
+// (ScanSnapSlots in src/kernels/scansnapLayout.ts: the generator counts each sequence's allowed tokens, and the
+// logits, dY and dZ are summed by next token); arbitrary ids (lossAndGrads, `onelayer grad`) take the general lists.
 // The training loop is the engine's ReplayTrainer (src/engine/trainer.ts); this file supplies the step, the
 // metrics snapshot and the state layout.
 import type { GpuContext } from '../../runtime/context';
