@@ -93,9 +93,9 @@ fn softmaxRow(seq: u32) {
 // `main`: the same bits. Then `softmax`, a thread per sequence, finishes as `main` does.
 //   slotLogits: x = (chunk of TILE_SEQS members of one next token, column thread), y = replica; the chunks of
 //               every next token in turn, at most ceil(BATCH / TILE_SEQS) + K − 1 of them.
-// On SwiftShader (grid group R 160, M 240, without robustness checks) the logits take 75–79 ms where `main` with
-// its softmax took 184; 4, 6 or 7 sequences a thread took 83, 78, 77 ms. A group's last chunk computes clamped
-// members it does not store (a branch per member was slower: 122 ms).
+// On SwiftShader (grid group R 160, M 240) slotLogits + softmax took 103 + 24 ms where `main` took 184, both with
+// Dawn's robustness checks; without them 75–79 + 16. 4, 6 or 7 sequences a thread took 83, 78, 77 ms. A group's
+// last chunk computes clamped members it does not store (a branch per member was slower: 122 ms).
 override NUM_COMMON: u32 = 0u;
 override DISTINCT: u32 = 1u;
 override K: u32 = 1u;
