@@ -19,8 +19,9 @@
 //               dLogit, the dearest load, is then read once for both.
 // A thread's rows share every member's dLogit load and its columns every vn load; lanes next to each other take
 // the next columns of the same rows, so a lane group loads the same vn. On SwiftShader (grid group R 160, M 240,
-// without robustness checks) the slot pass with attention backward's products takes 116–124 ms, where listMembers
-// + main took 74 and attention backward 87; 10 rows or 2–3 vec4 columns a thread were slower (125, 182, 134 ms).
+// without robustness checks) the slot pass with attention backward's products takes 116–124 ms, where it took 74
+// without them and attention backward's own kernel 87 (with the checks listMembers + main took 164); 10 rows or
+// 2–3 vec4 columns a thread were slower (125, 182, 134 ms).
 
 override BATCH: u32;
 override M: u32;
