@@ -56,7 +56,7 @@ export function scanSnapSizes(s: ScanSnapShape) {
 
 /**
  * A batch drawn from a token layout (SPEC §2's data), which the `slots` entries of scansnapAttention and
- * scansnapGradY rely on: every context token of a sequence with next token nextBase + n is one of n's allowed
+ * the other scansnap kernels rely on: every context token of a sequence with next token nextBase + n is one of n's allowed
  * tokens, the numCommon common tokens 0 .. numCommon − 1 or n's distinctPerNext distinct tokens numCommon +
  * n · distinctPerNext + i. A sequence's list then holds exactly those numCommon + distinctPerNext tokens in
  * ascending order (vn 0 where the context lacks one), so that slot j is the same token for every sequence of n.
