@@ -34,14 +34,15 @@ export interface ScanSnapWorkBuffers {
   uniqueIds: GPUBuffer;
   uniqueVn: GPUBuffer;
   uniqueCount: GPUBuffer;
-  vnDense: GPUBuffer;
+  /** General lists only (slot lists never need vn dense or per-row member lists). */
+  vnDense?: GPUBuffer;
   dLogit: GPUBuffer;
   loss: GPUBuffer;
   queryRowGrad: GPUBuffer;
   dY: GPUBuffer;
   dZ: GPUBuffer;
   memberSeq: GPUBuffer;
-  memberVn: GPUBuffer;
+  memberVn?: GPUBuffer;
   memberCount: GPUBuffer;
   rowMembers: GPUBuffer;
   rowMemberCount: GPUBuffer;
@@ -60,14 +61,14 @@ export function acquireWorkBuffers(ctx: GpuContext, shape: ScanSnapShape, rows: 
     uniqueIds: a(size.uniqueList, 'uniqueIds'),
     uniqueVn: a(size.uniqueList, 'uniqueVn'),
     uniqueCount: a(size.uniqueCount, 'uniqueCount'),
-    vnDense: a(size.perSequenceRow, 'vnDense'),
+    vnDense: slots ? undefined : a(size.perSequenceRow, 'vnDense'),
     dLogit: a(size.perSequenceRow, 'dLogit'),
     loss: a(size.loss, 'loss'),
     queryRowGrad: a(size.perSequenceRow, 'queryRowGrad'),
     dY: a(size.params, 'dY'),
     dZ: a(zBytes(shape, rows), 'dZ'),
     memberSeq: a(scratch.memberList, 'memberSeq'),
-    memberVn: a(scratch.memberList, 'memberVn'),
+    memberVn: slots ? undefined : a(scratch.memberList, 'memberVn'),
     memberCount: a(scratch.memberCount, 'memberCount'),
     rowMembers: a(rowScratch.rowMembers, 'rowMembers'),
     rowMemberCount: a(rowScratch.rowMemberCount, 'rowMemberCount'),
@@ -125,6 +126,7 @@ export async function lossAndGradsDispatches(
       ...gradZ({ tokens: w.tokens, queryRowGrad: w.queryRowGrad, dZ: w.dZ, rowMembers: w.rowMembers, rowMemberCount: w.rowMemberCount, ...members }),
     ];
   }
+  if (!w.vnDense || !w.memberVn) throw new Error('scansnap: general lists need the vnDense and memberVn work buffers (acquireWorkBuffers without slots)');
   const [crossEntropy, attentionBackward, gradY, gradZ] = await Promise.all([
     scansnapCrossEntropy(k, shape, distinctPerSequence),
     scansnapAttentionBackward(k, shape, distinctPerSequence),
@@ -196,7 +198,7 @@ export async function scansnapLossAndGradsGpu(ctx: GpuContext, a: GpuLossGradsAr
   const Y = ctx.pool.upload(padRows(a.Y, a.M), 'scansnap Y');
   const Z = ctx.pool.upload(padRows(a.Z, a.M), 'scansnap Z');
   ctx.device.queue.writeBuffer(work.tokens, 0, a.ids);
-  for (const b of [work.uniqueIds, work.uniqueVn, work.uniqueCount, work.vnDense, work.dLogit, work.loss, work.queryRowGrad, work.dY, work.dZ]) {
+  for (const b of [work.uniqueIds, work.uniqueVn, work.uniqueCount, work.vnDense!, work.dLogit, work.loss, work.queryRowGrad, work.dY, work.dZ]) {
     poison(ctx.device, b);
   }
   const dispatches = await lossAndGradsDispatches(ctx, shape, { Y, Z }, work, rows);
@@ -205,7 +207,7 @@ export async function scansnapLossAndGradsGpu(ctx: GpuContext, a: GpuLossGradsAr
   const P = paddedRow(a.M);
   const dY = unpadRows(await readF32(ctx.device, work.dY, a.replicas * a.M * P), a.M);
   const dZ = unpadRows(await readF32(ctx.device, work.dZ, a.replicas * a.M * P), a.M);
-  for (const b of [Y, Z, ...Object.values(work)]) ctx.pool.release(b);
+  for (const b of [Y, Z, ...Object.values(work)]) if (b) ctx.pool.release(b);
   const loss = new Float64Array(a.replicas);
   perSequence.forEach((v, i) => (loss[Math.floor(i / a.batch)] += v / a.batch));
   return { loss, dY, dZ };
