@@ -7,12 +7,12 @@
 // lists [R][BATCH][CTX]; rows of Z and vnDense have P ≥ M entries (whole vec4s for the kernels that read four).
 //
 // Entry `slots`, for batches drawn from a token layout (ScanSnapSlots in src/kernels/scansnapLayout.ts): the
-// list holds exactly n's NUM_COMMON + DISTINCT allowed tokens in ascending order, vn 0 for those the context
-// lacks, so slot j is the same token in every sequence of next token n (what scansnapGradY's `slots` sums by),
-// and uniqueCount is that slot count. Repeats are counted, not merged: v_k = count_k · exp(Z[m][k] − max), one
+// list holds the vn of exactly n's NUM_COMMON + DISTINCT allowed tokens in ascending order, 0 for those the
+// context lacks, so slot j is the same token in every sequence of next token n (what the slot entries of the
+// later kernels sum by). The ids are implied by the slots and the next token, so only uniqueVn is written (not
+// uniqueIds, uniqueCount or vnDense). Repeats are counted, not merged: v_k = count_k · exp(Z[m][k] − max), one
 // exp per slot instead of one per token. The counts are packed four 8-bit counters to a word and bumped with
-// selects, because a CPU adapter keeps a dynamically indexed private array in memory. vnDense is not written
-// (the slot gradient of Y reads the lists).
+// selects, because a CPU adapter keeps a dynamically indexed private array in memory.
 
 override BATCH: u32;
 override CTX: u32;    // L − 1 context tokens
@@ -113,13 +113,11 @@ fn writeSlotList(seq: u32, r: u32, counts: array<u32, 8>) {
     let count = countOf(counts, j);
     // An absent token's exp is never taken: its score may exceed the max and overflow.
     let v = select(0.0, f32(count) * exp(Z[zRow + k] - sMax), count > 0u);
-    uniqueIds[list + j] = k;
     uniqueVn[list + j] = v;
     norm2 += v * v;
   }
   let invNorm = 1.0 / sqrt(norm2);
   for (var j = 0u; j < slotCount; j++) { uniqueVn[list + j] *= invNorm; }
-  uniqueCount[seq] = slotCount;
 }
 
 @compute @workgroup_size(WG)

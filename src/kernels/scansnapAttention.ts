@@ -9,10 +9,10 @@ import {
 export interface ScanSnapAttentionBuffers {
   tokens: GPUBuffer;
   Z: GPUBuffer;
-  uniqueIds: GPUBuffer;
   uniqueVn: GPUBuffer;
-  uniqueCount: GPUBuffer;
-  /** Written by the general entry only (slot lists leave it alone). */
+  /** Written by the general entry only (a slot list's ids and count are implied by its slots). */
+  uniqueIds?: GPUBuffer;
+  uniqueCount?: GPUBuffer;
   vnDense?: GPUBuffer;
   /** Slot lists with countsGiven: scansnapBatchGenerate's slot counts, [R][batch][8] words. */
   slotCounts?: GPUBuffer;
@@ -36,21 +36,25 @@ export async function scansnapAttention(
   const size = scanSnapSizes(s);
   const sequences = s.replicas * s.batch;
   return (buffers: ScanSnapAttentionBuffers, label = 'scansnapAttention'): Dispatch => {
-    const { vnDense, slotCounts, ...lists } = buffers;
-    if (!slots && !vnDense) throw new Error('scansnapAttention: the general entry writes vnDense; pass it');
-    if (countsGiven && !slotCounts) throw new Error('scansnapAttention: countsGiven reads slotCounts; pass it');
-    const bound = slots ? (countsGiven ? { ...lists, slotCounts: slotCounts! } : lists) : { ...lists, vnDense: vnDense! };
+    const { tokens, Z, uniqueVn, uniqueIds, uniqueCount, vnDense, slotCounts } = buffers;
+    const need = (name: string, buffer: GPUBuffer | undefined): GPUBuffer => {
+      if (!buffer) throw new Error(`scansnapAttention: the ${slots ? (countsGiven ? 'slotsFromCounts' : 'slots') : 'general'} entry needs ${name}; pass it`);
+      return buffer;
+    };
+    const bound: Record<string, GPUBuffer> = slots
+      ? { tokens, Z, uniqueVn, ...(countsGiven ? { slotCounts: need('slotCounts', slotCounts) } : {}) }
+      : { tokens, Z, uniqueVn, uniqueIds: need('uniqueIds', uniqueIds), uniqueCount: need('uniqueCount', uniqueCount), vnDense: need('vnDense', vnDense) };
     return kernel.dispatch(bound, [strideGroups(s.batch, kernel.workgroupSize[0]), s.replicas], {
       label,
       minBytes: {
-        tokens: size.tokens, Z: zBytes(s, rows), uniqueIds: size.uniqueList, uniqueVn: size.uniqueList, uniqueCount: size.uniqueCount,
-        ...(slots ? {} : { vnDense: size.perSequenceRow }),
+        tokens: size.tokens, Z: zBytes(s, rows), uniqueVn: size.uniqueList,
+        ...(slots ? {} : { uniqueIds: size.uniqueList, uniqueCount: size.uniqueCount, vnDense: size.perSequenceRow }),
         ...(countsGiven ? { slotCounts: 32 * sequences } : {}),
       },
       // Per sequence: the context ids (or 8 words of counts) in; per slot a Z load, an exp and the list out.
       flops: slots ? sequences * 12 * slotCount(slots) : sequences * 8 * (s.L - 1),
       bytes: slots
-        ? sequences * (4 * (countsGiven ? 8 + 2 : s.L + 1) + 20 * slotCount(slots))
+        ? sequences * (4 * (countsGiven ? 8 + 2 : s.L + 1) + 12 * slotCount(slots))
         : sequences * (4 * (s.L + 1) + 24 * (s.L - 1) + 4 * s.M),
     });
   };

@@ -106,8 +106,8 @@ export async function runGradZ(args: { shape: ScanSnapShape; rows: ScanSnapRows;
 }
 
 /**
- * scansnapAttention's `slots` entry, or with `slotCounts` ([R][batch][8] words) its `slotsFromCounts`: the lists
- * only (vnDense is not written).
+ * scansnapAttention's `slots` entry, or with `slotCounts` ([R][batch][8] words) its `slotsFromCounts`: uniqueVn by
+ * slot (the only list they write).
  */
 export async function runAttentionSlots(args: {
   shape: ScanSnapShape; rows: ScanSnapRows; slots: ScanSnapSlots; tokens: Uint32Array<ArrayBuffer>; Z: Float32Array<ArrayBuffer>; slotCounts?: Uint32Array<ArrayBuffer>;
@@ -116,10 +116,9 @@ export async function runAttentionSlots(args: {
   const size = scanSnapSizes(args.shape);
   const op = await scansnapAttention(ctx.kernels, args.shape, args.rows, args.slots, args.slotCounts !== undefined);
   const inputs = { tokens: args.tokens, Z: args.Z, ...(args.slotCounts ? { slotCounts: args.slotCounts } : {}) };
-  const out = await runAlone(ctx, 'scansnapAttention slots', inputs,
-    { uniqueIds: size.uniqueList, uniqueVn: size.uniqueList, uniqueCount: size.uniqueCount },
-    (b) => [op({ tokens: b.tokens, Z: b.Z, uniqueIds: b.uniqueIds, uniqueVn: b.uniqueVn, uniqueCount: b.uniqueCount, slotCounts: b.slotCounts })]);
-  return { uniqueIds: new Uint32Array(out.uniqueIds), uniqueVn: new Float32Array(out.uniqueVn), uniqueCount: new Uint32Array(out.uniqueCount) };
+  const out = await runAlone(ctx, 'scansnapAttention slots', inputs, { uniqueVn: size.uniqueList },
+    (b) => [op({ tokens: b.tokens, Z: b.Z, uniqueVn: b.uniqueVn, slotCounts: b.slotCounts })]);
+  return new Float32Array(out.uniqueVn);
 }
 
 /**

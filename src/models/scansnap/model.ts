@@ -31,10 +31,13 @@ import { attentionMetrics } from './metrics';
 /** Per-step work buffers of the forward and backward pass (everything except parameters and optimizer). */
 export interface ScanSnapWorkBuffers {
   tokens: GPUBuffer;
-  uniqueIds: GPUBuffer;
+  /**
+   * uniqueIds, uniqueCount, vnDense and memberVn serve the general lists only: a slot list's ids and count are
+   * implied by its slots, and slot lists need no dense vn or per-row member lists.
+   */
+  uniqueIds?: GPUBuffer;
   uniqueVn: GPUBuffer;
-  uniqueCount: GPUBuffer;
-  /** General lists only (slot lists never need vn dense or per-row member lists). */
+  uniqueCount?: GPUBuffer;
   vnDense?: GPUBuffer;
   dLogit: GPUBuffer;
   loss: GPUBuffer;
@@ -58,9 +61,9 @@ export function acquireWorkBuffers(ctx: GpuContext, shape: ScanSnapShape, rows: 
   const a = (bytes: number, label: string) => ctx.pool.acquire(bytes, `scansnap ${label}`);
   return {
     tokens: a(size.tokens, 'tokens'),
-    uniqueIds: a(size.uniqueList, 'uniqueIds'),
+    uniqueIds: slots ? undefined : a(size.uniqueList, 'uniqueIds'),
     uniqueVn: a(size.uniqueList, 'uniqueVn'),
-    uniqueCount: a(size.uniqueCount, 'uniqueCount'),
+    uniqueCount: slots ? undefined : a(size.uniqueCount, 'uniqueCount'),
     vnDense: slots ? undefined : a(size.perSequenceRow, 'vnDense'),
     dLogit: a(size.perSequenceRow, 'dLogit'),
     loss: a(size.loss, 'loss'),
@@ -102,9 +105,8 @@ export async function lossAndGradsDispatches(
   const k = ctx.kernels;
   const { Y, Z } = params;
   const w = work;
-  const lists = { uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount };
   const attention = await scansnapAttention(k, shape, rows, slots, slotCounts !== undefined);
-  const forward = attention({ tokens: w.tokens, Z, ...lists, vnDense: w.vnDense, slotCounts });
+  const forward = attention({ tokens: w.tokens, Z, uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount, vnDense: w.vnDense, slotCounts });
   if (slots) {
     if (!w.dvnPartial) throw new Error('scansnap: slot lists need the dvnPartial work buffer (acquireWorkBuffers with slots)');
     const [gradY, crossEntropy, attentionBackward, gradZ] = await Promise.all([
@@ -126,7 +128,10 @@ export async function lossAndGradsDispatches(
       ...gradZ({ tokens: w.tokens, queryRowGrad: w.queryRowGrad, dZ: w.dZ, rowMembers: w.rowMembers, rowMemberCount: w.rowMemberCount, ...members }),
     ];
   }
-  if (!w.vnDense || !w.memberVn) throw new Error('scansnap: general lists need the vnDense and memberVn work buffers (acquireWorkBuffers without slots)');
+  if (!w.uniqueIds || !w.uniqueCount || !w.vnDense || !w.memberVn) {
+    throw new Error('scansnap: general lists need the uniqueIds, uniqueCount, vnDense and memberVn work buffers (acquireWorkBuffers without slots)');
+  }
+  const lists = { uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount };
   const [crossEntropy, attentionBackward, gradY, gradZ] = await Promise.all([
     scansnapCrossEntropy(k, shape, distinctPerSequence),
     scansnapAttentionBackward(k, shape, distinctPerSequence),
@@ -198,7 +203,7 @@ export async function scansnapLossAndGradsGpu(ctx: GpuContext, a: GpuLossGradsAr
   const Y = ctx.pool.upload(padRows(a.Y, a.M), 'scansnap Y');
   const Z = ctx.pool.upload(padRows(a.Z, a.M), 'scansnap Z');
   ctx.device.queue.writeBuffer(work.tokens, 0, a.ids);
-  for (const b of [work.uniqueIds, work.uniqueVn, work.uniqueCount, work.vnDense!, work.dLogit, work.loss, work.queryRowGrad, work.dY, work.dZ]) {
+  for (const b of [work.uniqueIds!, work.uniqueVn, work.uniqueCount!, work.vnDense!, work.dLogit, work.loss, work.queryRowGrad, work.dY, work.dZ]) {
     poison(ctx.device, b);
   }
   const dispatches = await lossAndGradsDispatches(ctx, shape, { Y, Z }, work, rows);
