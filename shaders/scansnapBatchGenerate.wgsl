@@ -110,9 +110,9 @@ fn generate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
 
 // The slot counts of sequence seq's L − 1 context tokens (thresholds compiled in, at most 32 slots). Per token it
 // only counts, for every threshold, whether the draw reaches it (C_i, packed four 8-bit counts to a word, in
-// straight-line code with constant guards: no loop, no private array in memory on a CPU adapter); slot j's count is then
-// C_(j−1) − C_j, with C_(−1) = L − 1 and C_(slots−1) = 0. The draws are draw(key, t), the key's counter advanced
-// by addition instead of a multiply per token.
+// straight-line code with constant guards: no loop, no private array in memory on a CPU adapter); slot j's count
+// is then C_(j−1) − C_j, with C_(−1) = L − 1 and C_(slots−1) = 0. The draws are draw(key, t), the key's counter
+// advanced by addition instead of a multiply per token.
 fn countSlots(key: u32, seq: u32) {
   var c0 = 0u; var c1 = 0u; var c2 = 0u; var c3 = 0u; var c4 = 0u; var c5 = 0u; var c6 = 0u; var c7 = 0u;
   var counter = key + 0x9e3779b9u;
