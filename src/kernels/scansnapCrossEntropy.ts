@@ -1,7 +1,7 @@
 // Host wrapper for shaders/scansnapCrossEntropy.wgsl (sparse logits, cross-entropy, dLogit; for slot lists the
 // logits by next token, then the softmax). Reference: src/reference/scansnapCrossEntropy.ts (both).
 import type { KernelLibrary, Dispatch } from '../runtime/kernels';
-import { checkScanSnapShape, checkSlots, paddedRow, scanSnapSizes, slotCount, type ScanSnapShape, type ScanSnapSlots } from './scansnapLayout';
+import { checkScanSnapShape, checkSlots, memberListBytes, paddedRow, scanSnapSizes, slotCount, type ScanSnapShape, type ScanSnapSlots } from './scansnapLayout';
 import { strideGroups } from './grid';
 
 export interface ScanSnapCrossEntropyBuffers {
@@ -38,7 +38,7 @@ export interface ScanSnapCrossEntropySlotBuffers {
   uniqueVn: GPUBuffer;
   dLogit: GPUBuffer;
   loss: GPUBuffer;
-  /** The sequences of each next token, [R][K][batch], and their counts [R][K] (scansnapGradY's listByNext). */
+  /** The sequences of each next token, [R][K][batch], and their counts [R][K] (scansnapListByNext). */
   memberSeq: GPUBuffer;
   memberCount: GPUBuffer;
 }
@@ -71,7 +71,7 @@ export async function scansnapCrossEntropySlots(kernels: KernelLibrary, s: ScanS
   const chunks = Math.ceil(s.batch / tileSeqs) + slots.K - 1;
   const groups = Math.ceil((chunks * Math.ceil(P4 / columnVecs)) / logits.workgroupSize[0]);
   if (groups > 65535) throw new RangeError(`scansnapCrossEntropy: batch ${s.batch} and M = ${s.M} need ${groups} workgroups of slotLogits; at most 65535`);
-  const members = { memberSeq: 4 * s.replicas * slots.K * s.batch, memberCount: 4 * s.replicas * slots.K };
+  const members = memberListBytes(s, slots);
   const S = slotCount(slots);
   return (b: ScanSnapCrossEntropySlotBuffers, label = 'scansnapCrossEntropy'): Dispatch[] => [
     logits.dispatch({ Y: b.Y, uniqueVn: b.uniqueVn, dLogit: b.dLogit, memberSeq: b.memberSeq, memberCount: b.memberCount }, [groups, s.replicas], {

@@ -1,7 +1,7 @@
 // Host wrapper for shaders/scansnapGradZ.wgsl (per-row batch sum of the query-row gradients): two dispatches,
 // listMembers then the sum (by token, or for slot lists by slot). Reference: src/reference/scansnapGradZ.ts.
-import type { KernelLibrary, Dispatch } from '../runtime/kernels';
-import { checkRows, checkScanSnapShape, checkSlots, paddedRow, scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape, type ScanSnapSlots } from './scansnapLayout';
+import type { KernelLibrary, Dispatch, Kernel } from '../runtime/kernels';
+import { checkRows, checkScanSnapShape, checkSlots, memberListBytes, paddedRow, scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape, type ScanSnapSlots } from './scansnapLayout';
 import { strideGroups } from './grid';
 
 export type { ScanSnapRows } from './scansnapLayout';
@@ -19,6 +19,17 @@ export function gradZScratchBytes(s: ScanSnapShape, rows: ScanSnapRows): { rowMe
   return { rowMembers: 4 * s.replicas * rows.rows * s.batch, rowMemberCount: 4 * s.replicas * rows.rows };
 }
 
+/** The listMembers dispatch both sums start with: each query row's sequences in batch order. */
+function listMembers(list: Kernel, s: ScanSnapShape, rows: ScanSnapRows) {
+  const scratch = gradZScratchBytes(s, rows);
+  return (b: Pick<ScanSnapGradZBuffers, 'tokens' | 'rowMembers' | 'rowMemberCount'>, label: string): Dispatch =>
+    list.dispatch({ tokens: b.tokens, rowMembers: b.rowMembers, rowMemberCount: b.rowMemberCount }, [strideGroups(rows.rows, list.workgroupSize[0]), s.replicas], {
+      label: `${label} listMembers`,
+      minBytes: { tokens: scanSnapSizes(s).tokens, rowMembers: scratch.rowMembers, rowMemberCount: scratch.rowMemberCount },
+      bytes: 4 * s.replicas * rows.rows * s.batch,
+    });
+}
+
 export async function scansnapGradZ(kernels: KernelLibrary, s: ScanSnapShape, rows: ScanSnapRows = { rowBase: 0, rows: s.M }) {
   checkScanSnapShape('scansnapGradZ', s);
   checkRows('scansnapGradZ', s, rows);
@@ -30,13 +41,9 @@ export async function scansnapGradZ(kernels: KernelLibrary, s: ScanSnapShape, ro
   ]);
   const size = scanSnapSizes(s);
   const scratch = gradZScratchBytes(s, rows);
+  const rowLists = listMembers(list, s, rows);
   return (b: ScanSnapGradZBuffers, label = 'scansnapGradZ'): Dispatch[] => [
-    list.dispatch({ tokens: b.tokens, rowMembers: b.rowMembers, rowMemberCount: b.rowMemberCount },
-      [strideGroups(rows.rows, list.workgroupSize[0]), s.replicas], {
-        label: `${label} listMembers`,
-        minBytes: { tokens: size.tokens, rowMembers: scratch.rowMembers, rowMemberCount: scratch.rowMemberCount },
-        bytes: 4 * s.replicas * rows.rows * s.batch,
-      }),
+    rowLists(b, label),
     sum.dispatch({ queryRowGrad: b.queryRowGrad, dZ: b.dZ, rowMembers: b.rowMembers, rowMemberCount: b.rowMemberCount },
       [strideGroups(P, sum.workgroupSize[0]), rows.rows, s.replicas], {
         label,
@@ -54,7 +61,7 @@ export interface ScanSnapGradZSlotBuffers {
   dZ: GPUBuffer;
   rowMembers: GPUBuffer;
   rowMemberCount: GPUBuffer;
-  /** The sequences of each next token, [R][K][batch], and their counts [R][K] (scansnapGradY's listByNext). */
+  /** The sequences of each next token, [R][K][batch], and their counts [R][K] (scansnapListByNext). */
   memberSeq: GPUBuffer;
   memberCount: GPUBuffer;
 }
@@ -75,18 +82,14 @@ export async function scansnapGradZSlots(kernels: KernelLibrary, s: ScanSnapShap
   ]);
   const size = scanSnapSizes(s);
   const scratch = gradZScratchBytes(s, rows);
-  const members = { memberSeq: 4 * s.replicas * slots.K * s.batch, memberCount: 4 * s.replicas * slots.K };
+  const rowLists = listMembers(list, s, rows);
+  const byNext = memberListBytes(s, slots);
   return (b: ScanSnapGradZSlotBuffers, label = 'scansnapGradZ'): Dispatch[] => [
-    list.dispatch({ tokens: b.tokens, rowMembers: b.rowMembers, rowMemberCount: b.rowMemberCount },
-      [strideGroups(rows.rows, list.workgroupSize[0]), s.replicas], {
-        label: `${label} listMembers`,
-        minBytes: { tokens: size.tokens, rowMembers: scratch.rowMembers, rowMemberCount: scratch.rowMemberCount },
-        bytes: 4 * s.replicas * rows.rows * s.batch,
-      }),
+    rowLists(b, label),
     sum.dispatch({ queryRowGrad: b.queryRowGrad, dZ: b.dZ, rowMembers: b.rowMembers, rowMemberCount: b.rowMemberCount, memberSeq: b.memberSeq, memberCount: b.memberCount },
       [strideGroups(P, sum.workgroupSize[0]), rows.rows, s.replicas], {
         label,
-        minBytes: { queryRowGrad: size.perSequenceRow, dZ: zBytes(s, rows), rowMembers: scratch.rowMembers, rowMemberCount: scratch.rowMemberCount, ...members },
+        minBytes: { queryRowGrad: size.perSequenceRow, dZ: zBytes(s, rows), rowMembers: scratch.rowMembers, rowMemberCount: scratch.rowMemberCount, ...byNext },
         flops: s.replicas * s.batch * (slots.numCommon + slots.distinctPerNext),
         bytes: 4 * s.replicas * (s.batch * 2 * (slots.numCommon + slots.distinctPerNext) + rows.rows * P),
       }),

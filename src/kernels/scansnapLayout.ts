@@ -76,6 +76,14 @@ export function slotCount(slots: ScanSnapSlots): number {
   return slots.numCommon + slots.distinctPerNext;
 }
 
+/**
+ * Bytes of the per-next-token member lists (scansnapGradY's listByNext, read by every slot sum): memberSeq
+ * [R][K][batch] and memberCount [R][K].
+ */
+export function memberListBytes(s: ScanSnapShape, slots: ScanSnapSlots): { memberSeq: number; memberCount: number } {
+  return { memberSeq: 4 * s.replicas * slots.K * s.batch, memberCount: 4 * s.replicas * slots.K };
+}
+
 /** At most this many slots: their counts are packed four 8-bit counters to a word, eight words. */
 export const MAX_SLOTS = 32;
 

@@ -1,5 +1,5 @@
 // In-page probes for the Scan & Snap model: GPU loss and gradients, short training runs, state round trips.
-import { getContext, assertNoDeviceErrors } from '../../src/runtime/context';
+import { getContext, assertNoDeviceErrors, type GpuContext } from '../../src/runtime/context';
 import { poison, readU32 } from '../../src/runtime/buffers';
 import { StepPlan } from '../../src/runtime/plan';
 import { scansnapBatchGenerate, slotCountBytes } from '../../src/kernels/scansnapBatchGenerate';
@@ -23,6 +23,16 @@ export async function lossAndGradsJson(args: { params: ParamsJson; batch: unknow
   return out;
 }
 
+/** The generator's inputs for replicas' seeds from `seed`, the step counter at `step`, and a token buffer. */
+function generatorBuffers(ctx: GpuContext, sampler: SequenceSampler, replicas: number, batch: number, seed: number, step: number) {
+  return {
+    step: ctx.pool.upload(Uint32Array.of(step), 'test step counter'),
+    replicaSeeds: ctx.pool.upload(replicaSeedWords(seed, replicas), 'test replica seeds'),
+    thresholds: ctx.pool.upload(sampler.thresholds, 'test thresholds'),
+    tokens: ctx.pool.acquire(4 * replicas * batch * (sampler.settings.L + 1), 'test tokens'),
+  };
+}
+
 /**
  * scansnapBatchGenerate alone: the step counter set to `firstStep`, then `steps` replays of [generate,
  * advanceStep], the tokens poisoned before each; returns each step's ids [R][batch][L + 1].
@@ -35,12 +45,7 @@ export async function generateSequences(args: {
   const sampler = new SequenceSampler(settings);
   const generator = await scansnapBatchGenerate(ctx.kernels, { replicas, batch, L: settings.L, nextPerQuery: settings.nextPerQuery, layout: sampler.layout, thresholdValues: sampler.thresholds, ...args.variant });
   const count = replicas * batch * (settings.L + 1);
-  const buffers = {
-    step: ctx.pool.upload(Uint32Array.of(args.firstStep), 'test step counter'),
-    replicaSeeds: ctx.pool.upload(replicaSeedWords(args.seed, replicas), 'test replica seeds'),
-    thresholds: ctx.pool.upload(sampler.thresholds, 'test thresholds'),
-    tokens: ctx.pool.acquire(4 * count, 'test tokens'),
-  };
+  const buffers = generatorBuffers(ctx, sampler, replicas, batch, args.seed, args.firstStep);
   const plan = new StepPlan(ctx.device, 'test scansnapBatchGenerate').add(generator.generate(buffers), generator.advanceStep(buffers.step));
   const out: Uint32Array[] = [];
   for (let s = 0; s < args.steps; s++) {
@@ -65,13 +70,7 @@ export async function generateSlotCounts(args: { settings: ScanSnapDataSettings;
     replicas, batch, L: settings.L, nextPerQuery: settings.nextPerQuery, layout: sampler.layout, thresholdValues: sampler.thresholds, countSlots: true, wg: 4,
   });
   const count = replicas * batch * (settings.L + 1);
-  const buffers = {
-    step: ctx.pool.upload(Uint32Array.of(args.step), 'test step counter'),
-    replicaSeeds: ctx.pool.upload(replicaSeedWords(args.seed, replicas), 'test replica seeds'),
-    thresholds: ctx.pool.upload(sampler.thresholds, 'test thresholds'),
-    tokens: ctx.pool.acquire(4 * count, 'test tokens'),
-    slotCounts: ctx.pool.acquire(slotCountBytes(replicas, batch), 'test slot counts'),
-  };
+  const buffers = { ...generatorBuffers(ctx, sampler, replicas, batch, args.seed, args.step), slotCounts: ctx.pool.acquire(slotCountBytes(replicas, batch), 'test slot counts') };
   poison(ctx.device, buffers.tokens);
   poison(ctx.device, buffers.slotCounts);
   new StepPlan(ctx.device, 'test generateCounts').add(generator.generate(buffers)).run();

@@ -6,10 +6,10 @@ import { poison, readU32 } from '../../src/runtime/buffers';
 import { StepPlan } from '../../src/runtime/plan';
 import type { Dispatch } from '../../src/runtime/kernels';
 import { scansnapAttention } from '../../src/kernels/scansnapAttention';
-import { scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape, type ScanSnapSlots } from '../../src/kernels/scansnapLayout';
+import { memberListBytes, scanSnapSizes, zBytes, type ScanSnapRows, type ScanSnapShape, type ScanSnapSlots } from '../../src/kernels/scansnapLayout';
 import { scansnapCrossEntropy, scansnapCrossEntropySlots, type CrossEntropySlotVariant } from '../../src/kernels/scansnapCrossEntropy';
 import { scansnapAttentionBackward, scansnapAttentionBackwardFromPartials } from '../../src/kernels/scansnapAttentionBackward';
-import { gradYScratchBytes, gradYSlotLayout, scansnapGradY, scansnapGradYSlots, type GradYSlotVariant } from '../../src/kernels/scansnapGradY';
+import { gradYScratchBytes, gradYSlotLayout, scansnapGradY, scansnapGradYSlots, scansnapListByNext, type GradYSlotVariant } from '../../src/kernels/scansnapGradY';
 import { gradZScratchBytes, scansnapGradZ, scansnapGradZSlots } from '../../src/kernels/scansnapGradZ';
 
 /** The per-sequence list of distinct context tokens that scansnapAttention writes and the later kernels read. */
@@ -122,7 +122,7 @@ export async function runAttentionSlots(args: {
 }
 
 /**
- * scansnapGradY's slot entries (listByNext + slots), then scansnapAttentionBackward's fromPartials on the products
+ * scansnapGradY's slot entries (scansnapListByNext, then slots), then scansnapAttentionBackward's fromPartials on the products
  * they leave: slot lists, dLogit [R][batch][P], Y [R][M][P]; returns dY and queryRowGrad (by slot); scratch poisoned.
  */
 export async function runGradYSlots(args: {
@@ -131,53 +131,47 @@ export async function runGradYSlots(args: {
 }) {
   const ctx = await getContext();
   const size = scanSnapSizes(args.shape);
-  const scratch = gradYScratchBytes(args.shape);
   const layout = gradYSlotLayout(args.shape, args.slots, args.variant);
+  const listByNext = await scansnapListByNext(ctx.kernels, args.shape, args.slots);
   const op = await scansnapGradYSlots(ctx.kernels, args.shape, args.slots, args.variant);
   const tail = await scansnapAttentionBackwardFromPartials(ctx.kernels, args.shape, args.slots, layout.columnThreads);
   const out = await runAlone(ctx, 'scansnapGradY slots', { tokens: args.tokens, ...args.lists, dLogit: args.dLogit, Y: args.Y },
-    { dY: size.params, dvnPartial: layout.partialBytes, queryRowGrad: size.perSequenceRow, memberSeq: scratch.memberList, memberCount: scratch.memberCount },
+    { dY: size.params, dvnPartial: layout.partialBytes, queryRowGrad: size.perSequenceRow, ...memberListBytes(args.shape, args.slots) },
     (b) => [
-      ...op({ tokens: b.tokens, uniqueVn: b.uniqueVn, dLogit: b.dLogit, Y: b.Y, dY: b.dY, dvnPartial: b.dvnPartial, memberSeq: b.memberSeq, memberCount: b.memberCount }),
+      listByNext({ tokens: b.tokens, memberSeq: b.memberSeq, memberCount: b.memberCount }),
+      op({ uniqueVn: b.uniqueVn, dLogit: b.dLogit, Y: b.Y, dY: b.dY, dvnPartial: b.dvnPartial, memberSeq: b.memberSeq, memberCount: b.memberCount }),
       tail({ uniqueVn: b.uniqueVn, dvnPartial: b.dvnPartial, queryRowGrad: b.queryRowGrad }),
     ]);
   return { dY: new Float32Array(out.dY), queryRowGrad: new Float32Array(out.queryRowGrad) };
 }
 
-/** scansnapCrossEntropy's slot entries (slotLogits + softmax), after scansnapGradY's listByNext lists the members. */
+/** scansnapCrossEntropy's slot entries (slotLogits + softmax), after scansnapListByNext lists the members. */
 export async function runCrossEntropySlots(args: {
   shape: ScanSnapShape; slots: ScanSnapSlots; variant: CrossEntropySlotVariant; tokens: Uint32Array<ArrayBuffer>; Y: Float32Array<ArrayBuffer>; uniqueVn: Float32Array<ArrayBuffer>;
 }) {
   const ctx = await getContext();
   const size = scanSnapSizes(args.shape);
-  const scratch = gradYScratchBytes(args.shape);
-  const gradY = await scansnapGradYSlots(ctx.kernels, args.shape, args.slots);
+  const listByNext = await scansnapListByNext(ctx.kernels, args.shape, args.slots);
   const op = await scansnapCrossEntropySlots(ctx.kernels, args.shape, args.slots, args.variant);
   const out = await runAlone(ctx, 'scansnapCrossEntropy slots', { tokens: args.tokens, Y: args.Y, uniqueVn: args.uniqueVn },
-    { dLogit: size.perSequenceRow, loss: size.loss, dY: size.params, dvnPartial: gradYSlotLayout(args.shape, args.slots).partialBytes, memberSeq: scratch.memberList, memberCount: scratch.memberCount },
+    { dLogit: size.perSequenceRow, loss: size.loss, ...memberListBytes(args.shape, args.slots) },
     (b) => [
-      gradY({ tokens: b.tokens, uniqueVn: b.uniqueVn, dLogit: b.dLogit, Y: b.Y, dY: b.dY, dvnPartial: b.dvnPartial, memberSeq: b.memberSeq, memberCount: b.memberCount })[0],
+      listByNext({ tokens: b.tokens, memberSeq: b.memberSeq, memberCount: b.memberCount }),
       ...op({ tokens: b.tokens, Y: b.Y, uniqueVn: b.uniqueVn, dLogit: b.dLogit, loss: b.loss, memberSeq: b.memberSeq, memberCount: b.memberCount }),
     ]);
   return { dLogit: new Float32Array(out.dLogit), loss: new Float32Array(out.loss) };
 }
 
-/** scansnapGradZ's slot entries after listByNext: queryRowGrad [R][batch][P] by slot; dZ comes back [R][rows][P]. */
+/** scansnapGradZ's slot entries after scansnapListByNext: queryRowGrad [R][batch][P] by slot; dZ comes back [R][rows][P]. */
 export async function runGradZSlots(args: { shape: ScanSnapShape; rows: ScanSnapRows; slots: ScanSnapSlots; tokens: Uint32Array<ArrayBuffer>; queryRowGrad: Float32Array<ArrayBuffer> }) {
   const ctx = await getContext();
-  const size = scanSnapSizes(args.shape);
-  const scratch = gradYScratchBytes(args.shape);
   const zScratch = gradZScratchBytes(args.shape, args.rows);
-  const gradY = await scansnapGradYSlots(ctx.kernels, args.shape, args.slots);
+  const listByNext = await scansnapListByNext(ctx.kernels, args.shape, args.slots);
   const op = await scansnapGradZSlots(ctx.kernels, args.shape, args.rows, args.slots);
   const out = await runAlone(ctx, 'scansnapGradZ slots', { tokens: args.tokens, queryRowGrad: args.queryRowGrad },
-    {
-      dZ: zBytes(args.shape, args.rows), rowMembers: zScratch.rowMembers, rowMemberCount: zScratch.rowMemberCount, memberSeq: scratch.memberList,
-      memberCount: scratch.memberCount, uniqueVn: size.uniqueList, dLogit: size.perSequenceRow, Y: size.params, dY: size.params,
-      dvnPartial: gradYSlotLayout(args.shape, args.slots).partialBytes,
-    },
+    { dZ: zBytes(args.shape, args.rows), rowMembers: zScratch.rowMembers, rowMemberCount: zScratch.rowMemberCount, ...memberListBytes(args.shape, args.slots) },
     (b) => [
-      gradY({ tokens: b.tokens, uniqueVn: b.uniqueVn, dLogit: b.dLogit, Y: b.Y, dY: b.dY, dvnPartial: b.dvnPartial, memberSeq: b.memberSeq, memberCount: b.memberCount })[0],
+      listByNext({ tokens: b.tokens, memberSeq: b.memberSeq, memberCount: b.memberCount }),
       ...op({ tokens: b.tokens, queryRowGrad: b.queryRowGrad, dZ: b.dZ, rowMembers: b.rowMembers, rowMemberCount: b.rowMemberCount, memberSeq: b.memberSeq, memberCount: b.memberCount }),
     ]);
   return new Float32Array(out.dZ);

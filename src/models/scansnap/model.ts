@@ -17,7 +17,7 @@ import { scansnapAttention } from '../../kernels/scansnapAttention';
 import { paddedRow, scanSnapSizes, slotsUnsupported, zBytes, type ScanSnapRows, type ScanSnapShape, type ScanSnapSlots } from '../../kernels/scansnapLayout';
 import { scansnapCrossEntropy, scansnapCrossEntropySlots } from '../../kernels/scansnapCrossEntropy';
 import { scansnapAttentionBackward, scansnapAttentionBackwardFromPartials } from '../../kernels/scansnapAttentionBackward';
-import { gradYScratchBytes, gradYSlotLayout, scansnapGradY, scansnapGradYSlots } from '../../kernels/scansnapGradY';
+import { gradYScratchBytes, gradYSlotLayout, scansnapGradY, scansnapGradYSlots, scansnapListByNext } from '../../kernels/scansnapGradY';
 import { gradZScratchBytes, scansnapGradZ, scansnapGradZSlots } from '../../kernels/scansnapGradZ';
 import { tunedSgdMomentum } from '../../kernels/sgdMomentum';
 import { scansnapBatchGenerate, slotCountBytes, tunedScansnapBatchGenerate } from '../../kernels/scansnapBatchGenerate';
@@ -83,7 +83,7 @@ export function acquireWorkBuffers(ctx: GpuContext, shape: ScanSnapShape, rows: 
 export interface BatchLists {
   /** Distinct context tokens a sequence has at most (work counts for the bench; default L − 1). */
   distinctPerSequence?: number;
-  /** The batch is drawn from this token layout: slot lists (scansnapLayout.ts) for attention, logits and dY. */
+  /** The batch is drawn from this token layout: slot lists (scansnapLayout.ts) for every kernel of the step. */
   slots?: ScanSnapSlots;
   /** With slots: the generator's slot counts (its generateCounts entry), read instead of the context ids. */
   slotCounts?: GPUBuffer;
@@ -91,8 +91,8 @@ export interface BatchLists {
 
 /**
  * Loss and gradients of Y and Z for the batch in `work.tokens`, as dispatches in SPEC §2 order. With `slots` the
- * batch must be drawn from that token layout (training's batches are), and attention, the logits and the gradient
- * of Y use slot lists: the same logits and dY for the same lists, found without scanning vnDense.
+ * batch must be drawn from that token layout (training's batches are), and every kernel works on slot lists: the
+ * same logits, dY and dZ for the same lists, summed by next token instead of by scanning vnDense.
  */
 export async function lossAndGradsDispatches(
   ctx: GpuContext,
@@ -109,21 +109,21 @@ export async function lossAndGradsDispatches(
   const forward = attention({ tokens: w.tokens, Z, uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount, vnDense: w.vnDense, slotCounts });
   if (slots) {
     if (!w.dvnPartial) throw new Error('scansnap: slot lists need the dvnPartial work buffer (acquireWorkBuffers with slots)');
-    const [gradY, crossEntropy, attentionBackward, gradZ] = await Promise.all([
+    const [listByNext, gradY, crossEntropy, attentionBackward, gradZ] = await Promise.all([
+      scansnapListByNext(k, shape, slots),
       scansnapGradYSlots(k, shape, slots),
       scansnapCrossEntropySlots(k, shape, slots),
       scansnapAttentionBackwardFromPartials(k, shape, slots, gradYSlotLayout(shape, slots).columnThreads),
       scansnapGradZSlots(k, shape, rows, slots),
     ]);
-    // The sequences of each next token are listed once (gradY's listByNext) and read by the logits, dY and dZ;
-    // the dY pass also leaves attention backward its products.
+    // The sequences of each next token are listed once and read by the logits, dY and dZ; the dY pass also leaves
+    // attention backward its products.
     const members = { memberSeq: w.memberSeq, memberCount: w.memberCount };
-    const [listByNext, sumY] = gradY({ tokens: w.tokens, uniqueVn: w.uniqueVn, dLogit: w.dLogit, Y, dY: w.dY, dvnPartial: w.dvnPartial, ...members });
     return [
       forward,
-      listByNext,
+      listByNext({ tokens: w.tokens, ...members }),
       ...crossEntropy({ tokens: w.tokens, Y, uniqueVn: w.uniqueVn, dLogit: w.dLogit, loss: w.loss, ...members }),
-      sumY,
+      gradY({ uniqueVn: w.uniqueVn, dLogit: w.dLogit, Y, dY: w.dY, dvnPartial: w.dvnPartial, ...members }),
       attentionBackward({ uniqueVn: w.uniqueVn, dvnPartial: w.dvnPartial, queryRowGrad: w.queryRowGrad }),
       ...gradZ({ tokens: w.tokens, queryRowGrad: w.queryRowGrad, dZ: w.dZ, rowMembers: w.rowMembers, rowMemberCount: w.rowMemberCount, ...members }),
     ];
