@@ -6,6 +6,13 @@
 // vec4s; a thread per sequence needs no barriers (which cost more than the arithmetic on CPU adapters).
 // dLogit first holds the logits, then exp(logit − max).
 
+// #if subgroups
+enable subgroups;
+// slotLogits' quads (QUADS) agree on their control flow (a quad never spans two chunks), which the uniformity
+// analysis cannot see.
+diagnostic(off, subgroup_uniformity);
+// #endif
+
 override BATCH: u32;
 override CTX: u32;
 override M: u32;
@@ -101,13 +108,54 @@ override DISTINCT: u32 = 1u;
 override K: u32 = 1u;
 override TILE_SEQS: u32 = 8u;     // 1 .. 8
 override COLUMN_VECS: u32 = 4u;   // 1 .. 4
+// slotLogits: the four lanes of a quad share the vn loads (needs the subgroups feature). A chunk's column threads
+// are rounded up to a multiple of 4, so that a quad's lanes take the same sequences; at every slot lane q loads
+// the vn of sequences q and 4 + q only, and quadBroadcast hands them round. On SwiftShader a load with a computed
+// index costs about ten FMAs and a broadcast by a constant lane a few register operations.
+override QUADS: bool = false;
+
+// #if subgroups
+fn fromLane0(x: f32) -> f32 { return quadBroadcast(x, 0u); }
+fn fromLane1(x: f32) -> f32 { return quadBroadcast(x, 1u); }
+fn fromLane2(x: f32) -> f32 { return quadBroadcast(x, 2u); }
+fn fromLane3(x: f32) -> f32 { return quadBroadcast(x, 3u); }
+// #else
+fn fromLane0(x: f32) -> f32 { return x; }
+fn fromLane1(x: f32) -> f32 { return x; }
+fn fromLane2(x: f32) -> f32 { return x; }
+fn fromLane3(x: f32) -> f32 { return x; }
+// #endif
+
+// QUADS: this lane's share of a slot's vn (loaded); otherwise nothing is loaded here.
+fn quadShare(at: u32) -> f32 {
+  if (QUADS) { return uniqueVn[at]; }
+  return 0.0;
+}
+
+// A sequence's vn at a slot: from the quad (QUADS) or loaded.
+fn vnOf(at: u32, fromQuad: f32) -> f32 {
+  if (QUADS) { return fromQuad; }
+  return uniqueVn[at];
+}
+
+// Column threads of a chunk: whole quads with QUADS.
+fn logitColumnThreads() -> u32 {
+  let threads = (P4 + COLUMN_VECS - 1u) / COLUMN_VECS;
+  return select(threads, (threads + 3u) & ~3u, QUADS);
+}
 
 @group(0) @binding(7) var<storage, read> memberSeq: array<u32>;     // [R][K][BATCH]
 @group(0) @binding(8) var<storage, read> memberCount: array<u32>;   // [R][K]
 
+// #if subgroups
+@compute @workgroup_size(WG)
+fn slotLogits(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(subgroup_invocation_id) lane: u32) {
+// #else
 @compute @workgroup_size(WG)
 fn slotLogits(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let columnThreads = (P4 + COLUMN_VECS - 1u) / COLUMN_VECS;
+  let lane = 0u;
+// #endif
+  let columnThreads = logitColumnThreads();
   var chunk = gid.x / columnThreads;
   let r = gid.y;
   // Which next token's chunk this is: walk the next tokens' chunk counts (the same loads for the whole lane group).
@@ -135,6 +183,10 @@ fn slotLogits(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   let lists = seqs * CTX;
   let moreLists = moreSeqs * CTX;
+  // QUADS: the lists this lane loads from (sequences lane & 3 and 4 + lane & 3 of the chunk).
+  let q = lane & 3u;
+  let mineList = select(select(lists.z, lists.w, q == 3u), select(lists.x, lists.y, q == 1u), q < 2u);
+  let mineMoreList = select(select(moreLists.z, moreLists.w, q == 3u), select(moreLists.x, moreLists.y, q == 1u), q < 2u);
   let yBase = r * M * P4;
   let distinctFirst = NUM_COMMON + n * DISTINCT;
 
@@ -153,34 +205,36 @@ fn slotLogits(@builtin(global_invocation_id) gid: vec3<u32>) {
     let y1 = select(vec4<f32>(0.0), Y[yRow + col.y], COLUMN_VECS > 1u);
     let y2 = select(vec4<f32>(0.0), Y[yRow + col.z], COLUMN_VECS > 2u);
     let y3 = select(vec4<f32>(0.0), Y[yRow + col.w], COLUMN_VECS > 3u);
-    let v0 = vec4<f32>(uniqueVn[lists.x + j]);
+    let share = quadShare(mineList + j);
+    let moreShare = select(0.0, quadShare(mineMoreList + j), TILE_SEQS > 4u);
+    let v0 = vec4<f32>(vnOf(lists.x + j, fromLane0(share)));
     a00 = fma(v0, y0, a00); a01 = fma(v0, y1, a01); a02 = fma(v0, y2, a02); a03 = fma(v0, y3, a03);
     if (TILE_SEQS > 1u) {
-      let v1 = vec4<f32>(uniqueVn[lists.y + j]);
+      let v1 = vec4<f32>(vnOf(lists.y + j, fromLane1(share)));
       a10 = fma(v1, y0, a10); a11 = fma(v1, y1, a11); a12 = fma(v1, y2, a12); a13 = fma(v1, y3, a13);
     }
     if (TILE_SEQS > 2u) {
-      let v2 = vec4<f32>(uniqueVn[lists.z + j]);
+      let v2 = vec4<f32>(vnOf(lists.z + j, fromLane2(share)));
       a20 = fma(v2, y0, a20); a21 = fma(v2, y1, a21); a22 = fma(v2, y2, a22); a23 = fma(v2, y3, a23);
     }
     if (TILE_SEQS > 3u) {
-      let v3 = vec4<f32>(uniqueVn[lists.w + j]);
+      let v3 = vec4<f32>(vnOf(lists.w + j, fromLane3(share)));
       a30 = fma(v3, y0, a30); a31 = fma(v3, y1, a31); a32 = fma(v3, y2, a32); a33 = fma(v3, y3, a33);
     }
     if (TILE_SEQS > 4u) {
-      let v4 = vec4<f32>(uniqueVn[moreLists.x + j]);
+      let v4 = vec4<f32>(vnOf(moreLists.x + j, fromLane0(moreShare)));
       a40 = fma(v4, y0, a40); a41 = fma(v4, y1, a41); a42 = fma(v4, y2, a42); a43 = fma(v4, y3, a43);
     }
     if (TILE_SEQS > 5u) {
-      let v5 = vec4<f32>(uniqueVn[moreLists.y + j]);
+      let v5 = vec4<f32>(vnOf(moreLists.y + j, fromLane1(moreShare)));
       a50 = fma(v5, y0, a50); a51 = fma(v5, y1, a51); a52 = fma(v5, y2, a52); a53 = fma(v5, y3, a53);
     }
     if (TILE_SEQS > 6u) {
-      let v6 = vec4<f32>(uniqueVn[moreLists.z + j]);
+      let v6 = vec4<f32>(vnOf(moreLists.z + j, fromLane2(moreShare)));
       a60 = fma(v6, y0, a60); a61 = fma(v6, y1, a61); a62 = fma(v6, y2, a62); a63 = fma(v6, y3, a63);
     }
     if (TILE_SEQS > 7u) {
-      let v7 = vec4<f32>(uniqueVn[moreLists.w + j]);
+      let v7 = vec4<f32>(vnOf(moreLists.w + j, fromLane3(moreShare)));
       a70 = fma(v7, y0, a70); a71 = fma(v7, y1, a71); a72 = fma(v7, y2, a72); a73 = fma(v7, y3, a73);
     }
   }

@@ -28,7 +28,7 @@ const RAISED_LIMITS = [
 ] as const;
 
 /** Features we use when present; everything works without them. */
-const OPTIONAL_FEATURES: GPUFeatureName[] = ['timestamp-query'];
+const OPTIONAL_FEATURES: GPUFeatureName[] = ['timestamp-query', 'subgroups'];
 
 export class NoAdapterError extends Error {
   constructor(reason: string) {

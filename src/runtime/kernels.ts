@@ -11,6 +11,15 @@ export type ShaderSources = Record<string, string>;
 /** `// #include "lib/x.wgsl"` on a line of its own splices shaders/lib/x.wgsl in at that line. */
 const INCLUDE = /^[ \t]*\/\/[ \t]*#include[ \t]+"([^"]+)\.wgsl"[ \t]*$/;
 
+/**
+ * `// #if FEATURE`, `// #else` and `// #endif`, each on a line of its own, keep the lines between them only where
+ * the device has that GPU feature (or, after #else, lacks it): a kernel may `enable subgroups;` and call subgroup
+ * builtins where the device offers them and still compile where it does not. Sections do not nest.
+ */
+const IF_FEATURE = /^[ \t]*\/\/[ \t]*#if[ \t]+([a-z0-9-]+)[ \t]*$/;
+const ELSE = /^[ \t]*\/\/[ \t]*#else[ \t]*$/;
+const ENDIF = /^[ \t]*\/\/[ \t]*#endif[ \t]*$/;
+
 /** A kernel's text with its includes spliced in, and for every line of it the file and line it came from. */
 export interface ExpandedSource {
   text: string;
@@ -20,28 +29,50 @@ export interface ExpandedSource {
 /**
  * Splices shared snippets into a kernel: WGSL has no includes, and the counter hash (for instance) must be the
  * same words in every kernel that draws random numbers. Each snippet is spliced once per kernel (a second
- * include of it is dropped) and snippets may include others; errors name the including file and line.
+ * include of it is dropped) and snippets may include others; errors name the including file and line. Feature
+ * sections (above) are resolved against `features`; their dropped lines stay as empty lines, so that compiler
+ * messages keep their line numbers.
  */
-export function expandIncludes(file: string, sources: ShaderSources): ExpandedSource {
+export function expandIncludes(file: string, sources: ShaderSources, features: ReadonlySet<string> = new Set()): ExpandedSource {
   const text: string[] = [];
   const origin: ExpandedSource['origin'] = [];
   const seen = new Set<string>();
   const visit = (name: string, stack: string[]) => {
     const source = sources[name];
     if (source === undefined) throw new Error(`shaders/${stack[stack.length - 1]}.wgsl: #include "${name}.wgsl": no such file under shaders/`);
+    const at = (i: number) => `shaders/${name}.wgsl:${i + 1}`;
+    let open: { feature: string; line: number; keep: boolean; inElse: boolean } | null = null;
     source.split('\n').forEach((line, i) => {
-      const m = INCLUDE.exec(line);
-      if (!m) {
-        text.push(line);
+      const emit = (kept: string) => {
+        text.push(kept);
         origin.push({ file: `shaders/${name}.wgsl`, line: i + 1 });
-        return;
+      };
+      const opening = IF_FEATURE.exec(line);
+      if (opening) {
+        if (open) throw new Error(`${at(i)}: #if ${opening[1]} inside the #if ${open.feature} of line ${open.line}; sections do not nest`);
+        open = { feature: opening[1], line: i + 1, keep: features.has(opening[1]), inElse: false };
+        return emit('');
       }
+      if (ELSE.test(line)) {
+        if (!open || open.inElse) throw new Error(`${at(i)}: #else without an open #if`);
+        open = { ...open, keep: !open.keep, inElse: true };
+        return emit('');
+      }
+      if (ENDIF.test(line)) {
+        if (!open) throw new Error(`${at(i)}: #endif without an open #if`);
+        open = null;
+        return emit('');
+      }
+      if (open && !open.keep) return emit('');
+      const m = INCLUDE.exec(line);
+      if (!m) return emit(line);
       const target = m[1];
-      if (stack.includes(target)) throw new Error(`shaders/${name}.wgsl:${i + 1}: #include "${target}.wgsl" includes itself (${[...stack, name, target].join(' -> ')})`);
+      if (stack.includes(target)) throw new Error(`${at(i)}: #include "${target}.wgsl" includes itself (${[...stack, name, target].join(' -> ')})`);
       if (seen.has(target)) return;
       seen.add(target);
       visit(target, [...stack, name]);
     });
+    if (open) throw new Error(`shaders/${name}.wgsl:${(open as { line: number }).line}: #if ${(open as { feature: string }).feature} is never closed (#endif)`);
   };
   visit(file, []);
   return { text: text.join('\n'), origin };
@@ -227,7 +258,7 @@ export class KernelLibrary {
       if (this.sources[file] === undefined || file.startsWith('lib/')) {
         throw new Error(`unknown kernel '${file}': shaders/ has ${this.names().join(', ')}`);
       }
-      e = expandIncludes(file, this.sources);
+      e = expandIncludes(file, this.sources, this.device.features as ReadonlySet<string>);
       this.expanded.set(file, e);
     }
     return e;

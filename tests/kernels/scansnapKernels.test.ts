@@ -16,6 +16,7 @@ import { scansnapAttentionBackwardReference } from '../../src/reference/scansnap
 import { scansnapGradYReference, scansnapGradYSlotsReference } from '../../src/reference/scansnapGradY';
 import { scansnapGradZReference } from '../../src/reference/scansnapGradZ';
 import { paddedRow, slotCount, type ScanSnapRows, type ScanSnapShape } from '../../src/kernels/scansnapLayout';
+import { defaultCrossEntropySlotVariant } from '../../src/kernels/scansnapCrossEntropy';
 import { SequenceSampler, tokenLayout, tokenSlots, type ScanSnapDataSettings } from '../../src/models/scansnap/data';
 import { padRows, selectRows, unpadRows } from '../../src/models/scansnap/model';
 import type { UniqueLists } from '../probes/scansnapKernels';
@@ -215,13 +216,17 @@ interface SlotCase {
   replicas: number;
   batch: number;
   gradY: { rowsPerThread: number; columnVecs: number };
-  crossEntropy: { tileSeqs: number; columnVecs: number };
+  crossEntropy: { tileSeqs: number; columnVecs: number; quads?: boolean };
 }
 
 const SLOT_CASES: SlotCase[] = [
   { data: { numCommon: 2, numQuery: 2, nextPerQuery: 2, distinctPerNext: 3, L: 9 }, replicas: 2, batch: 70, gradY: { rowsPerThread: 5, columnVecs: 4 }, crossEntropy: { tileSeqs: 8, columnVecs: 4 } },
   { data: { numCommon: 0, numQuery: 1, nextPerQuery: 3, distinctPerNext: 7, L: 8 }, replicas: 3, batch: 3, gradY: { rowsPerThread: 2, columnVecs: 3 }, crossEntropy: { tileSeqs: 3, columnVecs: 2 } },
   { data: { numCommon: 7, numQuery: 3, nextPerQuery: 1, distinctPerNext: 6, L: 30 }, replicas: 1, batch: 5, gradY: { rowsPerThread: 1, columnVecs: 1 }, crossEntropy: { tileSeqs: 5, columnVecs: 1 } },
+  // The logits' quads (the subgroups feature: every adapter these tests run on has it): 8 and 3 sequences a thread,
+  // chunks with fewer members than lanes share, column threads rounded up to whole quads.
+  { data: { numCommon: 2, numQuery: 2, nextPerQuery: 2, distinctPerNext: 3, L: 9 }, replicas: 2, batch: 70, gradY: { rowsPerThread: 5, columnVecs: 4 }, crossEntropy: { tileSeqs: 8, columnVecs: 4, quads: true } },
+  { data: { numCommon: 3, numQuery: 2, nextPerQuery: 3, distinctPerNext: 5, L: 12 }, replicas: 2, batch: 9, gradY: { rowsPerThread: 3, columnVecs: 2 }, crossEntropy: { tileSeqs: 3, columnVecs: 3, quads: true } },
 ];
 
 function slotCase(c: SlotCase) {
@@ -235,7 +240,7 @@ function slotCase(c: SlotCase) {
 
 const slotName = (c: SlotCase) => {
   const { shape, slots } = slotCase(c);
-  return `R=${c.replicas} batch=${c.batch} L=${c.data.L} M=${shape.M}, ${slotCount(slots)} slots (${c.data.numCommon} common), K=${slots.K}, gradY ${c.gradY.rowsPerThread} rows x ${c.gradY.columnVecs} vec4, cross-entropy ${c.crossEntropy.tileSeqs} sequences x ${c.crossEntropy.columnVecs} vec4`;
+  return `R=${c.replicas} batch=${c.batch} L=${c.data.L} M=${shape.M}, ${slotCount(slots)} slots (${c.data.numCommon} common), K=${slots.K}, gradY ${c.gradY.rowsPerThread} rows x ${c.gradY.columnVecs} vec4, cross-entropy ${c.crossEntropy.tileSeqs} sequences x ${c.crossEntropy.columnVecs} vec4${c.crossEntropy.quads ? ' in quads' : ''}`;
 };
 
 describe('scansnapAttention slot lists (entries slots, slotsFromCounts)', () => {
@@ -330,6 +335,21 @@ describe('scansnapGradZ from query-row gradients by slot (entry slots)', () => {
       expect(got).toEqual(general);
     });
   }
+});
+
+describe('defaultCrossEntropySlotVariant (src/kernels/scansnapCrossEntropy.ts)', () => {
+  const device = (features: string[]) => ({ features: new Set(features) }) as unknown as GPUDevice;
+  it('takes quads on a CPU adapter with subgroups where whole quads leave at most an eighth of the columns idle', () => {
+    const subgroups = device(['subgroups']);
+    // M 240: 60 vec4 columns, 15 column threads -> 16 (6.7 % idle); M 125: 32 -> 8 threads, none idle.
+    expect(defaultCrossEntropySlotVariant(subgroups, true, 240)).toEqual({ quads: true });
+    expect(defaultCrossEntropySlotVariant(subgroups, true, 125)).toEqual({ quads: true });
+    // M 79: 20 vec4 columns, 5 threads -> 8 (60 % idle); M 33: 9 -> 3 threads -> 4 (78 %).
+    expect(defaultCrossEntropySlotVariant(subgroups, true, 79)).toEqual({});
+    expect(defaultCrossEntropySlotVariant(subgroups, true, 33)).toEqual({});
+    expect(defaultCrossEntropySlotVariant(subgroups, false, 240)).toEqual({});
+    expect(defaultCrossEntropySlotVariant(device([]), true, 240)).toEqual({});
+  });
 });
 
 describe('scansnapCrossEntropy from slot lists (entries slotLogits, softmax)', () => {

@@ -15,7 +15,7 @@ import type { Dispatch } from '../../runtime/kernels';
 import { StepPlan } from '../../runtime/plan';
 import { scansnapAttention } from '../../kernels/scansnapAttention';
 import { paddedRow, scanSnapSizes, slotsUnsupported, zBytes, type ScanSnapRows, type ScanSnapShape, type ScanSnapSlots } from '../../kernels/scansnapLayout';
-import { scansnapCrossEntropy, scansnapCrossEntropySlots } from '../../kernels/scansnapCrossEntropy';
+import { defaultCrossEntropySlotVariant, scansnapCrossEntropy, scansnapCrossEntropySlots } from '../../kernels/scansnapCrossEntropy';
 import { scansnapAttentionBackward, scansnapAttentionBackwardFromPartials } from '../../kernels/scansnapAttentionBackward';
 import { gradYScratchBytes, gradYSlotLayout, scansnapGradY, scansnapGradYSlots, scansnapListByNext } from '../../kernels/scansnapGradY';
 import { gradZScratchBytes, scansnapGradZ, scansnapGradZSlots } from '../../kernels/scansnapGradZ';
@@ -112,7 +112,7 @@ export async function lossAndGradsDispatches(
     const [listByNext, gradY, crossEntropy, attentionBackward, gradZ] = await Promise.all([
       scansnapListByNext(k, shape, slots),
       scansnapGradYSlots(k, shape, slots),
-      scansnapCrossEntropySlots(k, shape, slots),
+      scansnapCrossEntropySlots(k, shape, slots, defaultCrossEntropySlotVariant(ctx.device, ctx.adapter.isSoftware, shape.M)),
       scansnapAttentionBackwardFromPartials(k, shape, slots, gradYSlotLayout(shape, slots).columnThreads),
       scansnapGradZSlots(k, shape, rows, slots),
     ]);
