@@ -17,11 +17,27 @@
 //               for each member, the dot products over its own columns to dvnPartial, and
 //               scansnapAttentionBackward's `fromPartials` sums the column threads' parts in order. The member's
 //               dLogit, the dearest load, is then read once for both.
+//   slotPairs:  `slots` with a quad's lanes sharing their loads (needs the subgroups feature; COLUMN_VECS 4): a
+//               quad holds two row blocks of a group × two column threads. The two lanes of a column thread each
+//               load half of a member's dLogit columns and swap halves (quadSwapX); the two lanes of a row block
+//               load rows 0, 1 and 3, 4 of its vn and swap them (quadSwapY), row 2 each. 12 loads a member
+//               instead of 22, the same products in the same order as `slots`: the same dY and dvn parts. On
+//               SwiftShader a load with a computed index is a branch-guarded scalar load per lane and float (about
+//               ten FMAs' worth) and a quad swap one register shuffle; at R 160, M 240 the pass took 87–98 ms
+//               against 112–121 for `slots` (and 131 while the zero rows had a lane per vec4: workgroups are dear
+//               there too).
 // A thread's rows share every member's dLogit load and its columns every vn load; lanes next to each other take
 // the next columns of the same rows, so a lane group loads the same vn. On SwiftShader (grid group R 160, M 240,
 // without robustness checks) the slot pass with attention backward's products takes 116–124 ms, where it took 74
 // without them and attention backward's own kernel 87 (with the checks listMembers + main took 164); 10 rows or
 // 2–3 vec4 columns a thread were slower (125, 182, 134 ms).
+
+// #if subgroups
+enable subgroups;
+// slotPairs' quads agree on their control flow (a quad never spans two tasks), which the uniformity analysis
+// cannot see.
+diagnostic(off, subgroup_uniformity);
+// #endif
 
 override BATCH: u32;
 override M: u32;
@@ -224,6 +240,144 @@ fn slots(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var i = 0u; i < ROWS_PER_THREAD; i++) {
     if (firstRow + i >= groupRows) { break; }
     for (var v = 0u; v < COLUMN_VECS; v++) {
+      if (c0 + v * columnThreads < P4) { dY[(r * M + row0 + i) * P4 + col[v]] = acc[i][v]; }
+    }
+  }
+}
+
+// #if subgroups
+fn swapX(x: vec4<f32>) -> vec4<f32> { return quadSwapX(x); }
+fn swapY(x: f32) -> f32 { return quadSwapY(x); }
+// #else
+fn swapX(x: vec4<f32>) -> vec4<f32> { return x; }
+fn swapY(x: f32) -> f32 { return x; }
+// #endif
+
+// slotPairs' layout: each group's row blocks in pairs (an odd count's last pair repeats its last block, storing
+// the same values twice), 2 · (column threads rounded up to even) lanes a pair, a lane's bits 0 and 1 its row block
+// in the pair and its column thread's parity; then a lane per row outside every allowed set (written zero). With
+// an odd count of column threads the last quad's second column thread has no columns: its lanes load for their
+// partners, their block of Y is zero, and their dvn parts (the dvnPartial row is rounded up to even) are exact
+// zeros, which leave fromPartials' sums as they are.
+fn pairCount(rows: u32) -> u32 {
+  return (rowBlocks(rows) + 1u) / 2u;
+}
+
+@compute @workgroup_size(WG)
+fn slotPairs(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let columnThreads = (P4 + COLUMN_VECS - 1u) / COLUMN_VECS;
+  let lanesPerPair = 2u * (columnThreads + (columnThreads & 1u));
+  let commonPairs = pairCount(NUM_COMMON);
+  let groupPairs = commonPairs + K * pairCount(DISTINCT);
+  let r = gid.y;
+  let pair = gid.x / lanesPerPair;
+  if (pair >= groupPairs) {
+    // Rows outside every allowed set: zero, a row a lane.
+    let row = NUM_COMMON + K * DISTINCT + gid.x - groupPairs * lanesPerPair;
+    if (row >= M) { return; }
+    for (var c = 0u; c < P4; c++) { dY[(r * M + row) * P4 + c] = vec4<f32>(0.0); }
+    return;
+  }
+  let inPair = gid.x % lanesPerPair;
+  let half = inPair & 1u;                       // this lane's row block in the pair
+  let parity = (inPair >> 1u) & 1u;             // this lane's column thread's parity
+  let c0 = 2u * (inPair >> 2u) + parity;        // this lane's column thread
+  let storing = c0 < columnThreads;
+  let partialWidth = columnThreads + (columnThreads & 1u);
+  let col = min(vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u) * columnThreads, vec4<u32>(P4 - 1u));
+  let isCommon = pair < commonPairs;
+  let n = select((pair - commonPairs) / pairCount(DISTINCT), 0u, isCommon);
+  let groupRows = select(DISTINCT, NUM_COMMON, isCommon);
+  let rowBlock = min(2u * select((pair - commonPairs) % pairCount(DISTINCT), pair, isCommon) + half, rowBlocks(groupRows) - 1u);
+  let firstRow = rowBlock * ROWS_PER_THREAD;
+  let last = groupRows - 1u;
+  let slot0 = select(NUM_COMMON, 0u, isCommon) + firstRow;
+  let s1 = slot0 + min(1u, last - firstRow);
+  let s2 = slot0 + min(2u, last - firstRow);
+  let s3 = slot0 + min(3u, last - firstRow);
+  let s4 = slot0 + min(4u, last - firstRow);
+  let count = select(memberCount[r * K + n], BATCH, isCommon);
+  let members = (r * K + n) * BATCH;
+  let row0 = select(NUM_COMMON + n * DISTINCT, 0u, isCommon) + firstRow;
+  let slotCount = NUM_COMMON + DISTINCT;
+  // The loads this lane makes for its partners: dLogit columns 2 · half and 2 · half + 1 of its column thread;
+  // the vn of rows 0, 1, 2 (parity 0) or 3, 4, 2 (parity 1) of its block.
+  let myCols = select(col.xy, col.zw, half == 1u);
+  let vnA = select(slot0, s3, parity == 1u);
+  let vnB = select(s1, s4, parity == 1u);
+
+  let inRow = (vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u) * columnThreads < vec4<u32>(P4)) & vec4<bool>(storing);
+  let none = vec4<f32>(0.0);
+  var y0 = array<vec4<f32>, 4>();
+  var y1 = array<vec4<f32>, 4>();
+  var y2 = array<vec4<f32>, 4>();
+  var y3 = array<vec4<f32>, 4>();
+  var y4 = array<vec4<f32>, 4>();
+  for (var v = 0u; v < 4u; v++) {
+    let yRow = r * M * P4 + col[v];
+    y0[v] = select(none, Y[yRow + row0 * P4], inRow[v]);
+    if (ROWS_PER_THREAD > 1u) { y1[v] = select(none, Y[yRow + (row0 + s1 - slot0) * P4], inRow[v]); }
+    if (ROWS_PER_THREAD > 2u) { y2[v] = select(none, Y[yRow + (row0 + s2 - slot0) * P4], inRow[v]); }
+    if (ROWS_PER_THREAD > 3u) { y3[v] = select(none, Y[yRow + (row0 + s3 - slot0) * P4], inRow[v]); }
+    if (ROWS_PER_THREAD > 4u) { y4[v] = select(none, Y[yRow + (row0 + s4 - slot0) * P4], inRow[v]); }
+  }
+
+  var a00 = vec4<f32>(0.0); var a01 = vec4<f32>(0.0); var a02 = vec4<f32>(0.0); var a03 = vec4<f32>(0.0);
+  var a10 = vec4<f32>(0.0); var a11 = vec4<f32>(0.0); var a12 = vec4<f32>(0.0); var a13 = vec4<f32>(0.0);
+  var a20 = vec4<f32>(0.0); var a21 = vec4<f32>(0.0); var a22 = vec4<f32>(0.0); var a23 = vec4<f32>(0.0);
+  var a30 = vec4<f32>(0.0); var a31 = vec4<f32>(0.0); var a32 = vec4<f32>(0.0); var a33 = vec4<f32>(0.0);
+  var a40 = vec4<f32>(0.0); var a41 = vec4<f32>(0.0); var a42 = vec4<f32>(0.0); var a43 = vec4<f32>(0.0);
+  for (var i = 0u; i < count; i++) {
+    let seq = r * BATCH + select(memberSeq[members + i], i, isCommon);
+    let list = seq * CTX;
+    let d = seq * P4;
+    let mine0 = dLogit[d + myCols.x];
+    let mine1 = dLogit[d + myCols.y];
+    let other0 = swapX(mine0);
+    let other1 = swapX(mine1);
+    let first = half == 0u;
+    let d0 = select(other0, mine0, first);
+    let d1 = select(other1, mine1, first);
+    let d2 = select(mine0, other0, first);
+    let d3 = select(mine1, other1, first);
+    let a = uniqueVn[list + vnA];
+    let b = uniqueVn[list + vnB];
+    let fromA = swapY(a);
+    let fromB = swapY(b);
+    let even = parity == 0u;
+    let partial = seq * slotCount * partialWidth + c0;
+    let v0 = vec4<f32>(select(fromA, a, even));
+    a00 = fma(v0, d0, a00); a01 = fma(v0, d1, a01); a02 = fma(v0, d2, a02); a03 = fma(v0, d3, a03);
+    dvnPartial[partial + slot0 * partialWidth] = (dot(y0[0], d0) + dot(y0[1], d1)) + (dot(y0[2], d2) + dot(y0[3], d3));
+    if (ROWS_PER_THREAD > 1u) {
+      let v1 = vec4<f32>(select(fromB, b, even));
+      a10 = fma(v1, d0, a10); a11 = fma(v1, d1, a11); a12 = fma(v1, d2, a12); a13 = fma(v1, d3, a13);
+      dvnPartial[partial + s1 * partialWidth] = (dot(y1[0], d0) + dot(y1[1], d1)) + (dot(y1[2], d2) + dot(y1[3], d3));
+    }
+    if (ROWS_PER_THREAD > 2u) {
+      let v2 = vec4<f32>(uniqueVn[list + s2]);
+      a20 = fma(v2, d0, a20); a21 = fma(v2, d1, a21); a22 = fma(v2, d2, a22); a23 = fma(v2, d3, a23);
+      dvnPartial[partial + s2 * partialWidth] = (dot(y2[0], d0) + dot(y2[1], d1)) + (dot(y2[2], d2) + dot(y2[3], d3));
+    }
+    if (ROWS_PER_THREAD > 3u) {
+      let v3 = vec4<f32>(select(a, fromA, even));
+      a30 = fma(v3, d0, a30); a31 = fma(v3, d1, a31); a32 = fma(v3, d2, a32); a33 = fma(v3, d3, a33);
+      dvnPartial[partial + s3 * partialWidth] = (dot(y3[0], d0) + dot(y3[1], d1)) + (dot(y3[2], d2) + dot(y3[3], d3));
+    }
+    if (ROWS_PER_THREAD > 4u) {
+      let v4 = vec4<f32>(select(b, fromB, even));
+      a40 = fma(v4, d0, a40); a41 = fma(v4, d1, a41); a42 = fma(v4, d2, a42); a43 = fma(v4, d3, a43);
+      dvnPartial[partial + s4 * partialWidth] = (dot(y4[0], d0) + dot(y4[1], d1)) + (dot(y4[2], d2) + dot(y4[3], d3));
+    }
+  }
+  if (!storing) { return; }
+  let acc = array<array<vec4<f32>, 4>, 5>(
+    array<vec4<f32>, 4>(a00, a01, a02, a03), array<vec4<f32>, 4>(a10, a11, a12, a13), array<vec4<f32>, 4>(a20, a21, a22, a23),
+    array<vec4<f32>, 4>(a30, a31, a32, a33), array<vec4<f32>, 4>(a40, a41, a42, a43),
+  );
+  for (var i = 0u; i < ROWS_PER_THREAD; i++) {
+    if (firstRow + i >= groupRows) { break; }
+    for (var v = 0u; v < 4u; v++) {
       if (c0 + v * columnThreads < P4) { dY[(r * M + row0 + i) * P4 + col[v]] = acc[i][v]; }
     }
   }

@@ -62,17 +62,36 @@ export async function scansnapGradY(kernels: KernelLibrary, s: ScanSnapShape, di
   ];
 }
 
-/** A thread's block: rows of one group (1 .. 5) by vec4 columns (1 .. 4); the default suits a CPU adapter. */
+/**
+ * A thread's block: rows of one group (1 .. 5) by vec4 columns (1 .. 4); the default suits a CPU adapter.
+ * `quads`: the entry slotPairs, whose quads share their loads (4 vec4 columns only; needs the device's `subgroups`
+ * feature): the same dY and dvn parts. `workgroupSize`: lanes a workgroup (a multiple of 4), 64 by default.
+ */
 export interface GradYSlotVariant {
   rowsPerThread?: number;
   columnVecs?: number;
+  quads?: boolean;
+  workgroupSize?: number;
 }
 
-const DEFAULT_SLOT_VARIANT = { rowsPerThread: 5, columnVecs: 4 };
+const DEFAULT_SLOT_VARIANT = { rowsPerThread: 5, columnVecs: 4, quads: false, workgroupSize: 64 };
 
-/** Column threads of the slot sum (each takes columnVecs vec4 columns), and the bytes of its dvn parts. */
+/**
+ * The slot sum's variant for this device: where the adapter is a CPU one that offers subgroups, quads in
+ * workgroups of 256 (SwiftShader at R 160, M 240: 87–98 ms against 112–121 for the default; workgroups of 256
+ * against 64 and 32: 87, 95, 98.5 ms). Elsewhere the default, since no GPU has timed quads yet.
+ */
+export function defaultGradYSlotVariant(device: GPUDevice, isSoftware: boolean): GradYSlotVariant {
+  return isSoftware && device.features.has('subgroups') ? { quads: true, workgroupSize: 256 } : {};
+}
+
+/**
+ * Column threads of the slot sum (each takes columnVecs vec4 columns), and the bytes of its dvn parts: one per
+ * column thread, with quads rounded up to even (the extra one holds exact zeros; fromPartials sums `columnThreads`).
+ */
 export function gradYSlotLayout(s: ScanSnapShape, slots: ScanSnapSlots, variant: GradYSlotVariant = {}): { columnThreads: number; partialBytes: number } {
-  const columnThreads = Math.ceil(paddedRow(s.M) / 4 / (variant.columnVecs ?? DEFAULT_SLOT_VARIANT.columnVecs));
+  const threads = Math.ceil(paddedRow(s.M) / 4 / (variant.columnVecs ?? DEFAULT_SLOT_VARIANT.columnVecs));
+  const columnThreads = variant.quads ? threads + (threads % 2) : threads;
   return { columnThreads, partialBytes: 4 * s.replicas * s.batch * slotCount(slots) * columnThreads };
 }
 
@@ -110,7 +129,14 @@ export async function scansnapListByNext(kernels: KernelLibrary, s: ScanSnapShap
 export async function scansnapGradYSlots(kernels: KernelLibrary, s: ScanSnapShape, slots: ScanSnapSlots, variant: GradYSlotVariant = {}) {
   checkScanSnapShape('scansnapGradY', s);
   checkSlots('scansnapGradY', s, slots);
-  const { rowsPerThread, columnVecs } = { ...DEFAULT_SLOT_VARIANT, ...variant };
+  const { rowsPerThread, columnVecs, quads, workgroupSize } = { ...DEFAULT_SLOT_VARIANT, ...variant };
+  if (quads && !kernels.device.features.has('subgroups')) {
+    throw new RangeError('scansnapGradY: quads = true needs the subgroups feature, which this device lacks; use quads = false');
+  }
+  if (quads && columnVecs !== 4) throw new RangeError(`scansnapGradY: quads = true takes columnVecs = 4, not ${columnVecs}`);
+  if (!Number.isInteger(workgroupSize) || workgroupSize < 4 || workgroupSize % 4 !== 0 || workgroupSize > 256) {
+    throw new RangeError(`scansnapGradY: workgroupSize = ${workgroupSize}; it must be a multiple of 4 in 4..256`);
+  }
   if (!Number.isInteger(rowsPerThread) || rowsPerThread < 1 || rowsPerThread > 5) {
     throw new RangeError(`scansnapGradY: rowsPerThread = ${rowsPerThread}; it must be an integer 1..5`);
   }
@@ -119,15 +145,21 @@ export async function scansnapGradYSlots(kernels: KernelLibrary, s: ScanSnapShap
   }
   const constants = {
     BATCH: s.batch, M: s.M, P4: paddedRow(s.M) / 4, CTX: s.L - 1, NUM_COMMON: slots.numCommon, DISTINCT: slots.distinctPerNext, K: slots.K,
-    NEXT_BASE: slots.nextBase, ROWS_PER_THREAD: rowsPerThread, COLUMN_VECS: columnVecs,
+    NEXT_BASE: slots.nextBase, ROWS_PER_THREAD: rowsPerThread, COLUMN_VECS: columnVecs, WG: workgroupSize,
   };
-  const sum = await kernels.kernel('scansnapGradY', { entryPoint: 'slots', constants });
+  const sum = await kernels.kernel('scansnapGradY', { entryPoint: quads ? 'slotPairs' : 'slots', constants });
   const size = scanSnapSizes(s);
   const members = memberListBytes(s, slots);
-  const layout = gradYSlotLayout(s, slots, { columnVecs });
+  const layout = gradYSlotLayout(s, slots, { columnVecs, quads });
   const blocks = (rows: number) => Math.ceil(rows / rowsPerThread);
-  const tasks = blocks(slots.numCommon) + slots.K * blocks(slots.distinctPerNext) + s.M - (slots.numCommon + slots.K * slots.distinctPerNext);
-  const groups = Math.ceil((tasks * layout.columnThreads) / sum.workgroupSize[0]);
+  const zeroRows = s.M - (slots.numCommon + slots.K * slots.distinctPerNext);
+  // slots: a task per row block and per zero row, columnThreads lanes each; slotPairs: row blocks in pairs,
+  // 2 · columnThreads (even) lanes each, then a lane per zero row.
+  const pairs = (rows: number) => Math.ceil(blocks(rows) / 2);
+  const lanes = quads
+    ? (pairs(slots.numCommon) + slots.K * pairs(slots.distinctPerNext)) * 2 * layout.columnThreads + zeroRows
+    : (blocks(slots.numCommon) + slots.K * blocks(slots.distinctPerNext) + zeroRows) * layout.columnThreads;
+  const groups = Math.ceil(lanes / sum.workgroupSize[0]);
   if (groups > 65535) throw new RangeError(`scansnapGradY: M = ${s.M} needs ${groups} workgroups of the slot sum; at most 65535`);
   const sequences = s.replicas * s.batch;
   const S = slotCount(slots);

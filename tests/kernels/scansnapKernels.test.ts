@@ -215,7 +215,7 @@ interface SlotCase {
   data: ScanSnapDataSettings;
   replicas: number;
   batch: number;
-  gradY: { rowsPerThread: number; columnVecs: number };
+  gradY: { rowsPerThread: number; columnVecs: number; quads?: boolean; workgroupSize?: number };
   crossEntropy: { tileSeqs: number; columnVecs: number; quads?: boolean };
 }
 
@@ -223,10 +223,12 @@ const SLOT_CASES: SlotCase[] = [
   { data: { numCommon: 2, numQuery: 2, nextPerQuery: 2, distinctPerNext: 3, L: 9 }, replicas: 2, batch: 70, gradY: { rowsPerThread: 5, columnVecs: 4 }, crossEntropy: { tileSeqs: 8, columnVecs: 4 } },
   { data: { numCommon: 0, numQuery: 1, nextPerQuery: 3, distinctPerNext: 7, L: 8 }, replicas: 3, batch: 3, gradY: { rowsPerThread: 2, columnVecs: 3 }, crossEntropy: { tileSeqs: 3, columnVecs: 2 } },
   { data: { numCommon: 7, numQuery: 3, nextPerQuery: 1, distinctPerNext: 6, L: 30 }, replicas: 1, batch: 5, gradY: { rowsPerThread: 1, columnVecs: 1 }, crossEntropy: { tileSeqs: 5, columnVecs: 1 } },
-  // The logits' quads (the subgroups feature: every adapter these tests run on has it): 8 and 3 sequences a thread,
-  // chunks with fewer members than lanes share, column threads rounded up to whole quads.
-  { data: { numCommon: 2, numQuery: 2, nextPerQuery: 2, distinctPerNext: 3, L: 9 }, replicas: 2, batch: 70, gradY: { rowsPerThread: 5, columnVecs: 4 }, crossEntropy: { tileSeqs: 8, columnVecs: 4, quads: true } },
-  { data: { numCommon: 3, numQuery: 2, nextPerQuery: 3, distinctPerNext: 5, L: 12 }, replicas: 2, batch: 9, gradY: { rowsPerThread: 3, columnVecs: 2 }, crossEntropy: { tileSeqs: 3, columnVecs: 3, quads: true } },
+  // Quads (the subgroups feature: every adapter these tests run on has it). The logits: 8 and 3 sequences a thread,
+  // chunks with fewer members than lanes share, column threads rounded up to whole quads. gradY's slotPairs: an
+  // even and an odd count of column threads (the last quad's second one idle), a group of one row block (its pair
+  // repeats it) and one of two, workgroups of 64 and 256.
+  { data: { numCommon: 2, numQuery: 2, nextPerQuery: 2, distinctPerNext: 3, L: 9 }, replicas: 2, batch: 70, gradY: { rowsPerThread: 5, columnVecs: 4, quads: true }, crossEntropy: { tileSeqs: 8, columnVecs: 4, quads: true } },
+  { data: { numCommon: 3, numQuery: 2, nextPerQuery: 3, distinctPerNext: 5, L: 12 }, replicas: 2, batch: 9, gradY: { rowsPerThread: 3, columnVecs: 4, quads: true, workgroupSize: 256 }, crossEntropy: { tileSeqs: 3, columnVecs: 3, quads: true } },
 ];
 
 function slotCase(c: SlotCase) {
@@ -240,7 +242,7 @@ function slotCase(c: SlotCase) {
 
 const slotName = (c: SlotCase) => {
   const { shape, slots } = slotCase(c);
-  return `R=${c.replicas} batch=${c.batch} L=${c.data.L} M=${shape.M}, ${slotCount(slots)} slots (${c.data.numCommon} common), K=${slots.K}, gradY ${c.gradY.rowsPerThread} rows x ${c.gradY.columnVecs} vec4, cross-entropy ${c.crossEntropy.tileSeqs} sequences x ${c.crossEntropy.columnVecs} vec4${c.crossEntropy.quads ? ' in quads' : ''}`;
+  return `R=${c.replicas} batch=${c.batch} L=${c.data.L} M=${shape.M}, ${slotCount(slots)} slots (${c.data.numCommon} common), K=${slots.K}, gradY ${c.gradY.rowsPerThread} rows x ${c.gradY.columnVecs} vec4${c.gradY.quads ? ' in quad pairs' : ''}, cross-entropy ${c.crossEntropy.tileSeqs} sequences x ${c.crossEntropy.columnVecs} vec4${c.crossEntropy.quads ? ' in quads' : ''}`;
 };
 
 describe('scansnapAttention slot lists (entries slots, slotsFromCounts)', () => {

@@ -17,7 +17,7 @@ import { scansnapAttention } from '../../kernels/scansnapAttention';
 import { paddedRow, scanSnapSizes, slotsUnsupported, zBytes, type ScanSnapRows, type ScanSnapShape, type ScanSnapSlots } from '../../kernels/scansnapLayout';
 import { defaultCrossEntropySlotVariant, scansnapCrossEntropy, scansnapCrossEntropySlots } from '../../kernels/scansnapCrossEntropy';
 import { scansnapAttentionBackward, scansnapAttentionBackwardFromPartials } from '../../kernels/scansnapAttentionBackward';
-import { gradYScratchBytes, gradYSlotLayout, scansnapGradY, scansnapGradYSlots, scansnapListByNext } from '../../kernels/scansnapGradY';
+import { defaultGradYSlotVariant, gradYScratchBytes, gradYSlotLayout, scansnapGradY, scansnapGradYSlots, scansnapListByNext } from '../../kernels/scansnapGradY';
 import { gradZScratchBytes, scansnapGradZ, scansnapGradZSlots } from '../../kernels/scansnapGradZ';
 import { tunedSgdMomentum } from '../../kernels/sgdMomentum';
 import { scansnapBatchGenerate, slotCountBytes, tunedScansnapBatchGenerate } from '../../kernels/scansnapBatchGenerate';
@@ -75,7 +75,7 @@ export function acquireWorkBuffers(ctx: GpuContext, shape: ScanSnapShape, rows: 
     memberCount: a(scratch.memberCount, 'memberCount'),
     rowMembers: a(rowScratch.rowMembers, 'rowMembers'),
     rowMemberCount: a(rowScratch.rowMemberCount, 'rowMemberCount'),
-    dvnPartial: slots ? a(gradYSlotLayout(shape, slots).partialBytes, 'dvnPartial') : undefined,
+    dvnPartial: slots ? a(gradYSlotLayout(shape, slots, defaultGradYSlotVariant(ctx.device, ctx.adapter.isSoftware)).partialBytes, 'dvnPartial') : undefined,
   };
 }
 
@@ -109,11 +109,12 @@ export async function lossAndGradsDispatches(
   const forward = attention({ tokens: w.tokens, Z, uniqueIds: w.uniqueIds, uniqueVn: w.uniqueVn, uniqueCount: w.uniqueCount, vnDense: w.vnDense, slotCounts });
   if (slots) {
     if (!w.dvnPartial) throw new Error('scansnap: slot lists need the dvnPartial work buffer (acquireWorkBuffers with slots)');
+    const gradYVariant = defaultGradYSlotVariant(ctx.device, ctx.adapter.isSoftware);
     const [listByNext, gradY, crossEntropy, attentionBackward, gradZ] = await Promise.all([
       scansnapListByNext(k, shape, slots),
-      scansnapGradYSlots(k, shape, slots),
+      scansnapGradYSlots(k, shape, slots, gradYVariant),
       scansnapCrossEntropySlots(k, shape, slots, defaultCrossEntropySlotVariant(ctx.device, ctx.adapter.isSoftware, shape.M)),
-      scansnapAttentionBackwardFromPartials(k, shape, slots, gradYSlotLayout(shape, slots).columnThreads),
+      scansnapAttentionBackwardFromPartials(k, shape, slots, gradYSlotLayout(shape, slots, gradYVariant).columnThreads),
       scansnapGradZSlots(k, shape, rows, slots),
     ]);
     // The sequences of each next token are listed once and read by the logits, dY and dZ; the dY pass also leaves
