@@ -43,6 +43,14 @@ fn below(x: u32, n: u32) -> u32 {
   return ((x >> 16u) * n) >> 16u;
 }
 
+// A 24-bit draw u reaches threshold T (u >= T) exactly when i32(u) > signedBelow(T): a signed compare with a
+// constant is one SIMD instruction on a CPU adapter, an unsigned one (emulated there by flipping sign bits) three
+// or four (the slot counter took 13–14 ms instead of 16–18 at R 160). The unused thresholds (0xffffffff) map to
+// i32's largest value, which no draw exceeds.
+fn signedBelow(T: u32) -> i32 {
+  return i32(min(T, 0x7fffffffu)) - 1;
+}
+
 // Up to 32 thresholds can be compiled in (INLINE_THRESHOLDS, T0 ... T31; unused ones stay 0xffffffff, which no
 // 24-bit draw reaches): a token's index is then a sum of compares, with no loads and no loop. On SwiftShader the
 // buffer search below took about 6 of the kernel's 7 ms at the grid's largest group (R 16, batch 128, L 128).
@@ -61,14 +69,15 @@ override T28: u32 = 0xffffffffu; override T29: u32 = 0xffffffffu; override T30: 
 // (log2 loads instead of THRESHOLDS, with the same steps for every token).
 fn allowedIndex(u: u32) -> u32 {
   if (INLINE_THRESHOLDS) {
-    return select(0u, 1u, u >= T0) + select(0u, 1u, u >= T1) + select(0u, 1u, u >= T2) + select(0u, 1u, u >= T3) +
-    select(0u, 1u, u >= T4) + select(0u, 1u, u >= T5) + select(0u, 1u, u >= T6) + select(0u, 1u, u >= T7) +
-    select(0u, 1u, u >= T8) + select(0u, 1u, u >= T9) + select(0u, 1u, u >= T10) + select(0u, 1u, u >= T11) +
-    select(0u, 1u, u >= T12) + select(0u, 1u, u >= T13) + select(0u, 1u, u >= T14) + select(0u, 1u, u >= T15) +
-    select(0u, 1u, u >= T16) + select(0u, 1u, u >= T17) + select(0u, 1u, u >= T18) + select(0u, 1u, u >= T19) +
-    select(0u, 1u, u >= T20) + select(0u, 1u, u >= T21) + select(0u, 1u, u >= T22) + select(0u, 1u, u >= T23) +
-    select(0u, 1u, u >= T24) + select(0u, 1u, u >= T25) + select(0u, 1u, u >= T26) + select(0u, 1u, u >= T27) +
-    select(0u, 1u, u >= T28) + select(0u, 1u, u >= T29) + select(0u, 1u, u >= T30) + select(0u, 1u, u >= T31);
+    let su = i32(u);
+    return select(0u, 1u, su > signedBelow(T0)) + select(0u, 1u, su > signedBelow(T1)) + select(0u, 1u, su > signedBelow(T2)) + select(0u, 1u, su > signedBelow(T3)) +
+    select(0u, 1u, su > signedBelow(T4)) + select(0u, 1u, su > signedBelow(T5)) + select(0u, 1u, su > signedBelow(T6)) + select(0u, 1u, su > signedBelow(T7)) +
+    select(0u, 1u, su > signedBelow(T8)) + select(0u, 1u, su > signedBelow(T9)) + select(0u, 1u, su > signedBelow(T10)) + select(0u, 1u, su > signedBelow(T11)) +
+    select(0u, 1u, su > signedBelow(T12)) + select(0u, 1u, su > signedBelow(T13)) + select(0u, 1u, su > signedBelow(T14)) + select(0u, 1u, su > signedBelow(T15)) +
+    select(0u, 1u, su > signedBelow(T16)) + select(0u, 1u, su > signedBelow(T17)) + select(0u, 1u, su > signedBelow(T18)) + select(0u, 1u, su > signedBelow(T19)) +
+    select(0u, 1u, su > signedBelow(T20)) + select(0u, 1u, su > signedBelow(T21)) + select(0u, 1u, su > signedBelow(T22)) + select(0u, 1u, su > signedBelow(T23)) +
+    select(0u, 1u, su > signedBelow(T24)) + select(0u, 1u, su > signedBelow(T25)) + select(0u, 1u, su > signedBelow(T26)) + select(0u, 1u, su > signedBelow(T27)) +
+    select(0u, 1u, su > signedBelow(T28)) + select(0u, 1u, su > signedBelow(T29)) + select(0u, 1u, su > signedBelow(T30)) + select(0u, 1u, su > signedBelow(T31));
   }
   var j = 0u;
   for (var width = 1u << (31u - countLeadingZeros(max(THRESHOLDS, 1u))); width > 0u; width >>= 1u) {
@@ -118,15 +127,15 @@ fn countSlots(key: u32, seq: u32) {
   var counter = key + 0x9e3779b9u;
   for (var t = 1u; t < L; t++) {
     counter += 0x9e3779b9u;
-    let u = mix32(counter) >> 8u;
-    c0 += select(0u, 0x1u, u >= T0) + select(0u, 0x100u, u >= T1) + select(0u, 0x10000u, u >= T2) + select(0u, 0x1000000u, u >= T3);
-    if (THRESHOLDS > 4u) { c1 += select(0u, 0x1u, u >= T4) + select(0u, 0x100u, u >= T5) + select(0u, 0x10000u, u >= T6) + select(0u, 0x1000000u, u >= T7); }
-    if (THRESHOLDS > 8u) { c2 += select(0u, 0x1u, u >= T8) + select(0u, 0x100u, u >= T9) + select(0u, 0x10000u, u >= T10) + select(0u, 0x1000000u, u >= T11); }
-    if (THRESHOLDS > 12u) { c3 += select(0u, 0x1u, u >= T12) + select(0u, 0x100u, u >= T13) + select(0u, 0x10000u, u >= T14) + select(0u, 0x1000000u, u >= T15); }
-    if (THRESHOLDS > 16u) { c4 += select(0u, 0x1u, u >= T16) + select(0u, 0x100u, u >= T17) + select(0u, 0x10000u, u >= T18) + select(0u, 0x1000000u, u >= T19); }
-    if (THRESHOLDS > 20u) { c5 += select(0u, 0x1u, u >= T20) + select(0u, 0x100u, u >= T21) + select(0u, 0x10000u, u >= T22) + select(0u, 0x1000000u, u >= T23); }
-    if (THRESHOLDS > 24u) { c6 += select(0u, 0x1u, u >= T24) + select(0u, 0x100u, u >= T25) + select(0u, 0x10000u, u >= T26) + select(0u, 0x1000000u, u >= T27); }
-    if (THRESHOLDS > 28u) { c7 += select(0u, 0x1u, u >= T28) + select(0u, 0x100u, u >= T29) + select(0u, 0x10000u, u >= T30) + select(0u, 0x1000000u, u >= T31); }
+    let u = i32(mix32(counter) >> 8u);
+    c0 += select(0u, 0x1u, u > signedBelow(T0)) + select(0u, 0x100u, u > signedBelow(T1)) + select(0u, 0x10000u, u > signedBelow(T2)) + select(0u, 0x1000000u, u > signedBelow(T3));
+    if (THRESHOLDS > 4u) { c1 += select(0u, 0x1u, u > signedBelow(T4)) + select(0u, 0x100u, u > signedBelow(T5)) + select(0u, 0x10000u, u > signedBelow(T6)) + select(0u, 0x1000000u, u > signedBelow(T7)); }
+    if (THRESHOLDS > 8u) { c2 += select(0u, 0x1u, u > signedBelow(T8)) + select(0u, 0x100u, u > signedBelow(T9)) + select(0u, 0x10000u, u > signedBelow(T10)) + select(0u, 0x1000000u, u > signedBelow(T11)); }
+    if (THRESHOLDS > 12u) { c3 += select(0u, 0x1u, u > signedBelow(T12)) + select(0u, 0x100u, u > signedBelow(T13)) + select(0u, 0x10000u, u > signedBelow(T14)) + select(0u, 0x1000000u, u > signedBelow(T15)); }
+    if (THRESHOLDS > 16u) { c4 += select(0u, 0x1u, u > signedBelow(T16)) + select(0u, 0x100u, u > signedBelow(T17)) + select(0u, 0x10000u, u > signedBelow(T18)) + select(0u, 0x1000000u, u > signedBelow(T19)); }
+    if (THRESHOLDS > 20u) { c5 += select(0u, 0x1u, u > signedBelow(T20)) + select(0u, 0x100u, u > signedBelow(T21)) + select(0u, 0x10000u, u > signedBelow(T22)) + select(0u, 0x1000000u, u > signedBelow(T23)); }
+    if (THRESHOLDS > 24u) { c6 += select(0u, 0x1u, u > signedBelow(T24)) + select(0u, 0x100u, u > signedBelow(T25)) + select(0u, 0x10000u, u > signedBelow(T26)) + select(0u, 0x1000000u, u > signedBelow(T27)); }
+    if (THRESHOLDS > 28u) { c7 += select(0u, 0x1u, u > signedBelow(T28)) + select(0u, 0x100u, u > signedBelow(T29)) + select(0u, 0x10000u, u > signedBelow(T30)) + select(0u, 0x1000000u, u > signedBelow(T31)); }
   }
   let cumulative = array<u32, 8>(c0, c1, c2, c3, c4, c5, c6, c7);
   var words = array<u32, 8>();
