@@ -24,8 +24,9 @@
 //               instead of 22, the same products in the same order as `slots`: the same dY and dvn parts. On
 //               SwiftShader a load with a computed index is a branch-guarded scalar load per lane and float (about
 //               ten FMAs' worth) and a quad swap one register shuffle; at R 160, M 240 the pass took 87–98 ms
-//               against 112–121 for `slots` (and 131 while the zero rows had a lane per vec4: workgroups are dear
-//               there too).
+//               against 112–121 for `slots` (131 while the zero rows had a lane per vec4: workgroups are dear
+//               there too), and 77–82 with the block's loads and stores written out instead of looped (a loop
+//               indexes private arrays by a computed value, which keeps them in memory).
 // A thread's rows share every member's dLogit load and its columns every vn load; lanes next to each other take
 // the next columns of the same rows, so a lane group loads the same vn. On SwiftShader (grid group R 160, M 240,
 // without robustness checks) the slot pass with attention backward's products takes 116–124 ms, where it took 74
@@ -307,20 +308,13 @@ fn slotPairs(@builtin(global_invocation_id) gid: vec3<u32>) {
   let vnB = select(s1, s4, parity == 1u);
 
   let inRow = (vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u) * columnThreads < vec4<u32>(P4)) & vec4<bool>(storing);
-  let none = vec4<f32>(0.0);
-  var y0 = array<vec4<f32>, 4>();
-  var y1 = array<vec4<f32>, 4>();
-  var y2 = array<vec4<f32>, 4>();
-  var y3 = array<vec4<f32>, 4>();
-  var y4 = array<vec4<f32>, 4>();
-  for (var v = 0u; v < 4u; v++) {
-    let yRow = r * M * P4 + col[v];
-    y0[v] = select(none, Y[yRow + row0 * P4], inRow[v]);
-    if (ROWS_PER_THREAD > 1u) { y1[v] = select(none, Y[yRow + (row0 + s1 - slot0) * P4], inRow[v]); }
-    if (ROWS_PER_THREAD > 2u) { y2[v] = select(none, Y[yRow + (row0 + s2 - slot0) * P4], inRow[v]); }
-    if (ROWS_PER_THREAD > 3u) { y3[v] = select(none, Y[yRow + (row0 + s3 - slot0) * P4], inRow[v]); }
-    if (ROWS_PER_THREAD > 4u) { y4[v] = select(none, Y[yRow + (row0 + s4 - slot0) * P4], inRow[v]); }
-  }
+  // Written out, not looped: arrays indexed by a computed value live in memory on a CPU adapter.
+  let y0 = pairYRow(r, row0, col, inRow);
+  var y1 = y0; var y2 = y0; var y3 = y0; var y4 = y0;
+  if (ROWS_PER_THREAD > 1u) { y1 = pairYRow(r, row0 + s1 - slot0, col, inRow); }
+  if (ROWS_PER_THREAD > 2u) { y2 = pairYRow(r, row0 + s2 - slot0, col, inRow); }
+  if (ROWS_PER_THREAD > 3u) { y3 = pairYRow(r, row0 + s3 - slot0, col, inRow); }
+  if (ROWS_PER_THREAD > 4u) { y4 = pairYRow(r, row0 + s4 - slot0, col, inRow); }
 
   var a00 = vec4<f32>(0.0); var a01 = vec4<f32>(0.0); var a02 = vec4<f32>(0.0); var a03 = vec4<f32>(0.0);
   var a10 = vec4<f32>(0.0); var a11 = vec4<f32>(0.0); var a12 = vec4<f32>(0.0); var a13 = vec4<f32>(0.0);
@@ -371,14 +365,28 @@ fn slotPairs(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
   }
   if (!storing) { return; }
-  let acc = array<array<vec4<f32>, 4>, 5>(
-    array<vec4<f32>, 4>(a00, a01, a02, a03), array<vec4<f32>, 4>(a10, a11, a12, a13), array<vec4<f32>, 4>(a20, a21, a22, a23),
-    array<vec4<f32>, 4>(a30, a31, a32, a33), array<vec4<f32>, 4>(a40, a41, a42, a43),
-  );
-  for (var i = 0u; i < ROWS_PER_THREAD; i++) {
-    if (firstRow + i >= groupRows) { break; }
-    for (var v = 0u; v < 4u; v++) {
-      if (c0 + v * columnThreads < P4) { dY[(r * M + row0 + i) * P4 + col[v]] = acc[i][v]; }
-    }
-  }
+  let keep = vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u) * columnThreads < vec4<u32>(P4);
+  pairStoreRow(r, row0, firstRow < groupRows, col, keep, a00, a01, a02, a03);
+  if (ROWS_PER_THREAD > 1u) { pairStoreRow(r, row0 + 1u, firstRow + 1u < groupRows, col, keep, a10, a11, a12, a13); }
+  if (ROWS_PER_THREAD > 2u) { pairStoreRow(r, row0 + 2u, firstRow + 2u < groupRows, col, keep, a20, a21, a22, a23); }
+  if (ROWS_PER_THREAD > 3u) { pairStoreRow(r, row0 + 3u, firstRow + 3u < groupRows, col, keep, a30, a31, a32, a33); }
+  if (ROWS_PER_THREAD > 4u) { pairStoreRow(r, row0 + 4u, firstRow + 4u < groupRows, col, keep, a40, a41, a42, a43); }
+}
+
+// One row of a slotPairs lane's block of Y (zero where `inRow` is false).
+fn pairYRow(r: u32, row: u32, col: vec4<u32>, inRow: vec4<bool>) -> array<vec4<f32>, 4> {
+  let at = (r * M + row) * P4;
+  let none = vec4<f32>(0.0);
+  return array<vec4<f32>, 4>(select(none, Y[at + col.x], inRow.x), select(none, Y[at + col.y], inRow.y),
+    select(none, Y[at + col.z], inRow.z), select(none, Y[at + col.w], inRow.w));
+}
+
+// One row of a slotPairs lane's dY block, over the columns `keep` marks, if the row is in its group.
+fn pairStoreRow(r: u32, row: u32, inGroup: bool, col: vec4<u32>, keep: vec4<bool>, a: vec4<f32>, b: vec4<f32>, c: vec4<f32>, d: vec4<f32>) {
+  if (!inGroup) { return; }
+  let at = (r * M + row) * P4;
+  if (keep.x) { dY[at + col.x] = a; }
+  if (keep.y) { dY[at + col.y] = b; }
+  if (keep.z) { dY[at + col.z] = c; }
+  if (keep.w) { dY[at + col.w] = d; }
 }
