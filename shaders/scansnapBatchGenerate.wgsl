@@ -137,15 +137,18 @@ fn countSlots(key: u32, seq: u32) {
     if (THRESHOLDS > 24u) { c6 += select(0u, 0x1u, u > signedBelow(T24)) + select(0u, 0x100u, u > signedBelow(T25)) + select(0u, 0x10000u, u > signedBelow(T26)) + select(0u, 0x1000000u, u > signedBelow(T27)); }
     if (THRESHOLDS > 28u) { c7 += select(0u, 0x1u, u > signedBelow(T28)) + select(0u, 0x100u, u > signedBelow(T29)) + select(0u, 0x10000u, u > signedBelow(T30)) + select(0u, 0x1000000u, u > signedBelow(T31)); }
   }
-  let cumulative = array<u32, 8>(c0, c1, c2, c3, c4, c5, c6, c7);
-  var words = array<u32, 8>();
-  var above = L - 1u;
-  for (var j = 0u; j <= THRESHOLDS; j++) {
-    let reaching = select(0u, (cumulative[j >> 2u] >> ((j & 3u) << 3u)) & 255u, j < THRESHOLDS);
-    words[j >> 2u] |= (above - reaching) << ((j & 3u) << 3u);
-    above = reaching;
-  }
-  for (var w = 0u; w < 8u; w++) { slotCounts[seq * 8u + w] = words[w]; }
+  // Slot j's count is C_(j−1) − C_j. Byte k of word w of the C_(j−1) is byte k − 1 of c_w (byte 3 of c_(w−1), or
+  // L − 1, for k = 0), and no byte of the difference borrows (the C are nonincreasing), so each word of counts is
+  // one shift, or and subtraction: written out, as an array indexed by a computed value would live in memory.
+  let w = seq * 8u;
+  slotCounts[w] = ((c0 << 8u) | (L - 1u)) - c0;
+  slotCounts[w + 1u] = ((c1 << 8u) | (c0 >> 24u)) - c1;
+  slotCounts[w + 2u] = ((c2 << 8u) | (c1 >> 24u)) - c2;
+  slotCounts[w + 3u] = ((c3 << 8u) | (c2 >> 24u)) - c3;
+  slotCounts[w + 4u] = ((c4 << 8u) | (c3 >> 24u)) - c4;
+  slotCounts[w + 5u] = ((c5 << 8u) | (c4 >> 24u)) - c5;
+  slotCounts[w + 6u] = ((c6 << 8u) | (c5 >> 24u)) - c6;
+  slotCounts[w + 7u] = ((c7 << 8u) | (c6 >> 24u)) - c7;
 }
 
 @compute @workgroup_size(WG)
