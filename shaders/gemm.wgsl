@@ -33,6 +33,12 @@
 // act is ACTIVATION: relu (ReLU'(0) = 0) or gelu, the exact erf form 0.5 x (1 + erf(x / sqrt 2)).
 // Every entry runs the same product (product()), so the epilogue never changes how AB is summed.
 
+// #if subgroups
+enable subgroups;
+// QUADS: a quad's lanes run the same k loop (uniform by construction), which the uniformity analysis cannot see.
+diagnostic(off, subgroup_uniformity);
+// #endif
+
 override M: u32;
 override N: u32;
 override K: u32;
@@ -50,6 +56,30 @@ override STRIDE_BIAS: u32 = 0u;
 override ACTIVATION: u32 = 0u; // 1 relu, 2 gelu (ACTIVATION_GELU): for the entries that apply one
 override WORKGROUP_TILES: bool = true;
 override THREAD_ROWS: u32 = 4u;   // 4, or 8 without WORKGROUP_TILES
+// Without WORKGROUP_TILES, on a device with the subgroups feature: a quad's lanes share their loads (the same
+// products, the same bits). With WG_SIDE 2 a workgroup is one quad of 2 x 2 blocks: the lanes of a block row
+// each load half of its rows of A and swap them (quadSwapX), the lanes of a block column half of its columns
+// of B (quadSwapY). With WG_SIDE a multiple of 4 a quad is four blocks side by side: each lane loads a quarter
+// of their rows of A and quadBroadcast hands them round. On SwiftShader a load with a computed index costs about
+// ten FMAs, a quad operation with constant lanes a few register shuffles.
+override QUADS: bool = false;
+
+// #if subgroups
+fn swapX(x: f32) -> f32 { return quadSwapX(x); }
+fn swapY(x: f32) -> f32 { return quadSwapY(x); }
+fn fromLane(x: f32) -> vec4<f32> {
+  return vec4<f32>(quadBroadcast(x, 0u), quadBroadcast(x, 1u), quadBroadcast(x, 2u), quadBroadcast(x, 3u));
+}
+// #else
+fn swapX(x: f32) -> f32 { return x; }
+fn swapY(x: f32) -> f32 { return x; }
+fn fromLane(x: f32) -> vec4<f32> { return vec4<f32>(x); }
+// #endif
+
+// Component i of v, by selects (a computed index into a vector or array keeps it in memory on a CPU adapter).
+fn pick(v: vec4<u32>, i: u32) -> u32 {
+  return select(select(v.z, v.w, i == 3u), select(v.x, v.y, i == 1u), i < 2u);
+}
 
 const KSLAB: u32 = 16u;
 const MAX_TILE: u32 = 64u;    // workgroup arrays are sized for WG_SIDE <= 16
@@ -129,20 +159,58 @@ fn registerProduct(wid: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, MAX_THREA
   var acc5 = vec4<f32>(0.0);
   var acc6 = vec4<f32>(0.0);
   var acc7 = vec4<f32>(0.0);
+  // QUADS: this lane's place in its quad (x, y within a 2 x 2 workgroup; x & 3 along a row of blocks).
+  let pairs = QUADS && WG_SIDE == 2u;
+  let qx = lid.x & 1u;
+  let qy = lid.y & 1u;
+  let q = lid.x & 3u;
   for (var k = range.x; k < range.y; k++) {
     let ai = aRow + vec4<u32>(k * aStep);
     let bi = bCol + vec4<u32>(k * bStep);
-    let b = vec4<f32>(B[bi.x], B[bi.y], B[bi.z], B[bi.w]);
-    acc0 = fma(vec4<f32>(A[ai.x]), b, acc0);
-    acc1 = fma(vec4<f32>(A[ai.y]), b, acc1);
-    acc2 = fma(vec4<f32>(A[ai.z]), b, acc2);
-    acc3 = fma(vec4<f32>(A[ai.w]), b, acc3);
+    let am = aMoreRow + vec4<u32>(k * aStep);
+    var b: vec4<f32>;
+    var a: vec4<f32>;
+    var aMore = vec4<f32>(0.0);
+    if (pairs) {
+      // B: columns 2 qy, 2 qy + 1 loaded here, the other two from the lane of the other block row.
+      let b0 = B[select(bi.x, bi.z, qy == 1u)];
+      let b1 = B[select(bi.y, bi.w, qy == 1u)];
+      let c0 = swapY(b0);
+      let c1 = swapY(b1);
+      b = select(vec4<f32>(c0, c1, b0, b1), vec4<f32>(b0, b1, c0, c1), qy == 0u);
+      // A: rows 2 qx, 2 qx + 1 (and 4 + 2 qx, 5 + 2 qx) loaded here, the others from the other block column.
+      let a0 = A[select(ai.x, ai.z, qx == 1u)];
+      let a1 = A[select(ai.y, ai.w, qx == 1u)];
+      let e0 = swapX(a0);
+      let e1 = swapX(a1);
+      a = select(vec4<f32>(e0, e1, a0, a1), vec4<f32>(a0, a1, e0, e1), qx == 0u);
+      if (THREAD_ROWS == 8u) {
+        let m0 = A[select(am.x, am.z, qx == 1u)];
+        let m1 = A[select(am.y, am.w, qx == 1u)];
+        let n0 = swapX(m0);
+        let n1 = swapX(m1);
+        aMore = select(vec4<f32>(n0, n1, m0, m1), vec4<f32>(m0, m1, n0, n1), qx == 0u);
+      }
+    } else {
+      b = vec4<f32>(B[bi.x], B[bi.y], B[bi.z], B[bi.w]);
+      if (QUADS) {
+        // The quad's four blocks share their rows: row q (and 4 + q) loaded here.
+        a = fromLane(A[pick(ai, q)]);
+        if (THREAD_ROWS == 8u) { aMore = fromLane(A[pick(am, q)]); }
+      } else {
+        a = vec4<f32>(A[ai.x], A[ai.y], A[ai.z], A[ai.w]);
+        if (THREAD_ROWS == 8u) { aMore = vec4<f32>(A[am.x], A[am.y], A[am.z], A[am.w]); }
+      }
+    }
+    acc0 = fma(vec4<f32>(a.x), b, acc0);
+    acc1 = fma(vec4<f32>(a.y), b, acc1);
+    acc2 = fma(vec4<f32>(a.z), b, acc2);
+    acc3 = fma(vec4<f32>(a.w), b, acc3);
     if (THREAD_ROWS == 8u) {
-      let am = aMoreRow + vec4<u32>(k * aStep);
-      acc4 = fma(vec4<f32>(A[am.x]), b, acc4);
-      acc5 = fma(vec4<f32>(A[am.y]), b, acc5);
-      acc6 = fma(vec4<f32>(A[am.z]), b, acc6);
-      acc7 = fma(vec4<f32>(A[am.w]), b, acc7);
+      acc4 = fma(vec4<f32>(aMore.x), b, acc4);
+      acc5 = fma(vec4<f32>(aMore.y), b, acc5);
+      acc6 = fma(vec4<f32>(aMore.z), b, acc6);
+      acc7 = fma(vec4<f32>(aMore.w), b, acc7);
     }
   }
   return array<vec4<f32>, MAX_THREAD_ROWS>(acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7);

@@ -31,6 +31,11 @@ export interface GemmShape {
   /** Rows of C per thread: 4 (default), or 8 without workgroup tiles (fewer loads per product). */
   threadRows?: 4 | 8;
   /**
+   * Without workgroup tiles: a quad's lanes share their loads of A (and with wgSide 2 of B), the shader's QUADS
+   * (needs the device's `subgroups` feature; wgSide 2 or a multiple of 4). The same bits.
+   */
+  quads?: boolean;
+  /**
    * Elements between consecutive batch entries of A, B or C when they are not packed (default M·K, K·N, M·N; 0
    * for a shared operand). A tensor inside a parameter slab [R][P] has stride P (docs/transformer.md); elements
    * between the windows are never read (A, B) or written (C).
@@ -73,6 +78,8 @@ function checkShape(name: string, s: GemmShape): number {
   const threadRows = s.threadRows ?? 4;
   if (threadRows !== 4 && threadRows !== 8) throw new RangeError(`${name}: threadRows = ${threadRows}; allowed 4 or 8`);
   if (threadRows === 8 && (s.workgroupTiles ?? true)) throw new RangeError(`${name}: threadRows = 8 needs workgroupTiles false (the tiled product holds 4 rows a thread)`);
+  if (s.quads && (s.workgroupTiles ?? true)) throw new RangeError(`${name}: quads = true needs workgroupTiles false (the tiled product shares through workgroup memory)`);
+  if (s.quads && wgSide !== 2 && wgSide % 4 !== 0) throw new RangeError(`${name}: quads = true needs wgSide 2 or a multiple of 4; wgSide = ${wgSide}`);
   const strides = gemmStrides(s);
   const need = { A: s.shareA ? 0 : s.M * s.K, B: s.shareB ? 0 : s.K * s.N, C: s.M * s.N };
   for (const k of ['A', 'B', 'C'] as const) {
@@ -110,6 +117,9 @@ async function gemmKernel(kernels: KernelLibrary, s: GemmShape, wgSide: number, 
   // Split partials go to packed scratch [batch][splits][M][N]; the reduction writes C at its own stride.
   const strideC = split ? s.M * s.N : strides.C;
   const splits = split?.splits ?? 1;
+  if (s.quads && !kernels.device.features.has('subgroups')) {
+    throw new RangeError('gemm: quads = true needs the subgroups feature, which this device lacks; use quads = false');
+  }
   const kernel = await kernels.kernel('gemm', {
     ...(epilogue && { entryPoint: epilogue.entryPoint }),
     constants: {
@@ -117,7 +127,7 @@ async function gemmKernel(kernels: KernelLibrary, s: GemmShape, wgSide: number, 
       TRANS_A: s.transA ? 1 : 0, TRANS_B: s.transB ? 1 : 0,
       STRIDE_A: strideA, STRIDE_B: strideB, STRIDE_C: strideC,
       ALPHA: split ? 1 : (s.alpha ?? 1), BETA: split ? 0 : (s.beta ?? 0), WG_SIDE: wgSide,
-      WORKGROUP_TILES: (s.workgroupTiles ?? true) ? 1 : 0, THREAD_ROWS: s.threadRows ?? 4,
+      WORKGROUP_TILES: (s.workgroupTiles ?? true) ? 1 : 0, THREAD_ROWS: s.threadRows ?? 4, QUADS: s.quads ? 1 : 0,
       ...(split && { SPLITS: split.splits, K_SPLIT: split.kPerSplit }),
       ...epilogue?.constants,
     },
@@ -347,12 +357,14 @@ export async function gemmSplitK(ctx: SplitKContext, s: GemmSplitKShape) {
  * (512³, 700 x 200 x 200) 8-row blocks in 4 x 4 threads ran 1.5-2.3x faster than 4-row blocks in 2 x 2; on small
  * ones (M or N under 64) the two were even and the smaller workgroups cover the matrix with less waste.
  */
-export function gemmVariants(s: GemmShape, software: boolean): Variant[] {
+export function gemmVariants(s: GemmShape, software: boolean, subgroups = false): Variant[] {
   const tiles = [{ workgroupTiles: true, wgSide: 8 }, ...(s.M >= 64 && s.N >= 64 ? [{ workgroupTiles: true, wgSide: 16 }] : [])];
   const small = { workgroupTiles: false, wgSide: 2, threadRows: 4 };
   const large = { workgroupTiles: false, wgSide: 4, threadRows: 8 };
   const registers = s.M >= 64 && s.N >= 64 ? [large, small] : [small, large];
-  return software ? [...registers, tiles[0]] : [...tiles, { workgroupTiles: false, wgSide: 8, threadRows: 4 }];
+  // Quads first where the device has subgroups (a CPU adapter pays about ten FMAs a load; they halve A's loads).
+  const shared = subgroups ? registers.map((v) => ({ ...v, quads: true })) : [];
+  return software ? [...shared, ...registers, tiles[0]] : [...tiles, { workgroupTiles: false, wgSide: 8, threadRows: 4 }];
 }
 
 /** Scratch operands for timing a variant of shape `s`: A, B and C over their batch strides. */
@@ -367,13 +379,13 @@ function timingBuffers(scratch: TuningScratch, s: GemmShape) {
 
 /** The shape without its variant fields: what the tuner keys a choice on. */
 function tuningKey(s: GemmShape): GemmShape {
-  return { ...s, workgroupTiles: undefined, wgSide: undefined, threadRows: undefined };
+  return { ...s, workgroupTiles: undefined, wgSide: undefined, threadRows: undefined, quads: undefined };
 }
 
 /** gemm with the product variant the adapter's tuner picks for this shape. */
 export async function tunedGemm(ctx: GpuContext, s: GemmShape) {
   const scratch = new TuningScratch(ctx.pool);
-  const variant = await ctx.tuner.pick(ctx.device, 'gemm', tuningKey(s), gemmVariants(s, ctx.adapter.isSoftware), async (v) => {
+  const variant = await ctx.tuner.pick(ctx.device, 'gemm', tuningKey(s), gemmVariants(s, ctx.adapter.isSoftware, ctx.device.features.has('subgroups')), async (v) => {
     const op = await gemm(ctx.kernels, { ...s, ...v });
     return [op(timingBuffers(scratch, s))];
   }, scratch);
@@ -384,7 +396,7 @@ export async function tunedGemm(ctx: GpuContext, s: GemmShape) {
 export async function tunedGemmBias(ctx: GpuContext, s: GemmBiasShape) {
   const scratch = new TuningScratch(ctx.pool);
   const withActivation = (s.activation ?? 'none') !== 'none';
-  const variant = await ctx.tuner.pick(ctx.device, 'gemmBias', tuningKey(s), gemmVariants(s, ctx.adapter.isSoftware), async (v) => {
+  const variant = await ctx.tuner.pick(ctx.device, 'gemmBias', tuningKey(s), gemmVariants(s, ctx.adapter.isSoftware, ctx.device.features.has('subgroups')), async (v) => {
     const op = await gemmBias(ctx.kernels, { ...s, ...v });
     const operands = timingBuffers(scratch, s);
     const bias = scratch.get('bias', 4 * span(s.batch, s.strideBias ?? s.N, s.N));
@@ -396,7 +408,7 @@ export async function tunedGemmBias(ctx: GpuContext, s: GemmBiasShape) {
 /** gemmActivationGrad with the product variant the adapter's tuner picks for this shape. */
 export async function tunedGemmActivationGrad(ctx: GpuContext, s: GemmActivationGradShape) {
   const scratch = new TuningScratch(ctx.pool);
-  const variant = await ctx.tuner.pick(ctx.device, 'gemmActivationGrad', tuningKey(s), gemmVariants(s, ctx.adapter.isSoftware), async (v) => {
+  const variant = await ctx.tuner.pick(ctx.device, 'gemmActivationGrad', tuningKey(s), gemmVariants(s, ctx.adapter.isSoftware, ctx.device.features.has('subgroups')), async (v) => {
     const op = await gemmActivationGrad(ctx.kernels, { ...s, ...v });
     const operands = timingBuffers(scratch, s);
     const dropout = s.dropout && { seeds: scratch.get('seeds', 4 * s.batch), step: scratch.get('step', 4) };
@@ -412,9 +424,9 @@ export async function tunedGemmActivationGrad(ctx: GpuContext, s: GemmActivation
  * 40 x 40 x 256 weight gradient: 0.7 ms, against 14 ms tiled plus 25-95 ms for 16 splits and their 16 x 16 tree
  * reduction). Splitting changes the summation order, so the split count (not the product variant) changes bits.
  */
-export function gemmSplitKVariants(s: GemmShape, software: boolean): Variant[] {
+export function gemmSplitKVariants(s: GemmShape, software: boolean, subgroups = false): Variant[] {
   const auto = splitKCount(s);
-  const products = gemmVariants(s, software);
+  const products = gemmVariants(s, software, subgroups);
   const whole = products.map((p) => ({ splits: 1, ...p }));
   if (auto === 1) return whole;
   const [first] = products;
@@ -427,7 +439,7 @@ export function gemmSplitKVariants(s: GemmShape, software: boolean): Variant[] {
 export async function tunedGemmSplitK(ctx: GpuContext, s: GemmShape) {
   const scratch = new TuningScratch(ctx.pool);
   const timed: (() => void)[] = [];
-  const variant = await ctx.tuner.pick(ctx.device, 'gemmSplitK', tuningKey(s), gemmSplitKVariants(s, ctx.adapter.isSoftware), async (v) => {
+  const variant = await ctx.tuner.pick(ctx.device, 'gemmSplitK', tuningKey(s), gemmSplitKVariants(s, ctx.adapter.isSoftware, ctx.device.features.has('subgroups')), async (v) => {
     const op = await gemmSplitK(ctx, { ...s, ...v });
     timed.push(op.release);
     return op(timingBuffers(scratch, s));

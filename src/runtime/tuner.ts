@@ -2,7 +2,8 @@
 // reduction, ...) are override constants; at each call site the model offers the variants that make sense for its
 // shapes, and the Tuner picks one:
 //   - a choice recorded by the run being resumed (`fixed`) always wins, so a resume gives the same bits;
-//   - else a cached choice for this adapter, site and shape key, if it is still one of the variants;
+//   - else a cached choice for this adapter, site and shape key, if it is still one of the variants (and, in mode
+//     'tune', was timed against every variant offered now);
 //   - else, in mode 'tune', each variant's dispatches are timed on the adapter (timestamp queries, median of a few
 //     runs after a warm-up) and the fastest is chosen and cached;
 //   - in mode 'defaults' (--no-tune), the first variant: the call site orders them for the adapter's class, so a CPU
@@ -96,7 +97,10 @@ export class Tuner {
       return match;
     }
     const cached = this.cache.get(id);
-    const fromCache = cached && variants.find((v) => sameVariant(v, cached.variant));
+    // A cached choice stands while it is still offered and (in mode 'tune') was timed against every variant
+    // offered now: a variant added since (a new kernel variant) gets its timing instead of losing to an old cache.
+    const timedAgainstAll = this.mode !== 'tune' || !cached?.timings || variants.every((v) => cached.timings!.some((t) => sameVariant(t.variant, v)));
+    const fromCache = cached && timedAgainstAll && variants.find((v) => sameVariant(v, cached.variant));
     let choice: TuneChoice;
     if (fromCache) choice = { site, key: keyText, variant: fromCache };
     else if (this.mode === 'defaults' || variants.length === 1) choice = { site, key: keyText, variant: variants[0] };

@@ -286,16 +286,22 @@ function expectSlabClose(got: Float32Array, want: Float64Array, tol: number, wha
 // 8 x 8 threads.
 describe('gemm without workgroup memory: the tiled bits at every entry point', () => {
   const gpu = useGpu();
+  // With quads (the subgroups feature; every adapter these tests run on has it): 2 x 2 quads swapping halves of A
+  // and B, and quads along a row of blocks sharing A, with 4 and 8 rows a thread.
   const VARIANTS = [
     { workgroupTiles: false, wgSide: 2, threadRows: 4 },
+    { workgroupTiles: false, wgSide: 4, threadRows: 8, quads: true },
     { workgroupTiles: false, wgSide: 4, threadRows: 8 },
+    { workgroupTiles: false, wgSide: 2, threadRows: 4, quads: true },
     { workgroupTiles: false, wgSide: 8, threadRows: 4 },
+    { workgroupTiles: false, wgSide: 2, threadRows: 8, quads: true },
     { workgroupTiles: false, wgSide: 1, threadRows: 8 },
+    { workgroupTiles: false, wgSide: 8, threadRows: 4, quads: true },
   ] as const;
   const registers = (i: number) => VARIANTS[i % VARIANTS.length];
 
   it('main (plain, transposes, broadcast B, beta = 1, slab strides)', async () => {
-    const shapes: GemmShape[] = [CASES[0], CASES[2], CASES[4], CASES[5], CASES[6], CASES[10]];
+    const shapes: GemmShape[] = [CASES[0], CASES[2], CASES[4], CASES[5], CASES[6], CASES[10], CASES[1], CASES[3]];
     for (const [i, shape] of shapes.entries()) {
       const rng = new Random(shape.M * 1000 + shape.N * 10 + shape.K);
       const A = seededArray(rng, aLength(shape));
@@ -362,6 +368,12 @@ describe('gemm variants per adapter class', () => {
     expect(gemmVariants({ ...icl, M: 64, N: 64 }, true)[0]).toEqual({ workgroupTiles: false, wgSide: 4, threadRows: 8 });
     expect(gemmVariants(icl, false)[0]).toEqual({ workgroupTiles: true, wgSide: 8 });
     expect(gemmVariants({ ...icl, M: 64, N: 64 }, false)).toContainEqual({ workgroupTiles: true, wgSide: 16 });
+    // With subgroups, CPU adapters get the same products with quads first; GPUs are offered no quads.
+    expect(gemmVariants(icl, true, true).slice(0, 3)).toEqual([
+      { workgroupTiles: false, wgSide: 2, threadRows: 4, quads: true }, { workgroupTiles: false, wgSide: 4, threadRows: 8, quads: true },
+      { workgroupTiles: false, wgSide: 2, threadRows: 4 },
+    ]);
+    expect(gemmVariants(icl, false, true).some((v) => v.quads)).toBe(false);
   });
   it('split-K: CPU adapters the whole product first, GPUs the automatic split; a shape that cannot split offers only whole products', () => {
     expect(gemmSplitKVariants(icl, true)[0]).toEqual({ splits: 1, workgroupTiles: false, wgSide: 2, threadRows: 4 });

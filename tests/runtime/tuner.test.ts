@@ -46,6 +46,18 @@ describe('Tuner', () => {
     expect(c.timed).toEqual([0, 1, 2]);
   });
 
+  it('a cached choice timed against fewer variants than are offered now is timed again', async () => {
+    const timedTwo: TuneChoice[] = [{ site: 'gemm', key: '{"M":4}', variant: { v: 0 }, timings: [{ variant: { v: 0 }, ms: 5 }, { variant: { v: 2 }, ms: 9 }] }];
+    const c = clock([5, 2, 9]);
+    expect(await new Tuner('tune', timedTwo, [], c.measure).pick(device, 'gemm', { M: 4 }, variants, build)).toEqual({ v: 1 });
+    expect(c.timed).toEqual([0, 1, 2]);
+    // Timed against all of them (or more): reused. In mode 'defaults' a cached choice is reused as before.
+    const timedAll: TuneChoice[] = [{ ...timedTwo[0], timings: [0, 1, 2, 3].map((v) => ({ variant: { v }, ms: 1 })) }];
+    expect(await new Tuner('tune', timedAll, [], c.measure).pick(device, 'gemm', { M: 4 }, variants, build)).toEqual({ v: 0 });
+    expect(await new Tuner('defaults', timedTwo, [], c.measure).pick(device, 'gemm', { M: 4 }, variants, build)).toEqual({ v: 0 });
+    expect(c.timed).toEqual([0, 1, 2]);
+  });
+
   it("'defaults' takes the first variant and times nothing; a recorded choice wins over cache and mode", async () => {
     const c = clock([5, 2, 9]);
     expect(await new Tuner('defaults', [], [], c.measure).pick(device, 'gemm', { M: 4 }, variants, build)).toEqual({ v: 0 });
