@@ -128,7 +128,9 @@ describe('bench page', () => {
     const offered = await page.$$eval('#files input', (inputs) => inputs.map((i) => (i as HTMLInputElement).value));
     expect(offered).toEqual(readdirSync(join(projectRoot, 'bench', 'entries')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort());
     await page.$$eval('#files input', (inputs, keep) => inputs.forEach((i) => void ((i as HTMLInputElement).checked = keep.includes((i as HTMLInputElement).value))), FILES);
-    await setValue('#repeats', '1');
+    // Four repeats: the entries after the first must outlast the poll and the click below even on a loaded machine
+    // (with one, a full suite once saw the whole quick run finish before Stop landed).
+    await setValue('#repeats', '4');
     await setValue('#warmup', '0');
     expect(await page.$eval('#download', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
 
@@ -146,6 +148,7 @@ describe('bench page', () => {
   });
 
   it('runs the quick bench in a fresh worker; the table, grouped by file, equals the downloaded JSON; roofline bars', async () => {
+    await setValue('#repeats', '1');
     const started = Date.now();
     await page.click('#run');
     const d = await waitFor('the quick run', (x) => x.status === 'done');
