@@ -142,6 +142,48 @@ fn slotTasks() -> u32 {
   return rowBlocks(NUM_COMMON) + K * rowBlocks(DISTINCT) + M - (NUM_COMMON + K * DISTINCT);
 }
 
+// The rows a slot-sum thread takes: ROWS_PER_THREAD rows of one group (the common rows, or next token n's
+// distinct rows) from row block rowBlock, with their slots (rows past the group clamp to its last row: computed,
+// never stored), and the group's members (the whole batch for the common rows, n's sequences otherwise).
+struct RowGroup {
+  groupRows: u32,
+  firstRow: u32,
+  slot0: u32,
+  moreSlots: vec4<u32>,   // the slots of rows 1 .. 4
+  row0: u32,              // the first row's row of Y
+  count: u32,
+  members: u32,
+}
+
+fn rowGroupOf(r: u32, isCommon: bool, n: u32, rowBlock: u32) -> RowGroup {
+  let groupRows = select(DISTINCT, NUM_COMMON, isCommon);
+  let firstRow = rowBlock * ROWS_PER_THREAD;
+  let last = groupRows - 1u;
+  let slot0 = select(NUM_COMMON, 0u, isCommon) + firstRow;
+  let moreSlots = vec4<u32>(slot0) + min(vec4<u32>(1u, 2u, 3u, 4u), vec4<u32>(last - firstRow));
+  let row0 = select(NUM_COMMON + n * DISTINCT, 0u, isCommon) + firstRow;
+  return RowGroup(groupRows, firstRow, slot0, moreSlots, row0, select(memberCount[r * K + n], BATCH, isCommon), (r * K + n) * BATCH);
+}
+
+// One row of a thread's block of Y over its columns col (zero where `inRow` is false). Written out, not looped:
+// a CPU adapter keeps an array indexed by a computed value in memory.
+fn yBlockRow(r: u32, row: u32, col: vec4<u32>, inRow: vec4<bool>) -> array<vec4<f32>, 4> {
+  let at = (r * M + row) * P4;
+  let none = vec4<f32>(0.0);
+  return array<vec4<f32>, 4>(select(none, Y[at + col.x], inRow.x), select(none, Y[at + col.y], inRow.y),
+    select(none, Y[at + col.z], inRow.z), select(none, Y[at + col.w], inRow.w));
+}
+
+// One row of a thread's dY block, over the columns `keep` marks, if the row is in its group.
+fn storeDYRow(r: u32, row: u32, inGroup: bool, col: vec4<u32>, keep: vec4<bool>, a: vec4<f32>, b: vec4<f32>, c: vec4<f32>, d: vec4<f32>) {
+  if (!inGroup) { return; }
+  let at = (r * M + row) * P4;
+  if (keep.x) { dY[at + col.x] = a; }
+  if (keep.y) { dY[at + col.y] = b; }
+  if (keep.z) { dY[at + col.z] = c; }
+  if (keep.w) { dY[at + col.w] = d; }
+}
+
 @compute @workgroup_size(WG)
 fn slots(@builtin(global_invocation_id) gid: vec3<u32>) {
   let columnThreads = (P4 + COLUMN_VECS - 1u) / COLUMN_VECS;
@@ -162,38 +204,23 @@ fn slots(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   let isCommon = task < commonBlocks;
   let n = select((task - commonBlocks) / rowBlocks(DISTINCT), 0u, isCommon);
-  let rowBlock = select((task - commonBlocks) % rowBlocks(DISTINCT), task, isCommon);
-  let groupRows = select(DISTINCT, NUM_COMMON, isCommon);
-  let firstRow = rowBlock * ROWS_PER_THREAD;
-  // Rows past the group clamp to its last row (computed, never stored).
-  let last = groupRows - 1u;
-  let slot0 = select(NUM_COMMON, 0u, isCommon) + firstRow;
-  let s1 = slot0 + min(1u, last - firstRow);
-  let s2 = slot0 + min(2u, last - firstRow);
-  let s3 = slot0 + min(3u, last - firstRow);
-  let s4 = slot0 + min(4u, last - firstRow);
-  let count = select(memberCount[r * K + n], BATCH, isCommon);
-  let members = (r * K + n) * BATCH;
-  let row0 = select(NUM_COMMON + n * DISTINCT, 0u, isCommon) + firstRow;
+  let g = rowGroupOf(r, isCommon, n, select((task - commonBlocks) % rowBlocks(DISTINCT), task, isCommon));
+  let slot0 = g.slot0;
+  let s1 = g.moreSlots.x; let s2 = g.moreSlots.y; let s3 = g.moreSlots.z; let s4 = g.moreSlots.w;
+  let count = g.count;
+  let members = g.members;
   let slotCount = NUM_COMMON + DISTINCT;
 
-  // This thread's block of Y, rows clamped as the slots are, columns past the row zero (each column counts once
-  // in the dot products). A clamped row repeats the last one's products into the last one's place: the same value.
-  let inRow = vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u) * columnThreads < vec4<u32>(P4);
-  let none = vec4<f32>(0.0);
-  var y0 = array<vec4<f32>, 4>();
-  var y1 = array<vec4<f32>, 4>();
-  var y2 = array<vec4<f32>, 4>();
-  var y3 = array<vec4<f32>, 4>();
-  var y4 = array<vec4<f32>, 4>();
-  for (var v = 0u; v < COLUMN_VECS; v++) {
-    let yRow = r * M * P4 + col[v];
-    y0[v] = select(none, Y[yRow + row0 * P4], inRow[v]);
-    if (ROWS_PER_THREAD > 1u) { y1[v] = select(none, Y[yRow + (row0 + s1 - slot0) * P4], inRow[v]); }
-    if (ROWS_PER_THREAD > 2u) { y2[v] = select(none, Y[yRow + (row0 + s2 - slot0) * P4], inRow[v]); }
-    if (ROWS_PER_THREAD > 3u) { y3[v] = select(none, Y[yRow + (row0 + s3 - slot0) * P4], inRow[v]); }
-    if (ROWS_PER_THREAD > 4u) { y4[v] = select(none, Y[yRow + (row0 + s4 - slot0) * P4], inRow[v]); }
-  }
+  // This thread's block of Y, rows clamped as the slots are, columns past the row (or past COLUMN_VECS) zero (each
+  // column counts once in the dot products). A clamped row repeats the last one's products into the last one's
+  // place: the same value.
+  let inRow = (vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u) * columnThreads < vec4<u32>(P4)) & (vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(COLUMN_VECS));
+  let y0 = yBlockRow(r, g.row0, col, inRow);
+  var y1 = y0; var y2 = y0; var y3 = y0; var y4 = y0;
+  if (ROWS_PER_THREAD > 1u) { y1 = yBlockRow(r, g.row0 + s1 - slot0, col, inRow); }
+  if (ROWS_PER_THREAD > 2u) { y2 = yBlockRow(r, g.row0 + s2 - slot0, col, inRow); }
+  if (ROWS_PER_THREAD > 3u) { y3 = yBlockRow(r, g.row0 + s3 - slot0, col, inRow); }
+  if (ROWS_PER_THREAD > 4u) { y4 = yBlockRow(r, g.row0 + s4 - slot0, col, inRow); }
 
   var a00 = vec4<f32>(0.0); var a01 = vec4<f32>(0.0); var a02 = vec4<f32>(0.0); var a03 = vec4<f32>(0.0);
   var a10 = vec4<f32>(0.0); var a11 = vec4<f32>(0.0); var a12 = vec4<f32>(0.0); var a13 = vec4<f32>(0.0);
@@ -234,16 +261,17 @@ fn slots(@builtin(global_invocation_id) gid: vec3<u32>) {
       dvnPartial[partial + s4 * columnThreads] = (dot(y4[0], d0) + dot(y4[1], d1)) + (dot(y4[2], d2) + dot(y4[3], d3));
     }
   }
-  let acc = array<array<vec4<f32>, 4>, 5>(
-    array<vec4<f32>, 4>(a00, a01, a02, a03), array<vec4<f32>, 4>(a10, a11, a12, a13), array<vec4<f32>, 4>(a20, a21, a22, a23),
-    array<vec4<f32>, 4>(a30, a31, a32, a33), array<vec4<f32>, 4>(a40, a41, a42, a43),
-  );
-  for (var i = 0u; i < ROWS_PER_THREAD; i++) {
-    if (firstRow + i >= groupRows) { break; }
-    for (var v = 0u; v < COLUMN_VECS; v++) {
-      if (c0 + v * columnThreads < P4) { dY[(r * M + row0 + i) * P4 + col[v]] = acc[i][v]; }
-    }
-  }
+  storeDYRows(r, g, col, inRow, array<vec4<f32>, 20>(a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23,
+    a30, a31, a32, a33, a40, a41, a42, a43));
+}
+
+// A thread's dY block (rows of 4 vec4s, row i at 4i), its rows in the group and its columns `keep` marks.
+fn storeDYRows(r: u32, g: RowGroup, col: vec4<u32>, keep: vec4<bool>, a: array<vec4<f32>, 20>) {
+  storeDYRow(r, g.row0, g.firstRow < g.groupRows, col, keep, a[0], a[1], a[2], a[3]);
+  if (ROWS_PER_THREAD > 1u) { storeDYRow(r, g.row0 + 1u, g.firstRow + 1u < g.groupRows, col, keep, a[4], a[5], a[6], a[7]); }
+  if (ROWS_PER_THREAD > 2u) { storeDYRow(r, g.row0 + 2u, g.firstRow + 2u < g.groupRows, col, keep, a[8], a[9], a[10], a[11]); }
+  if (ROWS_PER_THREAD > 3u) { storeDYRow(r, g.row0 + 3u, g.firstRow + 3u < g.groupRows, col, keep, a[12], a[13], a[14], a[15]); }
+  if (ROWS_PER_THREAD > 4u) { storeDYRow(r, g.row0 + 4u, g.firstRow + 4u < g.groupRows, col, keep, a[16], a[17], a[18], a[19]); }
 }
 
 // #if subgroups
@@ -288,18 +316,12 @@ fn slotPairs(@builtin(global_invocation_id) gid: vec3<u32>) {
   let col = min(vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u) * columnThreads, vec4<u32>(P4 - 1u));
   let isCommon = pair < commonPairs;
   let n = select((pair - commonPairs) / pairCount(DISTINCT), 0u, isCommon);
-  let groupRows = select(DISTINCT, NUM_COMMON, isCommon);
-  let rowBlock = min(2u * select((pair - commonPairs) % pairCount(DISTINCT), pair, isCommon) + half, rowBlocks(groupRows) - 1u);
-  let firstRow = rowBlock * ROWS_PER_THREAD;
-  let last = groupRows - 1u;
-  let slot0 = select(NUM_COMMON, 0u, isCommon) + firstRow;
-  let s1 = slot0 + min(1u, last - firstRow);
-  let s2 = slot0 + min(2u, last - firstRow);
-  let s3 = slot0 + min(3u, last - firstRow);
-  let s4 = slot0 + min(4u, last - firstRow);
-  let count = select(memberCount[r * K + n], BATCH, isCommon);
-  let members = (r * K + n) * BATCH;
-  let row0 = select(NUM_COMMON + n * DISTINCT, 0u, isCommon) + firstRow;
+  let rowBlock = 2u * select((pair - commonPairs) % pairCount(DISTINCT), pair, isCommon) + half;
+  let g = rowGroupOf(r, isCommon, n, min(rowBlock, rowBlocks(select(DISTINCT, NUM_COMMON, isCommon)) - 1u));
+  let slot0 = g.slot0;
+  let s1 = g.moreSlots.x; let s2 = g.moreSlots.y; let s3 = g.moreSlots.z; let s4 = g.moreSlots.w;
+  let count = g.count;
+  let members = g.members;
   let slotCount = NUM_COMMON + DISTINCT;
   // The loads this lane makes for its partners: dLogit columns 2 · half and 2 · half + 1 of its column thread;
   // the vn of rows 0, 1, 2 (parity 0) or 3, 4, 2 (parity 1) of its block.
@@ -308,13 +330,12 @@ fn slotPairs(@builtin(global_invocation_id) gid: vec3<u32>) {
   let vnB = select(s1, s4, parity == 1u);
 
   let inRow = (vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u) * columnThreads < vec4<u32>(P4)) & vec4<bool>(storing);
-  // Written out, not looped: arrays indexed by a computed value live in memory on a CPU adapter.
-  let y0 = pairYRow(r, row0, col, inRow);
+  let y0 = yBlockRow(r, g.row0, col, inRow);
   var y1 = y0; var y2 = y0; var y3 = y0; var y4 = y0;
-  if (ROWS_PER_THREAD > 1u) { y1 = pairYRow(r, row0 + s1 - slot0, col, inRow); }
-  if (ROWS_PER_THREAD > 2u) { y2 = pairYRow(r, row0 + s2 - slot0, col, inRow); }
-  if (ROWS_PER_THREAD > 3u) { y3 = pairYRow(r, row0 + s3 - slot0, col, inRow); }
-  if (ROWS_PER_THREAD > 4u) { y4 = pairYRow(r, row0 + s4 - slot0, col, inRow); }
+  if (ROWS_PER_THREAD > 1u) { y1 = yBlockRow(r, g.row0 + s1 - slot0, col, inRow); }
+  if (ROWS_PER_THREAD > 2u) { y2 = yBlockRow(r, g.row0 + s2 - slot0, col, inRow); }
+  if (ROWS_PER_THREAD > 3u) { y3 = yBlockRow(r, g.row0 + s3 - slot0, col, inRow); }
+  if (ROWS_PER_THREAD > 4u) { y4 = yBlockRow(r, g.row0 + s4 - slot0, col, inRow); }
 
   var a00 = vec4<f32>(0.0); var a01 = vec4<f32>(0.0); var a02 = vec4<f32>(0.0); var a03 = vec4<f32>(0.0);
   var a10 = vec4<f32>(0.0); var a11 = vec4<f32>(0.0); var a12 = vec4<f32>(0.0); var a13 = vec4<f32>(0.0);
@@ -366,27 +387,6 @@ fn slotPairs(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   if (!storing) { return; }
   let keep = vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u) * columnThreads < vec4<u32>(P4);
-  pairStoreRow(r, row0, firstRow < groupRows, col, keep, a00, a01, a02, a03);
-  if (ROWS_PER_THREAD > 1u) { pairStoreRow(r, row0 + 1u, firstRow + 1u < groupRows, col, keep, a10, a11, a12, a13); }
-  if (ROWS_PER_THREAD > 2u) { pairStoreRow(r, row0 + 2u, firstRow + 2u < groupRows, col, keep, a20, a21, a22, a23); }
-  if (ROWS_PER_THREAD > 3u) { pairStoreRow(r, row0 + 3u, firstRow + 3u < groupRows, col, keep, a30, a31, a32, a33); }
-  if (ROWS_PER_THREAD > 4u) { pairStoreRow(r, row0 + 4u, firstRow + 4u < groupRows, col, keep, a40, a41, a42, a43); }
-}
-
-// One row of a slotPairs lane's block of Y (zero where `inRow` is false).
-fn pairYRow(r: u32, row: u32, col: vec4<u32>, inRow: vec4<bool>) -> array<vec4<f32>, 4> {
-  let at = (r * M + row) * P4;
-  let none = vec4<f32>(0.0);
-  return array<vec4<f32>, 4>(select(none, Y[at + col.x], inRow.x), select(none, Y[at + col.y], inRow.y),
-    select(none, Y[at + col.z], inRow.z), select(none, Y[at + col.w], inRow.w));
-}
-
-// One row of a slotPairs lane's dY block, over the columns `keep` marks, if the row is in its group.
-fn pairStoreRow(r: u32, row: u32, inGroup: bool, col: vec4<u32>, keep: vec4<bool>, a: vec4<f32>, b: vec4<f32>, c: vec4<f32>, d: vec4<f32>) {
-  if (!inGroup) { return; }
-  let at = (r * M + row) * P4;
-  if (keep.x) { dY[at + col.x] = a; }
-  if (keep.y) { dY[at + col.y] = b; }
-  if (keep.z) { dY[at + col.z] = c; }
-  if (keep.w) { dY[at + col.w] = d; }
+  storeDYRows(r, g, col, keep, array<vec4<f32>, 20>(a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23,
+    a30, a31, a32, a33, a40, a41, a42, a43));
 }
