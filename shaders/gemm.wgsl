@@ -5,15 +5,16 @@
 // BETA = 0 never reads C, so an uninitialised (or NaN-poisoned) C is fine.
 //
 // Two ways to form the product, chosen by WORKGROUP_TILES for every entry point (src/kernels/gemm.ts offers
-// them per adapter class). Either way a thread holds a THREAD_ROWS x 4 register block of C (a workgroup
-// THREAD_ROWS * WG_SIDE rows by 4 * WG_SIDE columns), and each of its elements is fma-accumulated over k in
-// increasing order from 0, so every variant gives the same bits:
+// them per adapter class). Either way a thread holds a THREAD_ROWS x THREAD_COLS register block of C (a workgroup
+// THREAD_ROWS * WG_SIDE rows by THREAD_COLS * WG_SIDE columns), and each of its elements is fma-accumulated over k
+// in increasing order from 0, so every variant gives the same bits:
 //   WORKGROUP_TILES (real GPUs): K advances in slabs of KSLAB staged through workgroup memory, loads guarded,
 //   4 x 4 blocks;
 //   otherwise (CPU adapters): each thread reads its rows of A and 4 columns of B straight from memory, no
 //   workgroup memory and no barrier. SwiftShader runs a workgroup that contains barriers as coroutines and pays
 //   for every switch; ICL's 256 x 40 x 40 products took 0.4 ms there without them, 5.4-7.5 ms tiled. It pays per
-//   load too: 8-row blocks (THREAD_ROWS = 8) load 12 floats per 32 products instead of 8 per 16.
+//   load too: 8-row blocks (THREAD_ROWS = 8) load 12 floats per 32 products instead of 8 per 16, 8 x 8 blocks
+//   (THREAD_COLS = 8) 16 per 64.
 // Rows and columns past the matrix read a clamped (valid) element whose products are never stored, so any M,
 // N, K work (down to 1).
 //
@@ -56,6 +57,7 @@ override STRIDE_BIAS: u32 = 0u;
 override ACTIVATION: u32 = 0u; // 1 relu, 2 gelu (ACTIVATION_GELU): for the entries that apply one
 override WORKGROUP_TILES: bool = true;
 override THREAD_ROWS: u32 = 4u;   // 4, or 8 without WORKGROUP_TILES
+override THREAD_COLS: u32 = 4u;   // 4, or 8 without WORKGROUP_TILES
 // Without WORKGROUP_TILES, on a device with the subgroups feature: a quad's lanes share their loads (the same
 // products, the same bits). With WG_SIDE 2 a workgroup is one quad of 2 x 2 blocks: the lanes of a block row
 // each load half of its rows of A and swap them (quadSwapX), the lanes of a block column half of its columns
@@ -84,6 +86,8 @@ fn pick(v: vec4<u32>, i: u32) -> u32 {
 const KSLAB: u32 = 16u;
 const MAX_TILE: u32 = 64u;    // workgroup arrays are sized for WG_SIDE <= 16
 const MAX_THREAD_ROWS: u32 = 8u;
+// A thread's block as vec4s: element (i, j) is in acc[i + MAX_THREAD_ROWS * (j / 4)][j % 4].
+const MAX_BLOCK: u32 = 16u;
 const ACTIVATION_GELU: u32 = 2u;
 
 @group(0) @binding(0) var<storage, read> A: array<f32>;
@@ -120,14 +124,20 @@ fn loadB(batch: u32, k: u32, col: u32, kEnd: u32) -> f32 {
   return B[base + k * N + col];
 }
 
-// This thread's THREAD_ROWS x 4 block of AB (without ALPHA) over its slice's K range, row i in element i.
-// Called by every entry point in uniform control flow (the tiled product holds workgroup barriers).
-fn product(wid: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, MAX_THREAD_ROWS> {
+// This thread's THREAD_ROWS x THREAD_COLS block of AB (without ALPHA) over its slice's K range, laid out as
+// MAX_BLOCK says. Called by every entry point in uniform control flow (the tiled product holds workgroup barriers).
+fn product(wid: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, MAX_BLOCK> {
   if (WORKGROUP_TILES) {
     let t = tileProduct(wid, lid);
-    return array<vec4<f32>, MAX_THREAD_ROWS>(t[0], t[1], t[2], t[3], vec4<f32>(), vec4<f32>(), vec4<f32>(), vec4<f32>());
+    let o = vec4<f32>();
+    return array<vec4<f32>, MAX_BLOCK>(t[0], t[1], t[2], t[3], o, o, o, o, o, o, o, o, o, o, o, o);
   }
   return registerProduct(wid, lid);
+}
+
+// Element (i, j) of a thread's block.
+fn blockAt(acc: ptr<function, array<vec4<f32>, MAX_BLOCK>>, i: u32, j: u32) -> f32 {
+  return (*acc)[i + MAX_THREAD_ROWS * (j / 4u)][j % 4u];
 }
 
 // The K range of grid slice z: all of K, or one split's.
@@ -136,11 +146,11 @@ fn kRange(z: u32) -> vec2<u32> {
   return vec2<u32>(kBegin, select(K, min(K, kBegin + K_SPLIT), K_SPLIT > 0u));
 }
 
-fn registerProduct(wid: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, MAX_THREAD_ROWS> {
+fn registerProduct(wid: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, MAX_BLOCK> {
   let batch = wid.z / SPLITS;
   let range = kRange(wid.z);
   let row0 = wid.y * THREAD_ROWS * WG_SIDE + lid.y * THREAD_ROWS;
-  let col0 = wid.x * 4u * WG_SIDE + lid.x * 4u;
+  let col0 = wid.x * THREAD_COLS * WG_SIDE + lid.x * THREAD_COLS;
   // Element (row, k) of op(A) is A[aRow(row) + k * aStep]; element (k, col) of op(B) is B[bCol(col) + k * bStep].
   let aStep = select(1u, M, TRANS_A);
   let bStep = select(N, 1u, TRANS_B);
@@ -148,9 +158,12 @@ fn registerProduct(wid: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, MAX_THREA
   let rows = min(vec4<u32>(row0) + lanes, vec4<u32>(M - 1u));
   let moreRows = min(vec4<u32>(row0 + 4u) + lanes, vec4<u32>(M - 1u));
   let cols = min(vec4<u32>(col0) + lanes, vec4<u32>(N - 1u));
+  let moreCols = min(vec4<u32>(col0 + 4u) + lanes, vec4<u32>(N - 1u));
   let aRow = vec4<u32>(batch * STRIDE_A) + select(rows * K, rows, TRANS_A);
   let aMoreRow = vec4<u32>(batch * STRIDE_A) + select(moreRows * K, moreRows, TRANS_A);
   let bCol = vec4<u32>(batch * STRIDE_B) + select(cols, cols * K, TRANS_B);
+  let bMoreCol = vec4<u32>(batch * STRIDE_B) + select(moreCols, moreCols * K, TRANS_B);
+  // Row i, columns 0-3 in acc<i>; columns 4-7 (THREAD_COLS 8) in acc<8 + i>.
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
@@ -159,6 +172,14 @@ fn registerProduct(wid: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, MAX_THREA
   var acc5 = vec4<f32>(0.0);
   var acc6 = vec4<f32>(0.0);
   var acc7 = vec4<f32>(0.0);
+  var acc8 = vec4<f32>(0.0);
+  var acc9 = vec4<f32>(0.0);
+  var acc10 = vec4<f32>(0.0);
+  var acc11 = vec4<f32>(0.0);
+  var acc12 = vec4<f32>(0.0);
+  var acc13 = vec4<f32>(0.0);
+  var acc14 = vec4<f32>(0.0);
+  var acc15 = vec4<f32>(0.0);
   // QUADS: this lane's place in its quad (x, y within a 2 x 2 workgroup; x & 3 along a row of blocks).
   let pairs = QUADS && WG_SIDE == 2u;
   let qx = lid.x & 1u;
@@ -168,31 +189,22 @@ fn registerProduct(wid: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, MAX_THREA
     let ai = aRow + vec4<u32>(k * aStep);
     let bi = bCol + vec4<u32>(k * bStep);
     let am = aMoreRow + vec4<u32>(k * aStep);
+    let bm = bMoreCol + vec4<u32>(k * bStep);
     var b: vec4<f32>;
     var a: vec4<f32>;
     var aMore = vec4<f32>(0.0);
+    var bMore = vec4<f32>(0.0);
     if (pairs) {
-      // B: columns 2 qy, 2 qy + 1 loaded here, the other two from the lane of the other block row.
-      let b0 = B[select(bi.x, bi.z, qy == 1u)];
-      let b1 = B[select(bi.y, bi.w, qy == 1u)];
-      let c0 = swapY(b0);
-      let c1 = swapY(b1);
-      b = select(vec4<f32>(c0, c1, b0, b1), vec4<f32>(b0, b1, c0, c1), qy == 0u);
+      // B: columns 2 qy, 2 qy + 1 (and 4 + 2 qy, 5 + 2 qy) loaded here, the others from the lane of the other
+      // block row.
+      b = pairY(B[select(bi.x, bi.z, qy == 1u)], B[select(bi.y, bi.w, qy == 1u)], qy);
+      if (THREAD_COLS == 8u) { bMore = pairY(B[select(bm.x, bm.z, qy == 1u)], B[select(bm.y, bm.w, qy == 1u)], qy); }
       // A: rows 2 qx, 2 qx + 1 (and 4 + 2 qx, 5 + 2 qx) loaded here, the others from the other block column.
-      let a0 = A[select(ai.x, ai.z, qx == 1u)];
-      let a1 = A[select(ai.y, ai.w, qx == 1u)];
-      let e0 = swapX(a0);
-      let e1 = swapX(a1);
-      a = select(vec4<f32>(e0, e1, a0, a1), vec4<f32>(a0, a1, e0, e1), qx == 0u);
-      if (THREAD_ROWS == 8u) {
-        let m0 = A[select(am.x, am.z, qx == 1u)];
-        let m1 = A[select(am.y, am.w, qx == 1u)];
-        let n0 = swapX(m0);
-        let n1 = swapX(m1);
-        aMore = select(vec4<f32>(n0, n1, m0, m1), vec4<f32>(m0, m1, n0, n1), qx == 0u);
-      }
+      a = pairX(A[select(ai.x, ai.z, qx == 1u)], A[select(ai.y, ai.w, qx == 1u)], qx);
+      if (THREAD_ROWS == 8u) { aMore = pairX(A[select(am.x, am.z, qx == 1u)], A[select(am.y, am.w, qx == 1u)], qx); }
     } else {
       b = vec4<f32>(B[bi.x], B[bi.y], B[bi.z], B[bi.w]);
+      if (THREAD_COLS == 8u) { bMore = vec4<f32>(B[bm.x], B[bm.y], B[bm.z], B[bm.w]); }
       if (QUADS) {
         // The quad's four blocks share their rows: row q (and 4 + q) loaded here.
         a = fromLane(A[pick(ai, q)]);
@@ -212,8 +224,34 @@ fn registerProduct(wid: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, MAX_THREA
       acc6 = fma(vec4<f32>(aMore.z), b, acc6);
       acc7 = fma(vec4<f32>(aMore.w), b, acc7);
     }
+    if (THREAD_COLS == 8u) {
+      acc8 = fma(vec4<f32>(a.x), bMore, acc8);
+      acc9 = fma(vec4<f32>(a.y), bMore, acc9);
+      acc10 = fma(vec4<f32>(a.z), bMore, acc10);
+      acc11 = fma(vec4<f32>(a.w), bMore, acc11);
+      if (THREAD_ROWS == 8u) {
+        acc12 = fma(vec4<f32>(aMore.x), bMore, acc12);
+        acc13 = fma(vec4<f32>(aMore.y), bMore, acc13);
+        acc14 = fma(vec4<f32>(aMore.z), bMore, acc14);
+        acc15 = fma(vec4<f32>(aMore.w), bMore, acc15);
+      }
+    }
   }
-  return array<vec4<f32>, MAX_THREAD_ROWS>(acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7);
+  return array<vec4<f32>, MAX_BLOCK>(acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7, acc8, acc9, acc10, acc11, acc12, acc13, acc14, acc15);
+}
+
+// QUADS pairs: the four values of a vec4 when this lane loaded two of them (x0, x1) and the lane across the quad's
+// x (or y) the other two; q says which half is this lane's.
+fn pairX(x0: f32, x1: f32, q: u32) -> vec4<f32> {
+  let y0 = swapX(x0);
+  let y1 = swapX(x1);
+  return select(vec4<f32>(y0, y1, x0, x1), vec4<f32>(x0, x1, y0, y1), q == 0u);
+}
+
+fn pairY(x0: f32, x1: f32, q: u32) -> vec4<f32> {
+  let y0 = swapY(x0);
+  let y1 = swapY(x1);
+  return select(vec4<f32>(y0, y1, x0, x1), vec4<f32>(x0, x1, y0, y1), q == 0u);
 }
 
 fn tileProduct(wid: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, 4> {
@@ -257,19 +295,19 @@ fn tileProduct(wid: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, 4> {
 // when it lies outside the M x N matrix.
 fn outputAt(wid: vec3<u32>, lid: vec3<u32>, i: u32, j: u32) -> vec2<u32> {
   let row = wid.y * THREAD_ROWS * WG_SIDE + lid.y * THREAD_ROWS + i;
-  let col = wid.x * 4u * WG_SIDE + lid.x * 4u + j;
+  let col = wid.x * THREAD_COLS * WG_SIDE + lid.x * THREAD_COLS + j;
   if (row >= M || col >= N) { return vec2<u32>(N, 0u); }
   return vec2<u32>(col, wid.z * STRIDE_C + row * N + col);
 }
 
 @compute @workgroup_size(WG_SIDE, WG_SIDE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let acc = product(wid, lid);
+  var acc = product(wid, lid);
   for (var i = 0u; i < THREAD_ROWS; i++) {
-    for (var j = 0u; j < 4u; j++) {
+    for (var j = 0u; j < THREAD_COLS; j++) {
       let at = outputAt(wid, lid, i, j);
       if (at.x == N) { continue; }
-      var value = ALPHA * acc[i][j];
+      var value = ALPHA * blockAt(&acc, i, j);
       if (BETA != 0.0) { value = value + BETA * C[at.y]; }
       C[at.y] = value;
     }
@@ -278,12 +316,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 
 @compute @workgroup_size(WG_SIDE, WG_SIDE)
 fn withBias(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let acc = product(wid, lid);
+  var acc = product(wid, lid);
   for (var i = 0u; i < THREAD_ROWS; i++) {
-    for (var j = 0u; j < 4u; j++) {
+    for (var j = 0u; j < THREAD_COLS; j++) {
       let at = outputAt(wid, lid, i, j);
       if (at.x == N) { continue; }
-      var value = ALPHA * acc[i][j] + bias[wid.z * STRIDE_BIAS + at.x];
+      var value = ALPHA * blockAt(&acc, i, j) + bias[wid.z * STRIDE_BIAS + at.x];
       if (BETA != 0.0) { value = value + BETA * C[at.y]; }
       C[at.y] = value;
     }
@@ -292,12 +330,12 @@ fn withBias(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
 
 @compute @workgroup_size(WG_SIDE, WG_SIDE)
 fn withBiasActivation(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let acc = product(wid, lid);
+  var acc = product(wid, lid);
   for (var i = 0u; i < THREAD_ROWS; i++) {
-    for (var j = 0u; j < 4u; j++) {
+    for (var j = 0u; j < THREAD_COLS; j++) {
       let at = outputAt(wid, lid, i, j);
       if (at.x == N) { continue; }
-      let z = ALPHA * acc[i][j] + bias[wid.z * STRIDE_BIAS + at.x];
+      let z = ALPHA * blockAt(&acc, i, j) + bias[wid.z * STRIDE_BIAS + at.x];
       pre[at.y] = z;
       var value = activate(z);
       if (BETA != 0.0) { value = value + BETA * C[at.y]; }
@@ -308,12 +346,12 @@ fn withBiasActivation(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invo
 
 @compute @workgroup_size(WG_SIDE, WG_SIDE)
 fn activationGrad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let acc = product(wid, lid);
+  var acc = product(wid, lid);
   for (var i = 0u; i < THREAD_ROWS; i++) {
-    for (var j = 0u; j < 4u; j++) {
+    for (var j = 0u; j < THREAD_COLS; j++) {
       let at = outputAt(wid, lid, i, j);
       if (at.x == N) { continue; }
-      C[at.y] = ALPHA * acc[i][j] * activationDerivative(pre[at.y]);
+      C[at.y] = ALPHA * blockAt(&acc, i, j) * activationDerivative(pre[at.y]);
     }
   }
 }
@@ -321,14 +359,14 @@ fn activationGrad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
 // The FFN backward when the hidden layer had dropout: dZ = ((dY W_2) ∘ keep / (1 − p)) ∘ act'(pre), one pass.
 @compute @workgroup_size(WG_SIDE, WG_SIDE)
 fn activationGradDropout(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let acc = product(wid, lid);
+  var acc = product(wid, lid);
   let key = dropoutKey(seeds[wid.z], step[0], DROP_LAYER, DROP_SITE);
   for (var i = 0u; i < THREAD_ROWS; i++) {
-    for (var j = 0u; j < 4u; j++) {
+    for (var j = 0u; j < THREAD_COLS; j++) {
       let at = outputAt(wid, lid, i, j);
       if (at.x == N) { continue; }
       let kept = select(0.0, DROP_SCALE, dropoutKeep(key, at.y - wid.z * STRIDE_C, DROP_THRESHOLD));
-      C[at.y] = ALPHA * acc[i][j] * kept * activationDerivative(pre[at.y]);
+      C[at.y] = ALPHA * blockAt(&acc, i, j) * kept * activationDerivative(pre[at.y]);
     }
   }
 }

@@ -30,6 +30,8 @@ export interface GemmShape {
   workgroupTiles?: boolean;
   /** Rows of C per thread: 4 (default), or 8 without workgroup tiles (fewer loads per product). */
   threadRows?: 4 | 8;
+  /** Columns of C per thread: 4 (default), or 8 without workgroup tiles (fewer loads per product again). */
+  threadCols?: 4 | 8;
   /**
    * Without workgroup tiles: a quad's lanes share their loads of A (and with wgSide 2 of B), the shader's QUADS
    * (needs the device's `subgroups` feature; wgSide 2 or a multiple of 4). The same bits.
@@ -78,6 +80,9 @@ function checkShape(name: string, s: GemmShape): number {
   const threadRows = s.threadRows ?? 4;
   if (threadRows !== 4 && threadRows !== 8) throw new RangeError(`${name}: threadRows = ${threadRows}; allowed 4 or 8`);
   if (threadRows === 8 && (s.workgroupTiles ?? true)) throw new RangeError(`${name}: threadRows = 8 needs workgroupTiles false (the tiled product holds 4 rows a thread)`);
+  const threadCols = s.threadCols ?? 4;
+  if (threadCols !== 4 && threadCols !== 8) throw new RangeError(`${name}: threadCols = ${threadCols}; allowed 4 or 8`);
+  if (threadCols === 8 && (s.workgroupTiles ?? true)) throw new RangeError(`${name}: threadCols = 8 needs workgroupTiles false (the tiled product holds 4 columns a thread)`);
   if (s.quads && (s.workgroupTiles ?? true)) throw new RangeError(`${name}: quads = true needs workgroupTiles false (the tiled product shares through workgroup memory)`);
   if (s.quads && wgSide !== 2 && wgSide % 4 !== 0) throw new RangeError(`${name}: quads = true needs wgSide 2 or a multiple of 4; wgSide = ${wgSide}`);
   const strides = gemmStrides(s);
@@ -127,7 +132,8 @@ async function gemmKernel(kernels: KernelLibrary, s: GemmShape, wgSide: number, 
       TRANS_A: s.transA ? 1 : 0, TRANS_B: s.transB ? 1 : 0,
       STRIDE_A: strideA, STRIDE_B: strideB, STRIDE_C: strideC,
       ALPHA: split ? 1 : (s.alpha ?? 1), BETA: split ? 0 : (s.beta ?? 0), WG_SIDE: wgSide,
-      WORKGROUP_TILES: (s.workgroupTiles ?? true) ? 1 : 0, THREAD_ROWS: s.threadRows ?? 4, QUADS: s.quads ? 1 : 0,
+      WORKGROUP_TILES: (s.workgroupTiles ?? true) ? 1 : 0, THREAD_ROWS: s.threadRows ?? 4, THREAD_COLS: s.threadCols ?? 4,
+      QUADS: s.quads ? 1 : 0,
       ...(split && { SPLITS: split.splits, K_SPLIT: split.kPerSplit }),
       ...epilogue?.constants,
     },
@@ -135,7 +141,7 @@ async function gemmKernel(kernels: KernelLibrary, s: GemmShape, wgSide: number, 
   const beta = split ? 0 : (s.beta ?? 0);
   const outputs = s.batch * splits * s.M * s.N;
   return (buffers: GemmBuffers & { bias?: BufferBinding; pre?: BufferBinding }, label: string): Dispatch =>
-    kernel.dispatch({ ...buffers }, [Math.ceil(s.N / (4 * wgSide)), Math.ceil(s.M / ((s.threadRows ?? 4) * wgSide)), s.batch * splits], {
+    kernel.dispatch({ ...buffers }, [Math.ceil(s.N / ((s.threadCols ?? 4) * wgSide)), Math.ceil(s.M / ((s.threadRows ?? 4) * wgSide)), s.batch * splits], {
       label,
       minBytes: {
         A: 4 * span(s.batch, strideA, s.M * s.K),
@@ -290,7 +296,7 @@ const MAX_GRID_Z = 65535;
  */
 export function splitKCount(s: GemmShape): number {
   const wgSide = s.wgSide ?? 8;
-  const workgroups = Math.ceil(s.M / ((s.threadRows ?? 4) * wgSide)) * Math.ceil(s.N / (4 * wgSide)) * s.batch;
+  const workgroups = Math.ceil(s.M / ((s.threadRows ?? 4) * wgSide)) * Math.ceil(s.N / ((s.threadCols ?? 4) * wgSide)) * s.batch;
   const wanted = Math.min(
     Math.ceil(SPLIT_K_TARGET_WORKGROUPS / workgroups),
     Math.floor(s.K / SPLIT_K_MIN_K),
@@ -353,18 +359,24 @@ export async function gemmSplitK(ctx: SplitKContext, s: GemmSplitKShape) {
  * fma-accumulated over k in increasing order either way), so the choice is speed alone. GPUs stage K slabs
  * through workgroup memory; CPU adapters read operands straight from memory: SwiftShader runs a workgroup with
  * barriers as coroutines, and ICL's 256 x 40 x 40 product took 10.8 ms tiled there, 0.75 ms without workgroup
- * memory in 8 x 8 threads and 0.66 ms in 2 x 2 (4 threads: one SIMD group of its 4 lanes). On larger products
- * (512³, 700 x 200 x 200) 8-row blocks in 4 x 4 threads ran 1.5-2.3x faster than 4-row blocks in 2 x 2; on small
- * ones (M or N under 64) the two were even and the smaller workgroups cover the matrix with less waste.
+ * memory in 8 x 8 threads and 0.66 ms in 2 x 2 (4 threads: one SIMD group of its 4 lanes). There a load costs
+ * about ten FMAs, so the larger a thread's block the better: 8 x 8 blocks (64 products for 16 loads, 8 with
+ * quads) in 2 x 2 threads beat 8 x 4 blocks in 4 x 4 threads at every shape timed, from 16 x 8 x 12 to the
+ * transformer head's 700 x 10 000 x 200 (README, Kernels). The tiled product is not offered there: across the
+ * 112 shapes of a SwiftShader tuning cache it was 4.5-16x slower than the best, and timing it cost minutes at the
+ * tutorial-size head.
  */
 export function gemmVariants(s: GemmShape, software: boolean, subgroups = false): Variant[] {
-  const tiles = [{ workgroupTiles: true, wgSide: 8 }, ...(s.M >= 64 && s.N >= 64 ? [{ workgroupTiles: true, wgSide: 16 }] : [])];
-  const small = { workgroupTiles: false, wgSide: 2, threadRows: 4 };
+  if (!software) {
+    const tiles = [{ workgroupTiles: true, wgSide: 8 }, ...(s.M >= 64 && s.N >= 64 ? [{ workgroupTiles: true, wgSide: 16 }] : [])];
+    return [...tiles, { workgroupTiles: false, wgSide: 8, threadRows: 4 }];
+  }
+  const block8 = { workgroupTiles: false, wgSide: 2, threadRows: 8, threadCols: 8 };
   const large = { workgroupTiles: false, wgSide: 4, threadRows: 8 };
-  const registers = s.M >= 64 && s.N >= 64 ? [large, small] : [small, large];
-  // Quads first where the device has subgroups (a CPU adapter pays about ten FMAs a load; they halve A's loads).
-  const shared = subgroups ? registers.map((v) => ({ ...v, quads: true })) : [];
-  return software ? [...shared, ...registers, tiles[0]] : [...tiles, { workgroupTiles: false, wgSide: 8, threadRows: 4 }];
+  const small = { workgroupTiles: false, wgSide: 2, threadRows: 4 };
+  // Quads first where the device has subgroups (they halve the loads of A, and in 2 x 2 threads of B too).
+  if (subgroups) return [{ ...block8, quads: true }, { ...large, quads: true }, { ...small, quads: true }, block8];
+  return [block8, large, small];
 }
 
 /** Scratch operands for timing a variant of shape `s`: A, B and C over their batch strides. */
@@ -379,7 +391,7 @@ function timingBuffers(scratch: TuningScratch, s: GemmShape) {
 
 /** The shape without its variant fields: what the tuner keys a choice on. */
 function tuningKey(s: GemmShape): GemmShape {
-  return { ...s, workgroupTiles: undefined, wgSide: undefined, threadRows: undefined, quads: undefined };
+  return { ...s, workgroupTiles: undefined, wgSide: undefined, threadRows: undefined, threadCols: undefined, quads: undefined };
 }
 
 /** gemm with the product variant the adapter's tuner picks for this shape. */

@@ -121,6 +121,8 @@ describe('gemmSplitK split count and input checks', () => {
     await expect(gemmSplitK(noGpu, { batch: 40000, M: 1, N: 1, K: 8, splits: 2 })).rejects.toThrow(/batch x splits = 40000 x 2; allowed at most 65535/);
     await expect(gemmSplitK(noGpu, { batch: 1, M: 2, N: 2, K: 8, threadRows: 8 })).rejects.toThrow('gemmSplitK: threadRows = 8 needs workgroupTiles false (the tiled product holds 4 rows a thread)');
     await expect(gemmSplitK(noGpu, { batch: 1, M: 2, N: 2, K: 8, workgroupTiles: false, threadRows: 6 as never })).rejects.toThrow('gemmSplitK: threadRows = 6; allowed 4 or 8');
+    await expect(gemmSplitK(noGpu, { batch: 1, M: 2, N: 2, K: 8, threadCols: 8 })).rejects.toThrow('gemmSplitK: threadCols = 8 needs workgroupTiles false (the tiled product holds 4 columns a thread)');
+    await expect(gemmSplitK(noGpu, { batch: 1, M: 2, N: 2, K: 8, workgroupTiles: false, threadCols: 2 as never })).rejects.toThrow('gemmSplitK: threadCols = 2; allowed 4 or 8');
   });
 });
 
@@ -282,14 +284,19 @@ function expectSlabClose(got: Float32Array, want: Float64Array, tol: number, wha
 
 // The product without workgroup memory (workgroupTiles false, CPU adapters' default) at every entry point: it
 // must give the tiled product's bits (both fma-accumulate each output over k in increasing order), and so the
-// reference's values. Awkward shapes of each entry, with 4- and 8-row thread blocks in workgroups of 1 x 1 to
-// 8 x 8 threads.
+// reference's values. Awkward shapes of each entry, with 4 x 4, 8 x 4, 4 x 8 and 8 x 8 thread blocks in workgroups
+// of 1 x 1 to 8 x 8 threads; in main every shape runs two variants, so that each variant runs.
 describe('gemm without workgroup memory: the tiled bits at every entry point', () => {
   const gpu = useGpu();
   // With quads (the subgroups feature; every adapter these tests run on has it): 2 x 2 quads swapping halves of A
-  // and B, and quads along a row of blocks sharing A, with 4 and 8 rows a thread.
+  // and B, and quads along a row of blocks sharing A, with 4 and 8 rows and columns a thread.
   const VARIANTS = [
+    { workgroupTiles: false, wgSide: 2, threadRows: 8, threadCols: 8, quads: true },
     { workgroupTiles: false, wgSide: 2, threadRows: 4 },
+    { workgroupTiles: false, wgSide: 4, threadRows: 4, threadCols: 8, quads: true },
+    { workgroupTiles: false, wgSide: 1, threadRows: 4, threadCols: 8 },
+    { workgroupTiles: false, wgSide: 2, threadRows: 8, threadCols: 8 },
+    { workgroupTiles: false, wgSide: 2, threadRows: 4, threadCols: 8, quads: true },
     { workgroupTiles: false, wgSide: 4, threadRows: 8, quads: true },
     { workgroupTiles: false, wgSide: 4, threadRows: 8 },
     { workgroupTiles: false, wgSide: 2, threadRows: 4, quads: true },
@@ -308,9 +315,11 @@ describe('gemm without workgroup memory: the tiled bits at every entry point', (
       const B = seededArray(rng, bLength(shape));
       const C0 = shape.beta || shape.strideC ? seededArray(rng, cLength(shape)) : undefined;
       const tiled = await gpu().call<Float32Array>(PROBE, 'runGemm', { shape, A, B, C0 });
-      const direct = await gpu().call<Float32Array>(PROBE, 'runGemm', { shape: { ...shape, ...registers(i) }, A, B, C0 });
-      expect(bits(direct), JSON.stringify(shape)).toEqual(bits(tiled));
-      expectClose(direct, gemmReference(shape, A, B, C0), 2e-6 * Math.sqrt(shape.K) + 1e-6, 'C');
+      for (const variant of [registers(i), registers(i + shapes.length)]) {
+        const direct = await gpu().call<Float32Array>(PROBE, 'runGemm', { shape: { ...shape, ...variant }, A, B, C0 });
+        expect(bits(direct), `${JSON.stringify(shape)} ${JSON.stringify(variant)}`).toEqual(bits(tiled));
+        expectClose(direct, gemmReference(shape, A, B, C0), 2e-6 * Math.sqrt(shape.K) + 1e-6, 'C');
+      }
     }
   });
 
@@ -363,20 +372,22 @@ describe('gemm without workgroup memory: the tiled bits at every entry point', (
 
 describe('gemm variants per adapter class', () => {
   const icl = { batch: 1, M: 40, N: 40, K: 256, transA: true };
-  it('CPU adapters get the product without workgroup memory first (8-row blocks for large products), GPUs the tiled one', () => {
-    expect(gemmVariants(icl, true)[0]).toEqual({ workgroupTiles: false, wgSide: 2, threadRows: 4 });
-    expect(gemmVariants({ ...icl, M: 64, N: 64 }, true)[0]).toEqual({ workgroupTiles: false, wgSide: 4, threadRows: 8 });
+  it('CPU adapters get the product without workgroup memory (8 x 8 blocks first, no tiles), GPUs the tiled one first', () => {
+    const block8 = { workgroupTiles: false, wgSide: 2, threadRows: 8, threadCols: 8 };
+    for (const s of [icl, { ...icl, M: 64, N: 64 }]) {
+      expect(gemmVariants(s, true)).toEqual([block8, { workgroupTiles: false, wgSide: 4, threadRows: 8 }, { workgroupTiles: false, wgSide: 2, threadRows: 4 }]);
+    }
     expect(gemmVariants(icl, false)[0]).toEqual({ workgroupTiles: true, wgSide: 8 });
     expect(gemmVariants({ ...icl, M: 64, N: 64 }, false)).toContainEqual({ workgroupTiles: true, wgSide: 16 });
-    // With subgroups, CPU adapters get the same products with quads first; GPUs are offered no quads.
-    expect(gemmVariants(icl, true, true).slice(0, 3)).toEqual([
-      { workgroupTiles: false, wgSide: 2, threadRows: 4, quads: true }, { workgroupTiles: false, wgSide: 4, threadRows: 8, quads: true },
-      { workgroupTiles: false, wgSide: 2, threadRows: 4 },
+    // With subgroups, CPU adapters get the products with quads first, and the 8 x 8 blocks without; GPUs no quads.
+    expect(gemmVariants(icl, true, true)).toEqual([
+      { ...block8, quads: true }, { workgroupTiles: false, wgSide: 4, threadRows: 8, quads: true },
+      { workgroupTiles: false, wgSide: 2, threadRows: 4, quads: true }, block8,
     ]);
-    expect(gemmVariants(icl, false, true).some((v) => v.quads)).toBe(false);
+    expect(gemmVariants(icl, false, true).some((v) => v.quads || v.threadCols)).toBe(false);
   });
   it('split-K: CPU adapters the whole product first, GPUs the automatic split; a shape that cannot split offers only whole products', () => {
-    expect(gemmSplitKVariants(icl, true)[0]).toEqual({ splits: 1, workgroupTiles: false, wgSide: 2, threadRows: 4 });
+    expect(gemmSplitKVariants(icl, true)[0]).toEqual({ splits: 1, workgroupTiles: false, wgSide: 2, threadRows: 8, threadCols: 8 });
     expect(gemmSplitKVariants(icl, false)[0]).toEqual({ splits: splitKCount(icl), workgroupTiles: true, wgSide: 8 });
     expect(gemmSplitKVariants({ ...icl, K: 16 }, false).every((v) => v.splits === 1)).toBe(true);
   });
