@@ -145,7 +145,8 @@ export class BenchRunError extends Error {
 async function loadEntries(loaders: EntryLoaders, file: string, ctx: GpuContext, options: BenchOptions, filter: RegExp | null): Promise<BenchEntry[]> {
   const mod = await loaders[file]();
   if (!isEntryModule(mod)) throw new Error(`bench/entries/${file}.ts must export benchEntries(ctx, options): Promise<BenchEntry[]>`);
-  const entries = (await mod.benchEntries(ctx, { quick: options.quick })).filter((entry) => !filter || filter.test(entry.name));
+  const wants = (name: string) => !filter || filter.test(name);
+  const entries = (await mod.benchEntries(ctx, { quick: options.quick, wants })).filter((entry) => wants(entry.name));
   for (const entry of entries) {
     if (entry.dispatches.length === 0 && !entry.hostWork) {
       throw new Error(`bench/entries/${file}.ts: entry '${entry.name}' has neither dispatches nor hostWork`);

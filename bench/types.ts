@@ -9,6 +9,11 @@ import type { AdapterReport } from '../src/runtime/device';
 export interface BenchEntryOptions {
   /** Tiny shapes, for tests of the bench itself: numbers are meaningless, structure must be complete. */
   quick: boolean;
+  /**
+   * Whether a row of this name will be timed (the run's --filter). The runner drops unwanted rows itself; a file
+   * whose rows are costly to build (a trainer, a tuning-size model) asks first and skips them.
+   */
+  wants(name: string): boolean;
 }
 
 /** End-to-end work timed on the wall clock (e.g. training steps), reported in its own unit per second. */

@@ -10,7 +10,7 @@ import { parseBenchArgs, validateOptions } from '../bench/options';
 import { BENCH_SCHEMA, BENCH_VERSION, parseBenchJson } from '../bench/report/schema';
 import { compareRuns, labelRuns } from '../bench/report/compare';
 import { benchReport } from '../bench/report/markdown';
-import type { BenchEntry, BenchProgress, BenchResult, EntryResult } from '../bench/types';
+import type { BenchEntry, BenchEntryOptions, BenchProgress, BenchResult, EntryResult } from '../bench/types';
 
 const positiveFinite = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
 const FOUNDATION_KERNELS = ['gemm', 'sgdUpdate', 'sgdMomentum', 'softmaxRows', 'reduceRows'];
@@ -100,6 +100,36 @@ describe('bench registry contract (runBenchWith in Node)', () => {
     const notAModule = { broken: async () => ({}) };
     await expect(runBenchWith(ctx, notAModule, { quick: true, repeats: 1 })).rejects.toThrow(/bench\/entries\/broken.ts must export benchEntries/);
     ctx.device.destroy();
+  });
+
+  it("tells a file which rows the filter wants, so that it can skip building the others", async () => {
+    const { createNodeContext } = await import('../src/runtime/env-node');
+    const { runBenchWith } = await import('../bench/core');
+    const ctx = await createNodeContext();
+    const scratch = ctx.pool.acquire(64, 'wants scratch');
+    const upload = (name: string) => ({ name, shape: '', dispatches: [], hostWork: { unit: 'uploads', amount: 1, run: () => ctx.device.queue.writeBuffer(scratch, 0, new Float32Array(4)) } });
+    const asked: Record<string, boolean> = {};
+    const built: string[] = [];
+    const loaders = {
+      rows: async () => ({
+        benchEntries: async (_: unknown, { wants }: BenchEntryOptions) => {
+          // A careful file builds only what is wanted; a careless one (the last row) is filtered by the runner.
+          for (const name of ['gemm big', 'gemm small', 'softmax x']) asked[name] = wants(name);
+          const rows = ['gemm big', 'gemm small', 'softmax x'].filter(wants).map((name) => (built.push(name), upload(name)));
+          return [...rows, upload('gemm careless')];
+        },
+      }),
+    };
+    try {
+      const result = await runBenchWith(ctx, loaders, { quick: true, repeats: 1, warmup: 0, filter: '^GEMM (big|careless)' });
+      expect(asked).toEqual({ 'gemm big': true, 'gemm small': false, 'softmax x': false });
+      expect(built).toEqual(['gemm big']);
+      expect(result.entries.map((e) => e.name)).toEqual(['gemm big', 'gemm careless']);
+      const all = await runBenchWith(ctx, loaders, { quick: true, repeats: 1, warmup: 0 });
+      expect(all.entries.map((e) => e.name)).toEqual(['gemm big', 'gemm small', 'softmax x', 'gemm careless']);
+    } finally {
+      ctx.device.destroy();
+    }
   });
 });
 

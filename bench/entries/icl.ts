@@ -16,18 +16,22 @@ function createTrainer(ctx: GpuContext, config: Record<string, unknown>): Promis
   return IclTrainer.create(ctx, { evalTest: false, metricsEvery: 0, ...config });
 }
 
+function trainingName(replicas: number, batchSource: string): string {
+  return `icl train step R=${replicas}, batches on the ${batchSource.toUpperCase()}`;
+}
+
 function trainingEntry(trainer: IclTrainer, stepsPerRun: number): BenchEntry {
   const c = trainer.config;
   const prompts = c.replicas * c.batch;
   return {
-    name: `icl train step R=${c.replicas}, batches on the ${c.batchSource.toUpperCase()}`,
+    name: trainingName(c.replicas, c.batchSource),
     shape: `replicas ${c.replicas}, batch ${c.batch}, N ${c.N}, d ${c.dX + c.dY}, m ${c.m}; host work: ${stepsPerRun} steps`,
     dispatches: trainer.stepDispatches,
     hostWork: { unit: 'prompts', amount: stepsPerRun * prompts, run: async () => void (await trainer.train(stepsPerRun, { metricsEvery: 0 })) },
   };
 }
 
-export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions): Promise<BenchEntry[]> {
+export async function benchEntries(ctx: GpuContext, { quick, wants }: BenchEntryOptions): Promise<BenchEntry[]> {
   const small = quick ? { dX: 8, dY: 2, N: 4, m: 8, batch: 16, M1: 3, M2: 4 } : {};
   const largeR = quick ? 2 : ctx.adapter.isSoftware ? 16 : 256;
   const steps = quick ? 2 : ctx.adapter.isSoftware ? 3 : 20;
@@ -40,24 +44,30 @@ export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions
   let step = 0;
   const generated = new Uint32Array(config.batch * (config.N + 1) * 4);
   const generatedFloats = new Float32Array(generated.buffer);
-  const single = await createTrainer(ctx, { ...small, replicas: 1 });
-  // One step first, so that the kernel rows read a real batch and activations whichever rows the filter keeps.
-  await single.train(1, { metricsEvery: 0 });
   const tag = `${quick ? 'quick' : 'SPEC defaults'} R=1`;
   const kernelShape = `replicas 1, batch ${config.batch}, N ${config.N}, d ${shapes.d}, m ${shapes.m}: its dispatches in the training step`;
+  const kernelRows: [string, string][] = [
+    [`iclBatchGenerate ${tag}`, kernelShape],
+    [`iclPromptBuild ${tag}`, kernelShape],
+    [`iclAttentionForward ${tag}`, kernelShape],
+    [`iclMlpHinge hingeTrain ${tag}`, kernelShape],
+    [`iclAttentionBackward ${tag}`, kernelShape],
+    [`gemm icl step ${tag}`, `${kernelShape}: 11 products (7 activations, 4 weight gradients)`],
+    [`sgdUpdate icl step ${tag}`, `${kernelShape}: W_Q, W_K, W_V, W_O`],
+  ];
+  // Trainers are built only for rows the run times.
+  const training = async (replicas: number, batchSource: 'gpu' | 'cpu'): Promise<BenchEntry[]> =>
+    wants(trainingName(replicas, batchSource)) ? [trainingEntry(await createTrainer(ctx, { ...small, replicas, batchSource }), steps)] : [];
+  const single = wants(trainingName(1, 'gpu')) || kernelRows.some(([name]) => wants(name)) ? await createTrainer(ctx, { ...small, replicas: 1 }) : null;
+  // One step first, so that the kernel rows read a real batch and activations whichever rows the filter keeps.
+  if (single) await single.train(1, { metricsEvery: 0 });
   return [
-    trainingEntry(single, steps),
-    trainingEntry(await createTrainer(ctx, { ...small, replicas: largeR }), steps),
-    trainingEntry(await createTrainer(ctx, { ...small, replicas: 1, batchSource: 'cpu' }), steps),
-    trainingEntry(await createTrainer(ctx, { ...small, replicas: largeR, batchSource: 'cpu' }), steps),
-    stepKernelRow(single.stepDispatches, `iclBatchGenerate ${tag}`, kernelShape),
-    stepKernelRow(single.stepDispatches, `iclPromptBuild ${tag}`, kernelShape),
-    stepKernelRow(single.stepDispatches, `iclAttentionForward ${tag}`, kernelShape),
-    stepKernelRow(single.stepDispatches, `iclMlpHinge hingeTrain ${tag}`, kernelShape),
-    stepKernelRow(single.stepDispatches, `iclAttentionBackward ${tag}`, kernelShape),
-    stepKernelRow(single.stepDispatches, `gemm icl step ${tag}`, `${kernelShape}: 11 products (7 activations, 4 weight gradients)`),
-    stepKernelRow(single.stepDispatches, `sgdUpdate icl step ${tag}`, `${kernelShape}: W_Q, W_K, W_V, W_O`),
-    await evaluationEntry(ctx, small, tag),
+    ...(single ? [trainingEntry(single, steps)] : []),
+    ...(await training(largeR, 'gpu')),
+    ...(await training(1, 'cpu')),
+    ...(await training(largeR, 'cpu')),
+    ...(single ? kernelRows.map(([name, shape]) => stepKernelRow(single.stepDispatches, name, shape)) : []),
+    ...(wants(`icl evaluation ${tag}`) ? [await evaluationEntry(ctx, small, tag)] : []),
     {
       name: 'icl batch generation (CPU, compact)',
       shape: `64 batches of ${config.batch}, N ${config.N}: what batchSource 'cpu' generates per replica and step`,

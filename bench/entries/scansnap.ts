@@ -32,7 +32,7 @@ function trainingEntry(trainer: ScanSnapTrainer, name: string, stepsPerRun: numb
   };
 }
 
-export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions): Promise<BenchEntry[]> {
+export async function benchEntries(ctx: GpuContext, { quick, wants }: BenchEntryOptions): Promise<BenchEntry[]> {
   const small = quick ? { batch: 8, L: 16 } : {};
   const gridReplicas = quick ? 2 : ctx.adapter.isSoftware ? 16 : 160;
   const steps = quick ? 2 : ctx.adapter.isSoftware ? 3 : 20;
@@ -50,22 +50,27 @@ export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions
   const gridGroup = { ...(quick ? small : { batch: 128, L: 128 }), numQuery: quick ? 2 : 10, nextPerQuery: 2, replicas: gridReplicas, init: 'uniform' };
   // One step first, so that the kernel rows read a real batch (their work depends on its distinct tokens) and
   // gradients whichever rows the filter keeps.
-  const single = await oneStepTaken(await createTrainer(ctx, { ...small }));
   const tag = `${quick ? 'quick' : 'SPEC defaults'} R=1`;
-  const kernelShape = `replicas 1, batch ${single.config.batch}, L ${single.config.L}, M ${M}: its dispatches in the training step`;
+  const kernelShape = `replicas 1, batch ${smallConfig.batch}, L ${smallConfig.L}, M ${M}: its dispatches in the training step`;
+  const kernelRows: [string, string][] = [
+    [`scansnapBatchGenerate ${tag}`, kernelShape],
+    [`scansnapAttention ${tag}`, kernelShape],
+    [`scansnapCrossEntropy ${tag}`, kernelShape],
+    [`scansnapAttentionBackward ${tag}`, kernelShape],
+    [`scansnapGradY ${tag}`, kernelShape],
+    [`scansnapGradZ ${tag}`, kernelShape],
+    [`sgdMomentum scansnap step ${tag}`, `${kernelShape}: Y, then Z's query rows`],
+  ];
+  const gridName = `scansnap train step grid group R=${gridReplicas}`;
+  // Trainers are built only for rows the run times (the grid group's take a while on a CPU adapter).
+  const single = wants('scansnap train step R=1') || kernelRows.some(([name]) => wants(name)) ? await oneStepTaken(await createTrainer(ctx, { ...small })) : null;
   return [
-    trainingEntry(single, 'scansnap train step R=1', steps),
-    trainingEntry(await createTrainer(ctx, gridGroup), `scansnap train step grid group R=${gridReplicas}`, steps),
+    ...(single ? [trainingEntry(single, 'scansnap train step R=1', steps)] : []),
+    ...(wants(gridName) ? [trainingEntry(await createTrainer(ctx, gridGroup), gridName, steps)] : []),
     // One step first: with host-made sequences the timed dispatches read whatever the token buffer holds, and
     // an empty buffer (every token 0, one distinct token per sequence) made this row's GPU time 25 ms against 72.
-    trainingEntry(await oneStepTaken(await createTrainer(ctx, { ...gridGroup, batchSource: 'cpu' })), `scansnap train step grid group R=${gridReplicas} (batchSource cpu)`, steps),
-    stepKernelRow(single.stepDispatches, `scansnapBatchGenerate ${tag}`, kernelShape),
-    stepKernelRow(single.stepDispatches, `scansnapAttention ${tag}`, kernelShape),
-    stepKernelRow(single.stepDispatches, `scansnapCrossEntropy ${tag}`, kernelShape),
-    stepKernelRow(single.stepDispatches, `scansnapAttentionBackward ${tag}`, kernelShape),
-    stepKernelRow(single.stepDispatches, `scansnapGradY ${tag}`, kernelShape),
-    stepKernelRow(single.stepDispatches, `scansnapGradZ ${tag}`, kernelShape),
-    stepKernelRow(single.stepDispatches, `sgdMomentum scansnap step ${tag}`, `${kernelShape}: Y, then Z's query rows`),
+    ...(wants(`${gridName} (batchSource cpu)`) ? [trainingEntry(await oneStepTaken(await createTrainer(ctx, { ...gridGroup, batchSource: 'cpu' })), `${gridName} (batchSource cpu)`, steps)] : []),
+    ...(single ? kernelRows.map(([name, shape]) => stepKernelRow(single.stepDispatches, name, shape)) : []),
     {
       name: 'scansnap sequence generation (CPU)',
       shape: `batch ${smallConfig.batch}, L ${smallConfig.L}: one replica's step`,
