@@ -8,9 +8,9 @@
 // them per adapter class). Either way a thread holds a THREAD_ROWS x THREAD_COLS register block of C (a workgroup
 // THREAD_ROWS * WG_SIDE rows by THREAD_COLS * WG_SIDE columns), and each of its elements is fma-accumulated over k
 // in increasing order from 0, so every variant gives the same bits:
-//   WORKGROUP_TILES (real GPUs): K advances in slabs of KSLAB staged through workgroup memory, loads guarded,
-//   4 x 4 blocks;
-//   otherwise (CPU adapters): each thread reads its rows of A and 4 columns of B straight from memory, no
+//   WORKGROUP_TILES (real GPUs): K advances in slabs of KSLAB staged through workgroup memory, loads guarded;
+//   4 x 4 blocks, or 8 x 8 in 8 x 8 threads (64 x 64 tiles: 16 reads of workgroup memory per 64 products);
+//   otherwise (CPU adapters): each thread reads its rows of A and columns of B straight from memory, no
 //   workgroup memory and no barrier. SwiftShader runs a workgroup that contains barriers as coroutines and pays
 //   for every switch; ICL's 256 x 40 x 40 products took 0.4 ms there without them, 5.4-7.5 ms tiled. It pays per
 //   load too: 8-row blocks (THREAD_ROWS = 8) load 12 floats per 32 products instead of 8 per 16, 8 x 8 blocks
@@ -56,8 +56,8 @@ override K_SPLIT: u32 = 0u;   // k per split; 0 = all of K
 override STRIDE_BIAS: u32 = 0u;
 override ACTIVATION: u32 = 0u; // 1 relu, 2 gelu (ACTIVATION_GELU): for the entries that apply one
 override WORKGROUP_TILES: bool = true;
-override THREAD_ROWS: u32 = 4u;   // 4, or 8 without WORKGROUP_TILES
-override THREAD_COLS: u32 = 4u;   // 4, or 8 without WORKGROUP_TILES
+override THREAD_ROWS: u32 = 4u;   // 4 or 8 (with WORKGROUP_TILES: THREAD_ROWS * WG_SIDE <= MAX_TILE)
+override THREAD_COLS: u32 = 4u;   // 4 or 8 (the same)
 // Without WORKGROUP_TILES, on a device with the subgroups feature: a quad's lanes share their loads (the same
 // products, the same bits). With WG_SIDE 2 a workgroup is one quad of 2 x 2 blocks: the lanes of a block row
 // each load half of its rows of A and swap them (quadSwapX), the lanes of a block column half of its columns
@@ -84,7 +84,7 @@ fn pick(v: vec4<u32>, i: u32) -> u32 {
 }
 
 const KSLAB: u32 = 16u;
-const MAX_TILE: u32 = 64u;    // workgroup arrays are sized for WG_SIDE <= 16
+const MAX_TILE: u32 = 64u;    // rows (columns) of a workgroup tile: WG_SIDE <= 16 for 4 a thread, <= 8 for 8
 const MAX_THREAD_ROWS: u32 = 8u;
 // A thread's block as vec4s: element (i, j) is in acc[i + MAX_THREAD_ROWS * (j / 4)][j % 4].
 const MAX_BLOCK: u32 = 16u;
@@ -127,11 +127,7 @@ fn loadB(batch: u32, k: u32, col: u32, kEnd: u32) -> f32 {
 // This thread's THREAD_ROWS x THREAD_COLS block of AB (without ALPHA) over its slice's K range, laid out as
 // MAX_BLOCK says. Called by every entry point in uniform control flow (the tiled product holds workgroup barriers).
 fn product(wid: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, MAX_BLOCK> {
-  if (WORKGROUP_TILES) {
-    let t = tileProduct(wid, lid);
-    let o = vec4<f32>();
-    return array<vec4<f32>, MAX_BLOCK>(t[0], t[1], t[2], t[3], o, o, o, o, o, o, o, o, o, o, o, o);
-  }
+  if (WORKGROUP_TILES) { return tileProduct(wid, lid); }
   return registerProduct(wid, lid);
 }
 
@@ -254,36 +250,44 @@ fn pairY(x0: f32, x1: f32, q: u32) -> vec4<f32> {
   return select(vec4<f32>(y0, y1, x0, x1), vec4<f32>(x0, x1, y0, y1), q == 0u);
 }
 
-fn tileProduct(wid: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, 4> {
-  let tile = 4u * WG_SIDE;
+// The tiled product: a workgroup's THREAD_ROWS * WG_SIDE rows of A and THREAD_COLS * WG_SIDE columns of B pass
+// through workgroup memory KSLAB values of k at a time (at most MAX_TILE rows and columns).
+fn tileProduct(wid: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, MAX_BLOCK> {
+  let tileRows = THREAD_ROWS * WG_SIDE;
+  let tileCols = THREAD_COLS * WG_SIDE;
   let threads = WG_SIDE * WG_SIDE;
   let batch = wid.z / SPLITS;
   let range = kRange(wid.z);
   let kBegin = range.x;
   let kEnd = range.y;
-  let row0 = wid.y * tile;
-  let col0 = wid.x * tile;
+  let row0 = wid.y * tileRows;
+  let col0 = wid.x * tileCols;
   let t = lid.y * WG_SIDE + lid.x;
 
-  var acc: array<vec4<f32>, 4>;
-  for (var i = 0u; i < 4u; i++) { acc[i] = vec4<f32>(0.0); }
+  var acc: array<vec4<f32>, MAX_BLOCK>;   // zero-initialised
 
   for (var k0 = kBegin; k0 < kEnd; k0 += KSLAB) {
-    for (var e = t; e < KSLAB * tile; e += threads) {
-      let kk = e / tile;
-      let rc = e % tile;
-      tileA[kk * MAX_TILE + rc] = loadA(batch, row0 + rc, k0 + kk, kEnd);
-      tileB[kk * MAX_TILE + rc] = loadB(batch, k0 + kk, col0 + rc, kEnd);
+    for (var e = t; e < KSLAB * tileRows; e += threads) {
+      let kk = e / tileRows;
+      let r = e % tileRows;
+      tileA[kk * MAX_TILE + r] = loadA(batch, row0 + r, k0 + kk, kEnd);
+    }
+    for (var e = t; e < KSLAB * tileCols; e += threads) {
+      let kk = e / tileCols;
+      let c = e % tileCols;
+      tileB[kk * MAX_TILE + c] = loadB(batch, k0 + kk, col0 + c, kEnd);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < KSLAB; kk++) {
-      var a: array<f32, 4>;
-      var b: array<f32, 4>;
-      for (var i = 0u; i < 4u; i++) {
-        a[i] = tileA[kk * MAX_TILE + lid.y * 4u + i];
-        b[i] = tileB[kk * MAX_TILE + lid.x * 4u + i];
+      var b: array<f32, 8>;
+      for (var j = 0u; j < THREAD_COLS; j++) { b[j] = tileB[kk * MAX_TILE + lid.x * THREAD_COLS + j]; }
+      for (var i = 0u; i < THREAD_ROWS; i++) {
+        let a = tileA[kk * MAX_TILE + lid.y * THREAD_ROWS + i];
+        for (var j = 0u; j < THREAD_COLS; j++) {
+          let at = i + MAX_THREAD_ROWS * (j / 4u);
+          acc[at][j % 4u] = fma(a, b[j], acc[at][j % 4u]);
+        }
       }
-      for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { acc[i][j] = fma(a[i], b[j], acc[i][j]); } }
     }
     workgroupBarrier();
   }

@@ -7,7 +7,9 @@
 #                          (R 1, the grid group at R 160) with GPU time per kernel and wall per step; then the
 #                          peers file: ICL R 1 and 16 and Scan & Snap R 16 by onelayer and by TF.js WebGPU (the
 #                          same Dawn), WASM and CPU on the same adapter, and the table of ratios;
-#   synmed/, synmed.txt    the whole Syn-Medium grid through the CLI (`sweep scansnap-medium --runtime node`).
+#   synmed/, synmed.txt    the whole Syn-Medium grid through the CLI (`sweep scansnap-medium --runtime node`);
+#   gemm.json/.txt         `--files foundation --filter '^gemm 512'`: the 512^3 product in each variant the tuner
+#                          offers a GPU (the 8 x 8 blocks in 64 x 64 tiles had not been timed on a GPU before).
 # Each part has a time limit, so that the whole fits in a few minutes of a lent machine.
 set -uo pipefail
 OUT=${OUT:-out}; mkdir -p "$OUT"
@@ -20,3 +22,5 @@ timeout 300 /tmp/node .gl/bundle/bench.mjs --files icl,scansnap --peers --out "$
 echo "bench exit $?"; tail -20 "$OUT/bench-peers.txt"
 timeout 120 /tmp/node .gl/bundle/onelayer.mjs sweep scansnap-medium --runtime node --out "$OUT/synmed" > "$OUT/synmed.txt" 2>&1
 echo "sweep exit $?"; tail -3 "$OUT/synmed.txt"
+timeout 60 /tmp/node .gl/bundle/bench.mjs --files foundation --filter '^gemm 512' --out "$OUT/gemm.json" > "$OUT/gemm.txt" 2>&1
+echo "gemm exit $?"; grep '^gemm' "$OUT/gemm.txt"

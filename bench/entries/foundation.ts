@@ -4,7 +4,7 @@
 // Scan & Snap L = 128, batch 128) plus a 512^3 gemm and a 1M-element optimizer step for comparison with
 // other engines and with the adapter's copy bandwidth.
 import type { GpuContext } from '../../src/runtime/context';
-import { gemm, gemmSplitK, type GemmShape, type GemmSplitKShape } from '../../src/kernels/gemm';
+import { gemm, gemmSplitK, gemmVariants, type GemmShape, type GemmSplitKShape } from '../../src/kernels/gemm';
 import { sgdUpdate } from '../../src/kernels/sgdUpdate';
 import { sgdMomentum } from '../../src/kernels/sgdMomentum';
 import { softmaxRows, type SoftmaxRowsShape } from '../../src/kernels/softmaxRows';
@@ -27,6 +27,13 @@ async function gemmEntry(ctx: GpuContext, name: string, s: GemmShape): Promise<B
   const C = ctx.pool.acquire(4 * s.batch * s.M * s.N, `${name} C`);
   const op = await gemm(ctx.kernels, s);
   return { name, shape: gemmShapeText(s), dispatches: [op({ A, B, C }, name)] };
+}
+
+/** A product variant in words: 'tiles 8x8 threads, 8x8 blocks', 'no tiles 2x2 threads, 8x4 blocks, quads'. */
+function variantText(v: Partial<GemmShape>): string {
+  const side = v.wgSide ?? 8;
+  const block = `${v.threadRows ?? 4}x${v.threadCols ?? 4} blocks`;
+  return [`${v.workgroupTiles === false ? 'no tiles' : 'tiles'} ${side}x${side} threads`, block, ...(v.quads ? ['quads'] : [])].join(', ');
 }
 
 /** The same product split along K (partials + fixed-order reduction), timed as one row of two dispatches. */
@@ -96,8 +103,13 @@ export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions
       await counterHashEntry(ctx, 'counterHash quick', 1000, 5),
     ];
   }
+  const cube = { batch: 1, M: 512, N: 512, K: 512 };
+  // The products the tuner chooses among on this adapter, each on the same cube (the tuner times a model's own
+  // shapes; these rows show the variants side by side, e.g. on a lent GPU).
+  const variants = gemmVariants(cube, ctx.adapter.isSoftware, ctx.device.features.has('subgroups'));
   return [
-    await gemmEntry(ctx, 'gemm 512^3', { batch: 1, M: 512, N: 512, K: 512 }),
+    await gemmEntry(ctx, 'gemm 512^3', cube),
+    ...(await Promise.all(variants.map((v, i) => gemmEntry(ctx, `gemm 512^3 variant ${i + 1} (${variantText(v)})`, { ...cube, ...v })))),
     // ICL forward: W_K (and W_Q, W_V) times every token of every prompt, one matrix per replica.
     await gemmEntry(ctx, 'gemm icl W.P', { batch: REPLICAS, M: 40, N: ICL_TOKENS, K: 40 }),
     // ICL backward: a weight gradient sums over every token of the batch (K is the long axis).

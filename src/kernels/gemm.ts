@@ -28,9 +28,9 @@ export interface GemmShape {
    * operands straight from memory with no barrier (what CPU adapters want). Both give the same bits.
    */
   workgroupTiles?: boolean;
-  /** Rows of C per thread: 4 (default), or 8 without workgroup tiles (fewer loads per product). */
+  /** Rows of C per thread: 4 (default) or 8 (fewer loads per product; with workgroup tiles, wgSide <= 8). */
   threadRows?: 4 | 8;
-  /** Columns of C per thread: 4 (default), or 8 without workgroup tiles (fewer loads per product again). */
+  /** Columns of C per thread: 4 (default) or 8 (the same). */
   threadCols?: 4 | 8;
   /**
    * Without workgroup tiles: a quad's lanes share their loads of A (and with wgSide 2 of B), the shader's QUADS
@@ -73,16 +73,21 @@ interface SplitPlan {
   kPerSplit: number;
 }
 
+/** Rows (and columns) a workgroup tile of the tiled product holds: shaders/gemm.wgsl MAX_TILE. */
+const MAX_TILE = 64;
+
 function checkShape(name: string, s: GemmShape): number {
   for (const k of ['batch', 'M', 'N', 'K'] as const) assertPositiveInt(name, k, s[k]);
   const wgSide = s.wgSide ?? 8;
   if (!Number.isInteger(wgSide) || wgSide < 1 || wgSide > 16) throw new RangeError(`${name}: wgSide = ${wgSide}; allowed 1..16`);
-  const threadRows = s.threadRows ?? 4;
-  if (threadRows !== 4 && threadRows !== 8) throw new RangeError(`${name}: threadRows = ${threadRows}; allowed 4 or 8`);
-  if (threadRows === 8 && (s.workgroupTiles ?? true)) throw new RangeError(`${name}: threadRows = 8 needs workgroupTiles false (the tiled product holds 4 rows a thread)`);
-  const threadCols = s.threadCols ?? 4;
-  if (threadCols !== 4 && threadCols !== 8) throw new RangeError(`${name}: threadCols = ${threadCols}; allowed 4 or 8`);
-  if (threadCols === 8 && (s.workgroupTiles ?? true)) throw new RangeError(`${name}: threadCols = 8 needs workgroupTiles false (the tiled product holds 4 columns a thread)`);
+  for (const k of ['threadRows', 'threadCols'] as const) {
+    const block = s[k] ?? 4;
+    if (block !== 4 && block !== 8) throw new RangeError(`${name}: ${k} = ${block}; allowed 4 or 8`);
+    // The tiled product's workgroup arrays hold MAX_TILE rows and columns (shaders/gemm.wgsl).
+    if ((s.workgroupTiles ?? true) && block * wgSide > MAX_TILE) {
+      throw new RangeError(`${name}: ${k} = ${block} with wgSide ${wgSide} makes tiles of ${block * wgSide}; with workgroupTiles at most ${MAX_TILE} (wgSide <= ${MAX_TILE / block})`);
+    }
+  }
   if (s.quads && (s.workgroupTiles ?? true)) throw new RangeError(`${name}: quads = true needs workgroupTiles false (the tiled product shares through workgroup memory)`);
   if (s.quads && wgSide !== 2 && wgSide % 4 !== 0) throw new RangeError(`${name}: quads = true needs wgSide 2 or a multiple of 4; wgSide = ${wgSide}`);
   const strides = gemmStrides(s);
@@ -368,8 +373,10 @@ export async function gemmSplitK(ctx: SplitKContext, s: GemmSplitKShape) {
  */
 export function gemmVariants(s: GemmShape, software: boolean, subgroups = false): Variant[] {
   if (!software) {
-    const tiles = [{ workgroupTiles: true, wgSide: 8 }, ...(s.M >= 64 && s.N >= 64 ? [{ workgroupTiles: true, wgSide: 16 }] : [])];
-    return [...tiles, { workgroupTiles: false, wgSide: 8, threadRows: 4 }];
+    // 64 x 64 tiles in 8 x 8 blocks: the usual shape of a fast GPU product for large matrices (not yet timed on a
+    // GPU here; the tuner decides, and the measured 32 x 32 tiles stay the default).
+    const large: Variant[] = s.M >= 64 && s.N >= 64 ? [{ workgroupTiles: true, wgSide: 16 }, { workgroupTiles: true, wgSide: 8, threadRows: 8, threadCols: 8 }] : [];
+    return [{ workgroupTiles: true, wgSide: 8 }, ...large, { workgroupTiles: false, wgSide: 8, threadRows: 4 }];
   }
   const block8 = { workgroupTiles: false, wgSide: 2, threadRows: 8, threadCols: 8 };
   const large = { workgroupTiles: false, wgSide: 4, threadRows: 8 };

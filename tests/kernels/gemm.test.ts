@@ -4,7 +4,7 @@ import { expectClose, seededArray } from '../compare';
 import { Random } from '../../src/util/random';
 import { gemmActivationGradReference, gemmBiasReference, gemmReference } from '../../src/reference/gemm';
 import {
-  gemmActivationGrad, gemmBias, gemmSplitK, gemmSplitKVariants, gemmVariants, splitKCount, SPLIT_K_MIN_K,
+  gemm, gemmActivationGrad, gemmBias, gemmSplitK, gemmSplitKVariants, gemmVariants, splitKCount, SPLIT_K_MIN_K,
   type GemmActivationGradShape, type GemmBiasShape, type GemmShape, type GemmSplitKShape,
 } from '../../src/kernels/gemm';
 import { gelu, geluGrad } from '../../src/util/special';
@@ -119,9 +119,9 @@ describe('gemmSplitK split count and input checks', () => {
     await expect(gemmSplitK(noGpu, { batch: 1, M: 2, N: 2, K: 8, splits: 1.5 })).rejects.toThrow(/splits = 1.5/);
     await expect(gemmSplitK(noGpu, { batch: 0, M: 2, N: 2, K: 8 })).rejects.toThrow('gemmSplitK: batch = 0; it must be a positive integer');
     await expect(gemmSplitK(noGpu, { batch: 40000, M: 1, N: 1, K: 8, splits: 2 })).rejects.toThrow(/batch x splits = 40000 x 2; allowed at most 65535/);
-    await expect(gemmSplitK(noGpu, { batch: 1, M: 2, N: 2, K: 8, threadRows: 8 })).rejects.toThrow('gemmSplitK: threadRows = 8 needs workgroupTiles false (the tiled product holds 4 rows a thread)');
+    await expect(gemmSplitK(noGpu, { batch: 1, M: 2, N: 2, K: 8, threadRows: 8, wgSide: 16 })).rejects.toThrow('gemmSplitK: threadRows = 8 with wgSide 16 makes tiles of 128; with workgroupTiles at most 64 (wgSide <= 8)');
     await expect(gemmSplitK(noGpu, { batch: 1, M: 2, N: 2, K: 8, workgroupTiles: false, threadRows: 6 as never })).rejects.toThrow('gemmSplitK: threadRows = 6; allowed 4 or 8');
-    await expect(gemmSplitK(noGpu, { batch: 1, M: 2, N: 2, K: 8, threadCols: 8 })).rejects.toThrow('gemmSplitK: threadCols = 8 needs workgroupTiles false (the tiled product holds 4 columns a thread)');
+    await expect(gemm(noGpu, { batch: 1, M: 2, N: 2, K: 8, threadCols: 8, wgSide: 9 })).rejects.toThrow('gemm: threadCols = 8 with wgSide 9 makes tiles of 72; with workgroupTiles at most 64 (wgSide <= 8)');
     await expect(gemmSplitK(noGpu, { batch: 1, M: 2, N: 2, K: 8, workgroupTiles: false, threadCols: 2 as never })).rejects.toThrow('gemmSplitK: threadCols = 2; allowed 4 or 8');
   });
 });
@@ -282,11 +282,12 @@ function expectSlabClose(got: Float32Array, want: Float64Array, tol: number, wha
   expectClose(inside.map((i) => got[i]), inside.map((i) => want[i]), tol, what);
 }
 
-// The product without workgroup memory (workgroupTiles false, CPU adapters' default) at every entry point: it
-// must give the tiled product's bits (both fma-accumulate each output over k in increasing order), and so the
-// reference's values. Awkward shapes of each entry, with 4 x 4, 8 x 4, 4 x 8 and 8 x 8 thread blocks in workgroups
-// of 1 x 1 to 8 x 8 threads; in main every shape runs two variants, so that each variant runs.
-describe('gemm without workgroup memory: the tiled bits at every entry point', () => {
+// The product without workgroup memory (workgroupTiles false, CPU adapters' default) and the tiled product with 8-row
+// or 8-column blocks, at every entry point: each must give the default tiled product's bits (all fma-accumulate
+// each output over k in increasing order), and so the reference's values. Awkward shapes of each entry, with 4 x 4,
+// 8 x 4, 4 x 8 and 8 x 8 thread blocks in workgroups of 1 x 1 to 8 x 8 threads; in main every shape runs two
+// variants, so that each variant runs.
+describe('gemm variants: the tiled bits at every entry point', () => {
   const gpu = useGpu();
   // With quads (the subgroups feature; every adapter these tests run on has it): 2 x 2 quads swapping halves of A
   // and B, and quads along a row of blocks sharing A, with 4 and 8 rows and columns a thread.
@@ -298,6 +299,8 @@ describe('gemm without workgroup memory: the tiled bits at every entry point', (
     { workgroupTiles: false, wgSide: 2, threadRows: 8, threadCols: 8 },
     { workgroupTiles: false, wgSide: 2, threadRows: 4, threadCols: 8, quads: true },
     { workgroupTiles: false, wgSide: 4, threadRows: 8, quads: true },
+    { workgroupTiles: true, wgSide: 2, threadRows: 8, threadCols: 4 },
+    { workgroupTiles: true, wgSide: 8, threadRows: 8, threadCols: 8 },
     { workgroupTiles: false, wgSide: 4, threadRows: 8 },
     { workgroupTiles: false, wgSide: 2, threadRows: 4, quads: true },
     { workgroupTiles: false, wgSide: 8, threadRows: 4 },
@@ -308,7 +311,8 @@ describe('gemm without workgroup memory: the tiled bits at every entry point', (
   const registers = (i: number) => VARIANTS[i % VARIANTS.length];
 
   it('main (plain, transposes, broadcast B, beta = 1, slab strides)', async () => {
-    const shapes: GemmShape[] = [CASES[0], CASES[2], CASES[4], CASES[5], CASES[6], CASES[10], CASES[1], CASES[3]];
+    // The last shape spans several 64 x 64 tiles (the tiled 8 x 8 blocks' turn, variant 8).
+    const shapes: GemmShape[] = [CASES[0], CASES[2], CASES[4], CASES[5], CASES[6], CASES[10], CASES[1], CASES[3], { batch: 2, M: 130, N: 70, K: 40, transA: true }];
     for (const [i, shape] of shapes.entries()) {
       const rng = new Random(shape.M * 1000 + shape.N * 10 + shape.K);
       const A = seededArray(rng, aLength(shape));
@@ -379,12 +383,14 @@ describe('gemm variants per adapter class', () => {
     }
     expect(gemmVariants(icl, false)[0]).toEqual({ workgroupTiles: true, wgSide: 8 });
     expect(gemmVariants({ ...icl, M: 64, N: 64 }, false)).toContainEqual({ workgroupTiles: true, wgSide: 16 });
+    expect(gemmVariants({ ...icl, M: 64, N: 64 }, false)).toContainEqual({ workgroupTiles: true, wgSide: 8, threadRows: 8, threadCols: 8 });
+    expect(gemmVariants(icl, false).some((v) => v.threadRows === 8)).toBe(false); // 64 x 64 tiles only where they fill
     // With subgroups, CPU adapters get the products with quads first, and the 8 x 8 blocks without; GPUs no quads.
     expect(gemmVariants(icl, true, true)).toEqual([
       { ...block8, quads: true }, { workgroupTiles: false, wgSide: 4, threadRows: 8, quads: true },
       { workgroupTiles: false, wgSide: 2, threadRows: 4, quads: true }, block8,
     ]);
-    expect(gemmVariants(icl, false, true).some((v) => v.quads || v.threadCols)).toBe(false);
+    expect(gemmVariants({ ...icl, M: 64, N: 64 }, false, true).some((v) => v.quads)).toBe(false);
   });
   it('split-K: CPU adapters the whole product first, GPUs the automatic split; a shape that cannot split offers only whole products', () => {
     expect(gemmSplitKVariants(icl, true)[0]).toEqual({ splits: 1, workgroupTiles: false, wgSide: 2, threadRows: 8, threadCols: 8 });
