@@ -7,6 +7,7 @@ import { assertNoDeviceErrors } from '../src/runtime/context';
 import type { Dispatch } from '../src/runtime/kernels';
 import { STORAGE } from '../src/runtime/buffers';
 import { timeDispatches, timeWallClock } from '../src/runtime/timing';
+import { Tuner, withTuner } from '../src/runtime/tuner';
 import { defaultEntryFiles, validateOptions } from './options';
 import { BENCH_SCHEMA, BENCH_VERSION } from './report/schema';
 import type { AdapterLimits, BenchControl, BenchEntry, BenchEntryModule, BenchOptions, BenchResult, EntryResult } from './types';
@@ -185,6 +186,8 @@ export async function runBenchWith(
   control.progress?.({ fraction: 1 / parts, line: limitsLine, limits });
 
   const entries: EntryResult[] = [];
+  // --tune: the entries' call sites time their variants as they are built (a fresh tuner: no cache in or out).
+  const tuner = options.tune ? new Tuner('tune') : null;
   const result = (incomplete?: string): BenchResult => ({
     schema: BENCH_SCHEMA,
     version: BENCH_VERSION,
@@ -196,6 +199,7 @@ export async function runBenchWith(
     limits,
     entries,
     seconds: (performance.now() - t0) / 1000,
+    ...(tuner && { tuning: tuner.used }),
   });
   const notStarted = (f: number) => (f < files.length ? `; not started: ${files.slice(f).map((name) => `bench/entries/${name}.ts`).join(', ')}` : '');
   let current = '';
@@ -204,7 +208,8 @@ export async function runBenchWith(
       const path = `bench/entries/${files[f]}.ts`;
       if (control.stopRequested?.()) return result(`stopped after ${entries.length} entries${notStarted(f)}`);
       current = `building the entries of ${path}`;
-      const fileEntries = await loadEntries(loaders, files[f], ctx, options, filter);
+      const build = () => loadEntries(loaders, files[f], ctx, options, filter);
+      const fileEntries = tuner ? await withTuner(ctx, tuner, build) : await build();
       for (let i = 0; i < fileEntries.length; i++) {
         const entry = fileEntries[i];
         if (control.stopRequested?.()) {

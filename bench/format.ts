@@ -97,8 +97,15 @@ export function describeRun(result: BenchResult): string[] {
     `timing: ${result.timing}; medians of ${options.repeats} runs after ${options.warmup} warm-up${options.quick ? ' (quick shapes)' : ''}`,
     `peak FMA: ${limits.fmaGflops.toFixed(2)} GFLOP/s (${limits.fmaShape})`,
     `copy bandwidth (read+write, ${(limits.copyBytes / 2 ** 20).toFixed(1)} MiB): ${limits.copyGBps.toFixed(2)} GB/s = max of copy kernel ${limits.copyKernelGBps.toFixed(2)} and copyBufferToBuffer ${limits.copyBufferGBps.toFixed(2)} (wall clock)`,
+    `kernel variants: ${variantsLine(result)}`,
     ...(result.incomplete ? [`INCOMPLETE: ${result.incomplete}`] : []),
   ];
+}
+
+function variantsLine(result: BenchResult): string {
+  if (!result.tuning) return "each call site's default for this adapter's class (--tune times them)";
+  const timed = result.tuning.filter((c) => c.timings).length;
+  return `tuned (--tune): ${result.tuning.length} call sites, ${timed} timed here; the choices are in the JSON's tuning`;
 }
 
 export function formatTable(result: BenchResult): string {

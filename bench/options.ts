@@ -26,6 +26,7 @@ export function validateOptions(options: Partial<BenchOptions>): BenchOptions {
   if (merged.files !== undefined && (!Array.isArray(merged.files) || merged.files.some((f) => typeof f !== 'string' || f === ''))) {
     throw new RangeError(`bench: files = ${JSON.stringify(merged.files)}; allowed: a list of bench/entries file names`);
   }
+  if (merged.tune !== undefined && typeof merged.tune !== 'boolean') throw new RangeError(`bench: tune = ${JSON.stringify(merged.tune)}; allowed: true or false`);
   if (merged.filter !== undefined) {
     try {
       new RegExp(merged.filter, 'i');
@@ -42,7 +43,7 @@ export interface BenchCommandOptions extends Partial<BenchOptions> {
   out?: string;
 }
 
-export const BENCH_USAGE = `usage: bench/main.ts [--runtime chrome|node] [--repeats N] [--warmup N] [--quick] [--filter REGEX] [--files NAME,...] [--peers] [--out FILE]`;
+export const BENCH_USAGE = `usage: bench/main.ts [--runtime chrome|node] [--repeats N] [--warmup N] [--quick] [--filter REGEX] [--files NAME,...] [--peers] [--tune] [--out FILE]`;
 
 /**
  * The command line's rules for --peers (bench/main.ts and `onelayer bench`), as the files to run: with it, the
@@ -87,6 +88,7 @@ export function parseBenchArgs(argv: string[]): BenchCommandOptions {
       case '--filter': options.filter = value(); break;
       case '--files': options.files = value().split(','); break;
       case '--peers': peers = true; break;
+      case '--tune': options.tune = true; break;
       case '--out': options.out = value(); break;
       default: throw new Error(`unknown option ${flag}\n${BENCH_USAGE}`);
     }

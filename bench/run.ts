@@ -72,7 +72,7 @@ export function defaultReportPath(date = new Date()): string {
 export async function runBench(options: RunBenchOptions = {}): Promise<{ result: BenchResult; path: string }> {
   const runtime = options.runtime ?? 'chrome';
   if (runtime !== 'chrome' && runtime !== 'node') throw new RangeError(`bench: runtime = ${String(runtime)}; allowed: chrome, node`);
-  const benchOptions = validateOptions({ repeats: options.repeats, warmup: options.warmup, quick: options.quick, filter: options.filter, files: options.files });
+  const benchOptions = validateOptions({ repeats: options.repeats, warmup: options.warmup, quick: options.quick, filter: options.filter, files: options.files, tune: options.tune });
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
   const progress = options.progress ?? ((line: string) => process.stderr.write(`[bench] ${line}\n`));
   const result = runtime === 'chrome' ? await runInChrome(benchOptions, progress) : await runInNode(benchOptions, progress);

@@ -5,6 +5,7 @@
 import type { GpuContext } from '../src/runtime/context';
 import type { Dispatch } from '../src/runtime/kernels';
 import type { AdapterReport } from '../src/runtime/device';
+import type { TuneChoice } from '../src/runtime/tuner';
 
 export interface BenchEntryOptions {
   /** Tiny shapes, for tests of the bench itself: numbers are meaningless, structure must be complete. */
@@ -55,6 +56,12 @@ export interface BenchOptions {
   filter?: string;
   /** Only these bench/entries files (names without .ts); the others are not even loaded. Default: all. */
   files?: string[];
+  /**
+   * Time each call site's kernel variants while the entries are built, as `train` does, and use the fastest
+   * (default false: each site's default for the adapter's class, as `--no-tune`). The choices go to the result's
+   * `tuning`; nothing is read from or written to the tuning cache.
+   */
+  tune?: boolean;
 }
 
 /** What a run reports as it goes: after the limits, and after each timed entry. */
@@ -137,4 +144,6 @@ export interface BenchResult {
   limits: AdapterLimits;
   entries: EntryResult[];
   seconds: number;
+  /** With options.tune: every call site's choice, with the variants' timings where it timed them. */
+  tuning?: TuneChoice[];
 }

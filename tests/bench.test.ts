@@ -102,6 +102,46 @@ describe('bench registry contract (runBenchWith in Node)', () => {
     ctx.device.destroy();
   });
 
+  it('with tune, times the call sites of the entries being built and reports the choices; without, takes the defaults', async () => {
+    const { createNodeContext } = await import('../src/runtime/env-node');
+    const { runBenchWith } = await import('../bench/core');
+    const { sgdUpdate } = await import('../src/kernels/sgdUpdate');
+    const ctx = await createNodeContext();
+    const param = ctx.pool.acquire(4 * 4096, 'tune param');
+    const grad = ctx.pool.acquire(4 * 4096, 'tune grad');
+    const lr = ctx.pool.acquire(4 * 16, 'tune lr');
+    // One call site offering two variants: the whole tensor at once, or 16 replicas of a sixteenth.
+    const variants = [{ replicas: 1, size: 4096 }, { replicas: 16, size: 256 }];
+    const picked: object[] = [];
+    const loaders = {
+      sites: async () => ({
+        benchEntries: async (c: typeof ctx) => {
+          const build = async (v: { replicas: number; size: number }) => [(await sgdUpdate(c.kernels, v))({ param, grad, lr }, 'update')];
+          const v = await c.tuner.pick(c.device, 'update', { n: 4096 }, variants, build);
+          picked.push(v);
+          return [{ name: 'update', shape: JSON.stringify(v), dispatches: await build(v) }];
+        },
+      }),
+    };
+    try {
+      const tuned = await runBenchWith(ctx, loaders, { quick: true, repeats: 1, warmup: 0, tune: true });
+      expect(tuned.tuning).toHaveLength(1);
+      expect(tuned.tuning![0]).toMatchObject({ site: 'update', key: '{"n":4096}' });
+      expect(tuned.tuning![0].timings!.map((t) => t.variant)).toEqual(variants);
+      expect(tuned.tuning![0].timings!.every((t) => t.ms > 0 && Number.isFinite(t.ms))).toBe(true);
+      expect(formatTable(tuned)).toContain('kernel variants: tuned (--tune): 1 call sites, 1 timed here');
+      const defaults = await runBenchWith(ctx, loaders, { quick: true, repeats: 1, warmup: 0 });
+      expect(defaults.tuning).toBeUndefined();
+      expect(picked[1]).toEqual(variants[0]);
+      expect(formatTable(defaults)).toContain("kernel variants: each call site's default for this adapter's class");
+      expect(ctx.tuner.mode).toBe('defaults'); // the run's tuner was the context's only while building
+      expect(() => validateOptions({ tune: 'yes' as never })).toThrow('bench: tune = "yes"; allowed: true or false');
+      expect(parseBenchArgs(['--tune']).tune).toBe(true);
+    } finally {
+      ctx.device.destroy();
+    }
+  });
+
   it("tells a file which rows the filter wants, so that it can skip building the others", async () => {
     const { createNodeContext } = await import('../src/runtime/env-node');
     const { runBenchWith } = await import('../bench/core');

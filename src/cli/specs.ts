@@ -108,6 +108,7 @@ export const benchSpec: CommandSpec = {
     { name: 'quick', kind: 'flag', help: 'small shapes (a quick look, e.g. on SwiftShader)' },
     { name: 'filter', kind: 'string', valueName: 'REGEX', help: 'only entries whose name matches' },
     { name: 'files', kind: 'string', valueName: 'NAME,...', help: 'only these bench/entries files (names without .ts)' },
+    { name: 'tune', kind: 'flag', help: 'time each call site\'s kernel variants while building the entries (as train does) and use the fastest; default: the adapter class\'s defaults; the choices go to the JSON\'s tuning (no cache read or written)' },
     { name: 'peers', kind: 'flag', help: 'time TensorFlow.js (WebGPU, WASM, CPU backends) on the same ICL and Scan & Snap training steps in the same page, and print replica-steps/s with the ratio to onelayer (alone, or with --files); chrome runtime only' },
     { name: 'out', kind: 'string', valueName: 'FILE', help: 'JSON result path (default bench/results/<time>.json); with report: the Markdown file, SVG charts beside it (default bench/results/report-<time>.md)' },
     RUNTIME_OPTION,

@@ -26,6 +26,7 @@ export async function bench(args: ParsedArgs, out: Output): Promise<number> {
     quick: o.quick === true,
     filter: o.filter as string | undefined,
     files: typeof o.files === 'string' ? o.files.split(',') : undefined,
+    tune: o.tune === true,
   };
   try {
     options.files = peersFiles(o.peers === true, runtime, options.files);
