@@ -160,6 +160,7 @@ class BenchPage {
       warmup: Number($<HTMLInputElement>('#warmup').value),
       filter: filter === '' ? undefined : filter,
       files,
+      tune: $<HTMLInputElement>('#tune').checked,
     });
   }
 

@@ -163,6 +163,8 @@ describe('bench page', () => {
     expect(result.adapter.runtime).toBe('chrome');
     expect(await page.$eval('#adapter', (e) => e.textContent)).toBe(`adapter: ${adapterLine(result.adapter)}`);
     expect(await page.$eval('#run-summary', (e) => e.textContent)).toContain(`adapter: ${adapterLine(result.adapter)}`);
+    expect(await page.$eval('#run-summary', (e) => e.textContent)).toContain("kernel variants: each call site's default for this adapter's class");
+    expect(result.tuning).toBeUndefined();
     expect(result.entries).toEqual(d.entries);
     expect([...new Set(result.entries.map((e) => e.file))]).toEqual(FILES.map((f) => `bench/entries/${f}.ts`));
     expect(stopped.result.entries.length).toBeLessThan(result.entries.length);
@@ -247,6 +249,22 @@ describe('bench page', () => {
     await page.click('#compare-clear');
     expect((await debug()).compared).toEqual([]);
     expect(await page.$eval('#compare-view', (e) => e.children.length)).toBe(0);
+  });
+
+  it('with "time kernel variants first", the run tunes its call sites and the JSON lists the choices', async () => {
+    await setValue('#filter', '^icl train step R=1, batches on the GPU$');
+    await page.$eval('#tune', (el) => void ((el as HTMLInputElement).checked = true));
+    await page.click('#run');
+    await waitFor('the tuned run', (x) => x.status === 'done');
+    const { result } = await downloadJson();
+    expect(result.options.tune).toBe(true);
+    expect(result.entries.map((e) => e.name)).toEqual(['icl train step R=1, batches on the GPU']);
+    // The ICL trainer's call sites (prompts, attention, gemms): at least one offered several variants and was timed.
+    expect(result.tuning!.length).toBeGreaterThan(3);
+    expect(result.tuning!.some((c) => (c.timings?.length ?? 0) > 1)).toBe(true);
+    expect(await page.$eval('#run-summary', (e) => e.textContent)).toContain(`kernel variants: tuned (--tune): ${result.tuning!.length} call sites`);
+    await page.$eval('#tune', (el) => void ((el as HTMLInputElement).checked = false));
+    await setValue('#filter', '');
   });
 
   it('refuses files of another schema or version, truncated or invalid JSON, with the loader\'s message', async () => {
