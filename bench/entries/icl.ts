@@ -27,7 +27,7 @@ function trainingEntry(trainer: IclTrainer, stepsPerRun: number): BenchEntry {
     name: trainingName(c.replicas, c.batchSource),
     shape: `replicas ${c.replicas}, batch ${c.batch}, N ${c.N}, d ${c.dX + c.dY}, m ${c.m}; host work: ${stepsPerRun} steps`,
     dispatches: trainer.stepDispatches,
-    hostWork: { unit: 'prompts', amount: stepsPerRun * prompts, run: async () => void (await trainer.train(stepsPerRun, { metricsEvery: 0 })) },
+    hostWork: { unit: 'prompts', amount: stepsPerRun * prompts, run: async () => void (await trainer.train(stepsPerRun, { metricsEvery: 0, metricsAtEnd: false })) },
   };
 }
 

@@ -24,7 +24,7 @@ export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions
     name: `iclFirstCrossing training ${what} R=1`,
     shape: `batch ${t.config.batch}, N ${t.config.N}, ${t.config.testSize} test prompts; host work: ${stepsPerRun} steps`,
     dispatches: [],
-    hostWork: { unit: 'steps', amount: stepsPerRun, run: async () => void (await t.train(stepsPerRun, { metricsEvery: 0 })) },
+    hostWork: { unit: 'steps', amount: stepsPerRun, run: async () => void (await t.train(stepsPerRun, { metricsEvery: 0, metricsAtEnd: false })) },
   });
   return [
     { name: `iclFirstCrossing record R=${replicas}`, shape: `${replicas} replicas, threshold 0.05`, dispatches: [record(buffers)] },

@@ -29,7 +29,7 @@ function onelayerEntry(name: string, shape: string, trainer: IclTrainer | ScanSn
     name,
     shape: `${shape}; host work: ${steps} steps of ${replicas} replica${replicas === 1 ? '' : 's'}`,
     dispatches: [],
-    hostWork: { unit: PEER_UNIT, amount: steps * replicas, run: async () => void (await trainer.train(steps, { metricsEvery: 0 })) },
+    hostWork: { unit: PEER_UNIT, amount: steps * replicas, run: async () => void (await trainer.train(steps, { metricsEvery: 0, metricsAtEnd: false })) },
   };
 }
 

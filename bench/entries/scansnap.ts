@@ -28,7 +28,7 @@ function trainingEntry(trainer: ScanSnapTrainer, name: string, stepsPerRun: numb
     name,
     shape: `replicas ${config.replicas}, batch ${config.batch}, L ${config.L}, M ${trainer.layout.M}; host work: ${stepsPerRun} steps`,
     dispatches: trainer.stepDispatches,
-    hostWork: { unit: 'run-steps', amount: stepsPerRun * config.replicas, run: async () => void (await trainer.train(stepsPerRun, { metricsEvery: 0 })) },
+    hostWork: { unit: 'run-steps', amount: stepsPerRun * config.replicas, run: async () => void (await trainer.train(stepsPerRun, { metricsEvery: 0, metricsAtEnd: false })) },
   };
 }
 

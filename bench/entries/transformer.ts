@@ -15,8 +15,8 @@ import type { BenchEntry, BenchEntryOptions } from '../types';
 
 async function trainer(ctx: GpuContext, raw: Record<string, unknown>): Promise<Trainer & { stepDispatches: never[] }> {
   await prepareData(raw); // a text corpus is read before the config check (fetched here, in the page)
-  // The smallest held-out set and sample, whatever the preset says: train() ends with one metrics record, whose
-  // evaluation (1000 prompts for icl-gpt2: 3 s here) would otherwise count as host work of the step.
+  // The smallest held-out set and sample, whatever the preset says: the timed runs take no metrics record
+  // (metricsAtEnd false), and these keep the trainer's evaluation buffers small (1000 prompts for icl-gpt2).
   return (await transformerModel.createTrainer(ctx, parseTransformerConfig({ ...raw, metricsEvery: 0, evalSize: 1, sampleSize: 1 }))) as never;
 }
 
@@ -62,7 +62,7 @@ export async function benchEntries(ctx: GpuContext, { quick, wants }: BenchEntry
       name: `transformer train step ${name}`,
       shape: `${describe(c)}; host work: ${steps} steps${software && name === 'gpt2' && !quick ? ' (T shrunk from 1024 on this CPU adapter)' : ''}`,
       dispatches: t.stepDispatches,
-      hostWork: { unit: 'tokens', amount: steps * (c.replicas as number) * (c.batch as number) * (c.T as number), steps, run: async () => void (await t.train(steps, { metricsEvery: 0 })) },
+      hostWork: { unit: 'tokens', amount: steps * (c.replicas as number) * (c.batch as number) * (c.T as number), steps, run: async () => void (await t.train(steps, { metricsEvery: 0, metricsAtEnd: false })) },
     });
     if (name === 'tian') entries.push(stepKernelRow(t.stepDispatches, windowsRow, `batch ${c.batch}, T ${c.T}, random windows of the training stream`));
   }

@@ -109,6 +109,7 @@ export abstract class ReplayTrainer implements Trainer {
     if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`${this.model}: train(steps = ${steps}); steps must be an integer >= 0`);
     const every = options.metricsEvery ?? this.defaultMetricsEvery;
     if (!Number.isInteger(every) || every < 0) throw new RangeError(`${this.model}: metricsEvery = ${every}; it must be an integer >= 0`);
+    const atEnd = options.metricsAtEnd ?? true;
     const { device } = this.ctx;
     const program = this.program;
     const records: MetricRecord[] = [];
@@ -154,7 +155,7 @@ export abstract class ReplayTrainer implements Trainer {
         if (periodic && (this.currentStep + s + 1) % periodic.every === 0) periodic.encode(encoder);
       }
       this.currentStep = chunkEnd;
-      if (chunkEnd === end || (every > 0 && chunkEnd % every === 0)) await capture(encoder, chunkEnd, true);
+      if ((chunkEnd === end && atEnd) || (every > 0 && chunkEnd % every === 0)) await capture(encoder, chunkEnd, true);
       else device.queue.submit([encoder.finish()]);
       // Progress counts finished steps, not submitted ones (up to MAX_IN_FLIGHT chunks may still be queued).
       inFlight.push(device.queue.onSubmittedWorkDone().then(() => options.onProgress?.(chunkEnd)));

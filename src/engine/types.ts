@@ -31,6 +31,11 @@ export interface TrainerState {
 export interface TrainOptions {
   /** Record metrics every this many steps (and after the last step). 0: only at the end. */
   metricsEvery?: number;
+  /**
+   * Record metrics after the last step (default true). false: none there (with metricsEvery 0, none at all): the
+   * bench's timed runs, which measure the steps alone (a record reads back and analyses every replica on the host).
+   */
+  metricsAtEnd?: boolean;
   /** Called with each metrics record batch as soon as the GPU has produced it (no wait in the loop). */
   onMetrics?: (records: MetricRecord[]) => void;
   /** Called with a model's artifacts of a metrics point (data that is not a scalar per replica, e.g. attention maps). */

@@ -60,6 +60,16 @@ describe('ICL trainer vs the float64 reference', () => {
     expect(Array.from(c.params.W_O)).not.toEqual(Array.from(a.params.W_O));
   });
 
+  it('metricsEvery 0 records after the last step only; metricsAtEnd false records nothing, with the same bits', async () => {
+    const raw = { dX: 8, dY: 2, N: 4, m: 6, batch: 8, M1: 3, M2: 4, evalTest: false, replicas: 2 };
+    const atEnd = await gpu().call<{ params: Params32; metrics: { step: number; replica: number }[] }>(PROBE, 'train', { config: raw, steps: [3, 2], metricsEvery: 0 });
+    const none = await gpu().call<{ params: Params32; metrics: unknown[]; step: number }>(PROBE, 'train', { config: raw, steps: [3, 2], metricsEvery: 0, metricsAtEnd: false });
+    expect(atEnd.metrics.map((m) => [m.step, m.replica])).toEqual([[3, 0], [3, 1], [5, 0], [5, 1]]);
+    expect(none.metrics).toEqual([]);
+    expect(none.step).toBe(5);
+    for (const name of ICL_PARAM_NAMES) expect(Array.from(none.params[name]), name).toEqual(Array.from(atEnd.params[name]));
+  });
+
   it('the GPU batch generator writes the same words as the CPU one (R = 2, per-replica alpha, step 123456)', async () => {
     const raw = { N: 7, batch: 33, M1: 5, M2: 9, dX: 16, replicas: 2, alpha: [0.8, 0.3], kappaMax: 0.7 };
     const config = parseIclConfig(raw);

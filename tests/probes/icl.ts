@@ -29,12 +29,12 @@ export async function lossAndGradsJson(args: { params: ParamsJson; batch: unknow
 }
 
 /** Trains `steps` steps in chunks of `chunks` (to exercise resumption) and returns params and metrics. */
-export async function train(args: { config: Partial<IclConfig>; steps: number[]; metricsEvery?: number }) {
+export async function train(args: { config: Partial<IclConfig>; steps: number[]; metricsEvery?: number; metricsAtEnd?: boolean }) {
   const ctx = await getContext();
   const trainer = await IclTrainer.create(ctx, args.config);
   try {
     const metrics = [];
-    for (const steps of args.steps) metrics.push(...(await trainer.train(steps, { metricsEvery: args.metricsEvery })));
+    for (const steps of args.steps) metrics.push(...(await trainer.train(steps, { metricsEvery: args.metricsEvery, metricsAtEnd: args.metricsAtEnd })));
     const params = await trainer.readParams();
     assertNoDeviceErrors(ctx);
     return { params, metrics, step: trainer.step };
