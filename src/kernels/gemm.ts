@@ -386,6 +386,24 @@ export function gemmVariants(s: GemmShape, software: boolean, subgroups = false)
   return [block8, large, small];
 }
 
+/**
+ * Whether `v` is a product variant this build runs for `s`, offered or not (any block, workgroup, tile and quad
+ * combination the shader takes; a split count within K): a resumed run keeps the choice it recorded even when an
+ * older build offered it and this one no longer does (the tuner's `retired`). Products give the same bits in every
+ * variant, and a recorded split count is the run's own.
+ */
+export function runnableVariant(s: GemmShape, v: Variant, subgroups: boolean): boolean {
+  const fields = ['workgroupTiles', 'wgSide', 'threadRows', 'threadCols', 'quads', 'splits', 'reduceByColumn'];
+  if (Object.keys(v).some((k) => !fields.includes(k)) || (v.quads && !subgroups)) return false;
+  if (v.splits !== undefined && !(Number.isInteger(v.splits) && (v.splits as number) >= 1 && (v.splits as number) <= s.K)) return false;
+  try {
+    checkShape('gemm', { ...s, ...v } as GemmShape);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Scratch operands for timing a variant of shape `s`: A, B and C over their batch strides. */
 function timingBuffers(scratch: TuningScratch, s: GemmShape) {
   const strides = gemmStrides(s);
@@ -404,35 +422,38 @@ function tuningKey(s: GemmShape): GemmShape {
 /** gemm with the product variant the adapter's tuner picks for this shape. */
 export async function tunedGemm(ctx: GpuContext, s: GemmShape) {
   const scratch = new TuningScratch(ctx.pool);
-  const variant = await ctx.tuner.pick(ctx.device, 'gemm', tuningKey(s), gemmVariants(s, ctx.adapter.isSoftware, ctx.device.features.has('subgroups')), async (v) => {
+  const subgroups = ctx.device.features.has('subgroups');
+  const variant = await ctx.tuner.pick(ctx.device, 'gemm', tuningKey(s), gemmVariants(s, ctx.adapter.isSoftware, subgroups), async (v) => {
     const op = await gemm(ctx.kernels, { ...s, ...v });
     return [op(timingBuffers(scratch, s))];
-  }, scratch);
+  }, scratch, (v) => runnableVariant(s, v, subgroups));
   return gemm(ctx.kernels, { ...s, ...variant });
 }
 
 /** gemmBias with the product variant the adapter's tuner picks for this shape. */
 export async function tunedGemmBias(ctx: GpuContext, s: GemmBiasShape) {
   const scratch = new TuningScratch(ctx.pool);
+  const subgroups = ctx.device.features.has('subgroups');
   const withActivation = (s.activation ?? 'none') !== 'none';
-  const variant = await ctx.tuner.pick(ctx.device, 'gemmBias', tuningKey(s), gemmVariants(s, ctx.adapter.isSoftware, ctx.device.features.has('subgroups')), async (v) => {
+  const variant = await ctx.tuner.pick(ctx.device, 'gemmBias', tuningKey(s), gemmVariants(s, ctx.adapter.isSoftware, subgroups), async (v) => {
     const op = await gemmBias(ctx.kernels, { ...s, ...v });
     const operands = timingBuffers(scratch, s);
     const bias = scratch.get('bias', 4 * span(s.batch, s.strideBias ?? s.N, s.N));
     return [op({ ...operands, bias, ...(withActivation && { pre: scratch.get('pre', operands.C.size) }) })];
-  }, scratch);
+  }, scratch, (v) => runnableVariant(s, v, subgroups));
   return gemmBias(ctx.kernels, { ...s, ...variant });
 }
 
 /** gemmActivationGrad with the product variant the adapter's tuner picks for this shape. */
 export async function tunedGemmActivationGrad(ctx: GpuContext, s: GemmActivationGradShape) {
   const scratch = new TuningScratch(ctx.pool);
-  const variant = await ctx.tuner.pick(ctx.device, 'gemmActivationGrad', tuningKey(s), gemmVariants(s, ctx.adapter.isSoftware, ctx.device.features.has('subgroups')), async (v) => {
+  const subgroups = ctx.device.features.has('subgroups');
+  const variant = await ctx.tuner.pick(ctx.device, 'gemmActivationGrad', tuningKey(s), gemmVariants(s, ctx.adapter.isSoftware, subgroups), async (v) => {
     const op = await gemmActivationGrad(ctx.kernels, { ...s, ...v });
     const operands = timingBuffers(scratch, s);
     const dropout = s.dropout && { seeds: scratch.get('seeds', 4 * s.batch), step: scratch.get('step', 4) };
     return [op({ ...operands, pre: scratch.get('pre', operands.C.size), ...dropout })];
-  }, scratch);
+  }, scratch, (v) => runnableVariant(s, v, subgroups));
   return gemmActivationGrad(ctx.kernels, { ...s, ...variant });
 }
 
@@ -457,12 +478,13 @@ export function gemmSplitKVariants(s: GemmShape, software: boolean, subgroups = 
 /** gemmSplitK with the split count, reduction and product variant the adapter's tuner picks for this shape. */
 export async function tunedGemmSplitK(ctx: GpuContext, s: GemmShape) {
   const scratch = new TuningScratch(ctx.pool);
+  const subgroups = ctx.device.features.has('subgroups');
   const timed: (() => void)[] = [];
-  const variant = await ctx.tuner.pick(ctx.device, 'gemmSplitK', tuningKey(s), gemmSplitKVariants(s, ctx.adapter.isSoftware, ctx.device.features.has('subgroups')), async (v) => {
+  const variant = await ctx.tuner.pick(ctx.device, 'gemmSplitK', tuningKey(s), gemmSplitKVariants(s, ctx.adapter.isSoftware, subgroups), async (v) => {
     const op = await gemmSplitK(ctx, { ...s, ...v });
     timed.push(op.release);
     return op(timingBuffers(scratch, s));
-  }, scratch);
+  }, scratch, (v) => runnableVariant(s, v, subgroups));
   for (const release of timed) release();
   return gemmSplitK(ctx, { ...s, ...variant });
 }

@@ -1,7 +1,9 @@
 // The adapter chooses. A kernel's variants (workgroup shape, rows per thread, split-K count, tree or column
 // reduction, ...) are override constants; at each call site the model offers the variants that make sense for its
 // shapes, and the Tuner picks one:
-//   - a choice recorded by the run being resumed (`fixed`) always wins, so a resume gives the same bits;
+//   - a choice recorded by the run being resumed (`fixed`) always wins, so a resume gives the same bits; it may be
+//     a variant this build no longer offers when the call site still accepts it (`retired`: an older build's
+//     variant that still runs and gives the same results), so that runs outlive a change of the offered list;
 //   - else a cached choice for this adapter, site and shape key, if it is still one of the variants (and, in mode
 //     'tune', was timed against every variant offered now);
 //   - else, in mode 'tune', each variant's dispatches are timed on the adapter (timestamp queries, median of a few
@@ -66,30 +68,33 @@ export class Tuner {
    */
   async pick<V extends Variant>(
     device: GPUDevice, site: string, key: object, variants: V[], dispatchesOf: (v: V) => Promise<Dispatch[]>, scratch?: TuningScratch,
+    /** Whether a recorded choice that is not among `variants` is still runnable here with the same results. */
+    retired: (v: Variant) => boolean = () => false,
   ): Promise<V> {
     if (variants.length === 0) throw new Error(`tuner: no variants offered at ${site}`);
     const id = `${site}|${JSON.stringify(key)}`;
     let picking = this.pending.get(id);
     if (!picking) {
-      picking = this.choose(device, site, key, variants, dispatchesOf, scratch);
+      picking = this.choose(device, site, key, variants, dispatchesOf, scratch, retired);
       this.pending.set(id, picking);
       picking.catch(() => this.pending.delete(id));
     }
     const chosen = await picking;
-    const match = variants.find((v) => sameVariant(v, chosen));
+    const match = variants.find((v) => sameVariant(v, chosen)) ?? (retired(chosen) ? (chosen as V) : undefined);
     if (!match) throw new Error(`tuner: ${site} ${JSON.stringify(key)} was chosen among other variants (${JSON.stringify(chosen)}); one call site must offer one list`);
     return match;
   }
 
   private async choose<V extends Variant>(
-    device: GPUDevice, site: string, key: object, variants: V[], dispatchesOf: (v: V) => Promise<Dispatch[]>, scratch?: TuningScratch,
+    device: GPUDevice, site: string, key: object, variants: V[], dispatchesOf: (v: V) => Promise<Dispatch[]>, scratch: TuningScratch | undefined,
+    retired: (v: Variant) => boolean,
   ): Promise<V> {
     const keyText = JSON.stringify(key);
     const id = `${site}|${keyText}`;
     const known = this.used.find((c) => c.site === site && c.key === keyText);
     const recorded = known ?? this.fixed.get(id);
     if (recorded) {
-      const match = variants.find((v) => sameVariant(v, recorded.variant));
+      const match = variants.find((v) => sameVariant(v, recorded.variant)) ?? (retired(recorded.variant) ? (recorded.variant as V) : undefined);
       if (!match) {
         throw new Error(`tuner: the recorded choice ${JSON.stringify(recorded.variant)} at ${site} ${keyText} is not one of this build's variants (${variants.map((v) => JSON.stringify(v)).join(', ')})`);
       }

@@ -4,7 +4,7 @@ import { expectClose, seededArray } from '../compare';
 import { Random } from '../../src/util/random';
 import { gemmActivationGradReference, gemmBiasReference, gemmReference } from '../../src/reference/gemm';
 import {
-  gemm, gemmActivationGrad, gemmBias, gemmSplitK, gemmSplitKVariants, gemmVariants, splitKCount, SPLIT_K_MIN_K,
+  gemm, gemmActivationGrad, gemmBias, gemmSplitK, runnableVariant, gemmSplitKVariants, gemmVariants, splitKCount, SPLIT_K_MIN_K,
   type GemmActivationGradShape, type GemmBiasShape, type GemmShape, type GemmSplitKShape,
 } from '../../src/kernels/gemm';
 import { gelu, geluGrad } from '../../src/util/special';
@@ -391,6 +391,18 @@ describe('gemm variants per adapter class', () => {
       { workgroupTiles: false, wgSide: 2, threadRows: 4, quads: true }, block8,
     ]);
     expect(gemmVariants({ ...icl, M: 64, N: 64 }, false, true).some((v) => v.quads)).toBe(false);
+  });
+  it("a recorded variant no longer offered still resumes when the shader runs it (runnableVariant)", () => {
+    const large = { workgroupTiles: false, wgSide: 4, threadRows: 8 }; // offered with subgroups before 8 x 8 blocks
+    expect(gemmVariants(icl, true, true)).not.toContainEqual(large);
+    expect(runnableVariant(icl, large, true)).toBe(true);
+    expect(runnableVariant(icl, { workgroupTiles: true, wgSide: 8 }, true)).toBe(true); // the tiled product
+    expect(runnableVariant(icl, { splits: 4, workgroupTiles: false, wgSide: 2, threadRows: 4 }, true)).toBe(true);
+    expect(runnableVariant(icl, { ...large, quads: true }, false)).toBe(false); // quads need subgroups
+    expect(runnableVariant(icl, { ...large, threadRows: 6 }, true)).toBe(false);
+    expect(runnableVariant(icl, { workgroupTiles: true, wgSide: 16, threadRows: 8 }, true)).toBe(false); // tile of 128
+    expect(runnableVariant(icl, { splits: 0 }, true)).toBe(false);
+    expect(runnableVariant(icl, { rows: 4 }, true)).toBe(false); // not a gemm field
   });
   it('split-K: CPU adapters the whole product first, GPUs the automatic split; a shape that cannot split offers only whole products', () => {
     expect(gemmSplitKVariants(icl, true)[0]).toEqual({ splits: 1, workgroupTiles: false, wgSide: 2, threadRows: 8, threadCols: 8 });

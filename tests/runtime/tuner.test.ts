@@ -67,6 +67,17 @@ describe('Tuner', () => {
     expect(c.timed).toEqual([]);
     await expect(new Tuner('tune', [], [{ site: 'gemm', key: '{"M":4}', variant: { v: 5 } }], c.measure).pick(device, 'gemm', { M: 4 }, variants, build))
       .rejects.toThrow(/recorded choice \{"v":5\} at gemm \{"M":4\} is not one of this build's variants/);
+    // A variant an older build offered, no longer offered but still runnable (the call site's retired): a resume
+    // keeps it, untimed; a cached choice of it does not count, and one the site does not accept is still an error.
+    const retired = (v: Record<string, unknown>) => v.v === 5;
+    const resumed = new Tuner('tune', [], [{ site: 'gemm', key: '{"M":4}', variant: { v: 5 } }], c.measure);
+    expect(await resumed.pick(device, 'gemm', { M: 4 }, variants, build, undefined, retired)).toEqual({ v: 5 });
+    expect(resumed.used).toEqual([{ site: 'gemm', key: '{"M":4}', variant: { v: 5 } }]);
+    expect(c.timed).toEqual([]);
+    const fresh = new Tuner('tune', [{ site: 'gemm', key: '{"M":4}', variant: { v: 5 } }], [], c.measure);
+    expect(await fresh.pick(device, 'gemm', { M: 4 }, variants, build, undefined, retired)).toEqual({ v: 1 });
+    await expect(new Tuner('tune', [], [{ site: 'gemm', key: '{"M":4}', variant: { v: 6 } }], c.measure).pick(device, 'gemm', { M: 4 }, variants, build, undefined, retired))
+      .rejects.toThrow(/recorded choice \{"v":6\} at gemm/);
   });
 
   it('cache files are checked field by field; merging replaces a site and shape with the newer choice', () => {
