@@ -470,7 +470,44 @@ fn rowOf(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return gid.x + gid.y * groups.x * ROW_WG;
 }
 
-// SCALE · Q[t]·K[s] of head h, sequence z, summed over d in order.
+// Rows are walked four at a time (keys s..s+3 of a query row; queries t..t+3 of a key row): a thread then reads its
+// own row once for four partners, and its output row once for four updates. Each sum keeps the one-at-a-time order
+// (d for a dot product, s or t for an output row), so the bits are those of a walk one row at a time. Partners past
+// the end are clamped to the last position for their loads and weigh exactly 0: adding 0·x leaves an output that
+// starts at +0 unchanged, bit for bit.
+
+// Where head row `part` (0 Q, 1 K, 2 V) of positions p..p+3 of sequence z starts in qkv (and dQKV), clamped to T.
+fn headRows4(z: u32, part: u32, h: u32, p: u32) -> vec4<u32> {
+  let at = min(vec4<u32>(p) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(T - 1u));
+  return (vec4<u32>(z * T) + at) * QKV_WIDTH + vec4<u32>(headColumn(part, h));
+}
+
+// Where the rows of positions p..p+3 start in o and dO (clamped to T).
+fn outRows4(z: u32, h: u32, p: u32) -> vec4<u32> {
+  let at = min(vec4<u32>(p) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(T - 1u));
+  return (vec4<u32>(z * T) + at) * D_MODEL + vec4<u32>(h * D_HEAD);
+}
+
+// Which of p..p+3 lie before `end`.
+fn before4(p: u32, end: u32) -> vec4<bool> {
+  return vec4<u32>(p) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(end);
+}
+
+// Dot products over d in order of one row (at `one` in `x`) with four rows (at `four` in `y`), both in qkv.
+fn dots4(one: u32, four: vec4<u32>) -> vec4<f32> {
+  var sum = vec4<f32>(0.0);
+  for (var d = 0u; d < D_HEAD; d++) {
+    sum += qkv[one + d] * vec4<f32>(qkv[four.x + d], qkv[four.y + d], qkv[four.z + d], qkv[four.w + d]);
+  }
+  return sum;
+}
+
+// SCALE · Q[t]·K[s + i] of head h, sequence z, for i = 0..3, each summed over d in order.
+fn rowScores4(z: u32, h: u32, t: u32, s: u32) -> vec4<f32> {
+  return SCALE * dots4((z * T + t) * QKV_WIDTH + headColumn(0u, h), headRows4(z, 1u, h, s));
+}
+
+// SCALE · Q[t]·K[s] of head h, sequence z, summed over d in order (the probabilities' second pass).
 fn rowScore(z: u32, h: u32, t: u32, s: u32) -> f32 {
   let q = (z * T + t) * QKV_WIDTH + headColumn(0u, h);
   let k = (z * T + s) * QKV_WIDTH + headColumn(1u, h);
@@ -479,17 +516,37 @@ fn rowScore(z: u32, h: u32, t: u32, s: u32) -> f32 {
   return SCALE * sum;
 }
 
+// One score's step of the online softmax; a score past the row's end leaves the statistics as they are.
+fn addScore(stats: ptr<function, RowStats>, score: f32, live: bool) {
+  if (!live) { return; }
+  let m = max((*stats).m, score);
+  (*stats).l = (*stats).l * exp((*stats).m - m) + exp(score - m);
+  (*stats).m = m;
+}
+
 // Online softmax statistics of row t over its visible keys, in the order of s: (m, l) with l = Σ exp(S − m).
 fn rowStats(z: u32, h: u32, t: u32) -> RowStats {
   var stats = RowStats(MASKED, 0.0);
   let end = select(T, t + 1u, CAUSAL);
-  for (var s = 0u; s < end; s++) {
-    let score = rowScore(z, h, t, s);
-    let m = max(stats.m, score);
-    stats.l = stats.l * exp(stats.m - m) + exp(score - m);
-    stats.m = m;
+  for (var s = 0u; s < end; s += 4u) {
+    let scores = rowScores4(z, h, t, s);
+    let live = before4(s, end);
+    addScore(&stats, scores.x, live.x);
+    addScore(&stats, scores.y, live.y);
+    addScore(&stats, scores.z, live.z);
+    addScore(&stats, scores.w, live.w);
   }
   return stats;
+}
+
+// The dropout factors of (t, s..s+3).
+fn keep4(key: u32, z: u32, h: u32, t: u32, s: u32) -> vec4<f32> {
+  return vec4<f32>(keepFactor(key, z, h, t, s), keepFactor(key, z, h, t, s + 1u), keepFactor(key, z, h, t, s + 2u), keepFactor(key, z, h, t, s + 3u));
+}
+
+// The dropout factors of (t..t+3, s).
+fn keepQueries4(key: u32, z: u32, h: u32, t: u32, s: u32) -> vec4<f32> {
+  return vec4<f32>(keepFactor(key, z, h, t, s), keepFactor(key, z, h, t + 1u, s), keepFactor(key, z, h, t + 2u, s), keepFactor(key, z, h, t + 3u, s));
 }
 
 @compute @workgroup_size(ROW_WG)
@@ -506,11 +563,18 @@ fn forwardRows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   let out = (z * T + t) * D_MODEL + h * D_HEAD;
   for (var d = 0u; d < D_HEAD; d++) { o[out + d] = 0.0; }
   let end = select(T, t + 1u, CAUSAL);
-  for (var s = 0u; s < end; s++) {
-    let weight = exp(rowScore(z, h, t, s) - stats.m) * inverse * keepFactor(key, z, h, t, s);
-    if (weight == 0.0) { continue; }
-    let v = (z * T + s) * QKV_WIDTH + headColumn(2u, h);
-    for (var d = 0u; d < D_HEAD; d++) { o[out + d] += weight * qkv[v + d]; }
+  for (var s = 0u; s < end; s += 4u) {
+    let p = exp(rowScores4(z, h, t, s) - vec4<f32>(stats.m)) * inverse * keep4(key, z, h, t, s);
+    let weight = select(vec4<f32>(0.0), p, before4(s, end));
+    let v = headRows4(z, 2u, h, s);
+    for (var d = 0u; d < D_HEAD; d++) {
+      var acc = o[out + d];
+      acc += weight.x * qkv[v.x + d];
+      acc += weight.y * qkv[v.y + d];
+      acc += weight.z * qkv[v.z + d];
+      acc += weight.w * qkv[v.w + d];
+      o[out + d] = acc;
+    }
   }
   lse[row] = stats.m + log(stats.l);
 }
@@ -532,13 +596,21 @@ fn backwardQueryRows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
   let dq = (z * T + t) * QKV_WIDTH + headColumn(0u, h);
   for (var d = 0u; d < D_HEAD; d++) { dQKV[dq + d] = 0.0; }
   let end = select(T, t + 1u, CAUSAL);
-  for (var s = 0u; s < end; s++) {
-    let v = (z * T + s) * QKV_WIDTH + headColumn(2u, h);
-    var dP = 0.0;
-    for (var d = 0u; d < D_HEAD; d++) { dP += dO[out + d] * qkv[v + d]; }
-    let dS = exp(rowScore(z, h, t, s) - rowLse) * (keepFactor(key, z, h, t, s) * dP - rowDelta);
-    let k = (z * T + s) * QKV_WIDTH + headColumn(1u, h);
-    for (var d = 0u; d < D_HEAD; d++) { dQKV[dq + d] += dS * qkv[k + d]; }
+  for (var s = 0u; s < end; s += 4u) {
+    let v = headRows4(z, 2u, h, s);
+    var dP = vec4<f32>(0.0);
+    for (var d = 0u; d < D_HEAD; d++) { dP += dO[out + d] * vec4<f32>(qkv[v.x + d], qkv[v.y + d], qkv[v.z + d], qkv[v.w + d]); }
+    let p = exp(rowScores4(z, h, t, s) - vec4<f32>(rowLse));
+    let dS = select(vec4<f32>(0.0), p * (keep4(key, z, h, t, s) * dP - vec4<f32>(rowDelta)), before4(s, end));
+    let k = headRows4(z, 1u, h, s);
+    for (var d = 0u; d < D_HEAD; d++) {
+      var acc = dQKV[dq + d];
+      acc += dS.x * qkv[k.x + d];
+      acc += dS.y * qkv[k.y + d];
+      acc += dS.z * qkv[k.z + d];
+      acc += dS.w * qkv[k.w + d];
+      dQKV[dq + d] = acc;
+    }
   }
   for (var d = 0u; d < D_HEAD; d++) { dQKV[dq + d] *= SCALE; }
 }
@@ -560,19 +632,32 @@ fn backwardKeyValueRows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
     dQKV[dv + d] = 0.0;
   }
   // Causal: only the queries t >= s see key s.
-  for (var t = select(0u, s, CAUSAL); t < T; t++) {
-    let out = (z * T + t) * D_MODEL + h * D_HEAD;
-    var dP = 0.0;
-    for (var d = 0u; d < D_HEAD; d++) { dP += dO[out + d] * qkv[dv + d]; } // V[s]: qkv and dQKV share a layout
-    let stat = statIndex(z, h, t);
-    let p = exp(rowScore(z, h, t, s) - lse[stat]);
-    let keep = keepFactor(key, z, h, t, s);
-    let pDropped = p * keep;
-    let dS = p * (keep * dP - delta[stat]);
-    let q = (z * T + t) * QKV_WIDTH + headColumn(0u, h);
+  for (var t = select(0u, s, CAUSAL); t < T; t += 4u) {
+    let out = outRows4(z, h, t);
+    var dP = vec4<f32>(0.0);
+    // V[s]: qkv and dQKV share a layout, so dv is also where V[s] starts in qkv.
+    for (var d = 0u; d < D_HEAD; d++) { dP += qkv[dv + d] * vec4<f32>(dO[out.x + d], dO[out.y + d], dO[out.z + d], dO[out.w + d]); }
+    let q = headRows4(z, 0u, h, t);
+    let scores = SCALE * dots4(dk, q); // K[s]·Q[t..t+3], each summed over d in order
+    let stat = vec4<u32>(statIndex(z, h, 0u)) + min(vec4<u32>(t) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(T - 1u));
+    let p = exp(scores - vec4<f32>(lse[stat.x], lse[stat.y], lse[stat.z], lse[stat.w]));
+    let keep = keepQueries4(key, z, h, t, s);
+    let live = before4(t, T);
+    let pDropped = select(vec4<f32>(0.0), p * keep, live);
+    let dS = select(vec4<f32>(0.0), p * (keep * dP - vec4<f32>(delta[stat.x], delta[stat.y], delta[stat.z], delta[stat.w])), live);
     for (var d = 0u; d < D_HEAD; d++) {
-      dQKV[dv + d] += pDropped * dO[out + d];
-      dQKV[dk + d] += dS * qkv[q + d];
+      var accV = dQKV[dv + d];
+      accV += pDropped.x * dO[out.x + d];
+      accV += pDropped.y * dO[out.y + d];
+      accV += pDropped.z * dO[out.z + d];
+      accV += pDropped.w * dO[out.w + d];
+      dQKV[dv + d] = accV;
+      var accK = dQKV[dk + d];
+      accK += dS.x * qkv[q.x + d];
+      accK += dS.y * qkv[q.y + d];
+      accK += dS.z * qkv[q.z + d];
+      accK += dS.w * qkv[q.w + d];
+      dQKV[dk + d] = accK;
     }
   }
   for (var d = 0u; d < D_HEAD; d++) { dQKV[dk + d] *= SCALE; }

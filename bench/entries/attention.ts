@@ -72,6 +72,9 @@ export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions
     // The thread-per-row variant (the default on a CPU adapter) at the same shapes.
     ...(await attentionEntries(ctx, 'attention tian by row', { ...tian, threadPerRow: true })),
     ...(await attentionEntries(ctx, 'attention gpt2 by row', { ...gpt2, threadPerRow: true }, shrunk)),
+    // GPT-2 on the ICL prompts (the icl-gpt2 preset: 2 replicas, 64 prompts of 21 positions, 2 heads of 32), where
+    // attention is a third of a CPU adapter's training step.
+    ...(await attentionEntries(ctx, 'attention icl-gpt2 by row', { replicas: 2, batch: 64, T: 21, dModel: 64, nHeads: 2, causal: true, threadPerRow: true })),
     await probabilitiesEntry(ctx, 'attention tian probabilities', { ...tian, batch: 4 }),
     await probabilitiesEntry(ctx, 'attention tian probabilities by row', { ...tian, batch: 4, threadPerRow: true }),
   ];
