@@ -321,11 +321,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 @compute @workgroup_size(WG_SIDE, WG_SIDE)
 fn withBias(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   var acc = product(wid, lid);
-  for (var i = 0u; i < THREAD_ROWS; i++) {
-    for (var j = 0u; j < THREAD_COLS; j++) {
+  // Columns outer: a column's bias is read once for the block's rows.
+  for (var j = 0u; j < THREAD_COLS; j++) {
+    let column = wid.x * THREAD_COLS * WG_SIDE + lid.x * THREAD_COLS + j;
+    if (column >= N) { break; }
+    let b = bias[wid.z * STRIDE_BIAS + column];
+    for (var i = 0u; i < THREAD_ROWS; i++) {
       let at = outputAt(wid, lid, i, j);
-      if (at.x == N) { continue; }
-      var value = ALPHA * blockAt(&acc, i, j) + bias[wid.z * STRIDE_BIAS + at.x];
+      if (at.x == N) { break; }
+      var value = ALPHA * blockAt(&acc, i, j) + b;
       if (BETA != 0.0) { value = value + BETA * C[at.y]; }
       C[at.y] = value;
     }
@@ -335,11 +339,15 @@ fn withBias(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
 @compute @workgroup_size(WG_SIDE, WG_SIDE)
 fn withBiasActivation(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   var acc = product(wid, lid);
-  for (var i = 0u; i < THREAD_ROWS; i++) {
-    for (var j = 0u; j < THREAD_COLS; j++) {
+  // Columns outer, as in withBias.
+  for (var j = 0u; j < THREAD_COLS; j++) {
+    let column = wid.x * THREAD_COLS * WG_SIDE + lid.x * THREAD_COLS + j;
+    if (column >= N) { break; }
+    let b = bias[wid.z * STRIDE_BIAS + column];
+    for (var i = 0u; i < THREAD_ROWS; i++) {
       let at = outputAt(wid, lid, i, j);
-      if (at.x == N) { continue; }
-      let z = ALPHA * blockAt(&acc, i, j) + bias[wid.z * STRIDE_BIAS + at.x];
+      if (at.x == N) { break; }
+      let z = ALPHA * blockAt(&acc, i, j) + b;
       pre[at.y] = z;
       var value = activate(z);
       if (BETA != 0.0) { value = value + BETA * C[at.y]; }
