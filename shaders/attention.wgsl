@@ -493,12 +493,29 @@ fn before4(p: u32, end: u32) -> vec4<bool> {
   return vec4<u32>(p) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(end);
 }
 
-// Dot products over d in order of one row (at `one` in `x`) with four rows (at `four` in `y`), both in qkv.
+// Float d of the four qkv (dO) rows starting at `at`.
+fn qkv4(at: vec4<u32>, d: u32) -> vec4<f32> {
+  return vec4<f32>(qkv[at.x + d], qkv[at.y + d], qkv[at.z + d], qkv[at.w + d]);
+}
+
+fn dO4(at: vec4<u32>, d: u32) -> vec4<f32> {
+  return vec4<f32>(dO[at.x + d], dO[at.y + d], dO[at.z + d], dO[at.w + d]);
+}
+
+// acc + w.x·x.x + w.y·x.y + w.z·x.z + w.w·x.w, added one at a time in that order (a walk of one partner at a time).
+fn addInOrder(acc: f32, w: vec4<f32>, x: vec4<f32>) -> f32 {
+  var sum = acc;
+  sum += w.x * x.x;
+  sum += w.y * x.y;
+  sum += w.z * x.z;
+  sum += w.w * x.w;
+  return sum;
+}
+
+// Dot products over d in order of one qkv row (at `one`) with four qkv rows (at `four`).
 fn dots4(one: u32, four: vec4<u32>) -> vec4<f32> {
   var sum = vec4<f32>(0.0);
-  for (var d = 0u; d < D_HEAD; d++) {
-    sum += qkv[one + d] * vec4<f32>(qkv[four.x + d], qkv[four.y + d], qkv[four.z + d], qkv[four.w + d]);
-  }
+  for (var d = 0u; d < D_HEAD; d++) { sum += qkv[one + d] * qkv4(four, d); }
   return sum;
 }
 
@@ -567,14 +584,7 @@ fn forwardRows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     let p = exp(rowScores4(z, h, t, s) - vec4<f32>(stats.m)) * inverse * keep4(key, z, h, t, s);
     let weight = select(vec4<f32>(0.0), p, before4(s, end));
     let v = headRows4(z, 2u, h, s);
-    for (var d = 0u; d < D_HEAD; d++) {
-      var acc = o[out + d];
-      acc += weight.x * qkv[v.x + d];
-      acc += weight.y * qkv[v.y + d];
-      acc += weight.z * qkv[v.z + d];
-      acc += weight.w * qkv[v.w + d];
-      o[out + d] = acc;
-    }
+    for (var d = 0u; d < D_HEAD; d++) { o[out + d] = addInOrder(o[out + d], weight, qkv4(v, d)); }
   }
   lse[row] = stats.m + log(stats.l);
 }
@@ -599,18 +609,11 @@ fn backwardQueryRows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
   for (var s = 0u; s < end; s += 4u) {
     let v = headRows4(z, 2u, h, s);
     var dP = vec4<f32>(0.0);
-    for (var d = 0u; d < D_HEAD; d++) { dP += dO[out + d] * vec4<f32>(qkv[v.x + d], qkv[v.y + d], qkv[v.z + d], qkv[v.w + d]); }
+    for (var d = 0u; d < D_HEAD; d++) { dP += dO[out + d] * qkv4(v, d); }
     let p = exp(rowScores4(z, h, t, s) - vec4<f32>(rowLse));
     let dS = select(vec4<f32>(0.0), p * (keep4(key, z, h, t, s) * dP - vec4<f32>(rowDelta)), before4(s, end));
     let k = headRows4(z, 1u, h, s);
-    for (var d = 0u; d < D_HEAD; d++) {
-      var acc = dQKV[dq + d];
-      acc += dS.x * qkv[k.x + d];
-      acc += dS.y * qkv[k.y + d];
-      acc += dS.z * qkv[k.z + d];
-      acc += dS.w * qkv[k.w + d];
-      dQKV[dq + d] = acc;
-    }
+    for (var d = 0u; d < D_HEAD; d++) { dQKV[dq + d] = addInOrder(dQKV[dq + d], dS, qkv4(k, d)); }
   }
   for (var d = 0u; d < D_HEAD; d++) { dQKV[dq + d] *= SCALE; }
 }
@@ -636,7 +639,7 @@ fn backwardKeyValueRows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
     let out = outRows4(z, h, t);
     var dP = vec4<f32>(0.0);
     // V[s]: qkv and dQKV share a layout, so dv is also where V[s] starts in qkv.
-    for (var d = 0u; d < D_HEAD; d++) { dP += qkv[dv + d] * vec4<f32>(dO[out.x + d], dO[out.y + d], dO[out.z + d], dO[out.w + d]); }
+    for (var d = 0u; d < D_HEAD; d++) { dP += qkv[dv + d] * dO4(out, d); }
     let q = headRows4(z, 0u, h, t);
     let scores = SCALE * dots4(dk, q); // K[s]·Q[t..t+3], each summed over d in order
     let stat = vec4<u32>(statIndex(z, h, 0u)) + min(vec4<u32>(t) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(T - 1u));
@@ -646,18 +649,8 @@ fn backwardKeyValueRows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
     let pDropped = select(vec4<f32>(0.0), p * keep, live);
     let dS = select(vec4<f32>(0.0), p * (keep * dP - vec4<f32>(delta[stat.x], delta[stat.y], delta[stat.z], delta[stat.w])), live);
     for (var d = 0u; d < D_HEAD; d++) {
-      var accV = dQKV[dv + d];
-      accV += pDropped.x * dO[out.x + d];
-      accV += pDropped.y * dO[out.y + d];
-      accV += pDropped.z * dO[out.z + d];
-      accV += pDropped.w * dO[out.w + d];
-      dQKV[dv + d] = accV;
-      var accK = dQKV[dk + d];
-      accK += dS.x * qkv[q.x + d];
-      accK += dS.y * qkv[q.y + d];
-      accK += dS.z * qkv[q.z + d];
-      accK += dS.w * qkv[q.w + d];
-      dQKV[dk + d] = accK;
+      dQKV[dv + d] = addInOrder(dQKV[dv + d], pDropped, dO4(out, d));
+      dQKV[dk + d] = addInOrder(dQKV[dk + d], dS, qkv4(q, d));
     }
   }
   for (var d = 0u; d < D_HEAD; d++) { dQKV[dk + d] *= SCALE; }
