@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs what a GPU machine with no npm needs to run the bench in Node through Dawn, into .gl/ (git-ignored):
 # the bundled bench (bench/device/build.sh) with TF.js's WASM binaries, a compressed Node binary, Dawn's
-# dawn.node, and the Vulkan loader and GL vendor libraries that NVIDIA's Vulkan ICD needs. On the GPU machine,
+# dawn.node, and the Vulkan loader and GL vendor libraries that NVIDIA's Vulkan ICD needs (those three are packed
+# once and kept; the bench is rebuilt and stamped on every call: bench/device/sources.sh). On the GPU machine,
 # from the repository root:
 #   cd .gl && for f in *.deb; do dpkg -x $f /; done; ldconfig; cd ..
 #   xz -dc .gl/node.xz > /tmp/node && chmod +x /tmp/node
@@ -14,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p .gl/bundle .gl/node_modules/webgpu
 bash bench/device/build.sh .gl/bundle/bench.mjs
+bash bench/device/sources.sh stamp .gl/bundle/bench.mjs   # speed.sh refuses a bundle built from other sources
 mkdir -p .gl/tfjs-wasm && cp node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm .gl/tfjs-wasm/
 cp node_modules/webgpu/index.js node_modules/webgpu/package.json .gl/node_modules/webgpu/
 [ -f .gl/node.xz ] || xz -T2 -6 -c "$(readlink -f "$(command -v node)")" > .gl/node.xz

@@ -12,8 +12,11 @@
 #   gemm.json/.txt         `--files foundation --filter '^gemm 512'`: the 512^3 product in each variant the tuner
 #                          offers a GPU (the 8 x 8 blocks in 64 x 64 tiles had not been timed on a GPU before).
 # Each part has a time limit, so that the whole fits in a few minutes of a lent machine.
+# It stops first, before any device work, when a bundle was built from other sources than the tree it came with.
 set -uo pipefail
 OUT=${OUT:-out}; mkdir -p "$OUT"
+for b in bench onelayer; do bash bench/device/sources.sh check .gl/bundle/$b.mjs || exit 3; done
+cp .gl/bundle/*.mjs.sources "$OUT/"
 (cd .gl && for f in *.deb; do dpkg -x "$f" /; done); ldconfig
 xz -dc .gl/node.xz > /tmp/node && chmod +x /tmp/node
 mkdir -p .gl/node_modules/webgpu/dist/linux-x64 && xz -dc .gl/dawn.xz > .gl/node_modules/webgpu/dist/linux-x64/dawn.node

@@ -3,7 +3,7 @@
 // same Dawn as onelayer, WASM and CPU): that is how the issue's GPU comparison gets measured on a device with no
 // Chrome. Quick shapes on this machine's SwiftShader.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/harness/launcher';
@@ -37,5 +37,31 @@ describe('the device bench bundle (bench/device/build.sh)', () => {
     } finally {
       rmSync(bundleDir, { recursive: true, force: true });
     }
+  });
+
+  // .gl/ is git-ignored and outlives commits: a bundle left from an older build would time old code on a lent GPU.
+  it('is stamped with the sources it was built from, and a stale or unstamped bundle is refused (bench/device/sources.sh)', () => {
+    const dir = tempDir('device-stamp');
+    mkdirSync(dir, { recursive: true });
+    const bundle = join(dir, 'bench.mjs');
+    writeFileSync(bundle, '// a bundle\n');
+    const sources = (...args: string[]) => spawnSync('bash', ['bench/device/sources.sh', ...args], { cwd: projectRoot, encoding: 'utf8' });
+
+    const unstamped = sources('check', bundle);
+    expect(unstamped.status).toBe(3);
+    expect(unstamped.stderr).toMatch(/has no stamp.*src\/cli\/device\/bundle\.sh/);
+
+    expect(sources('stamp', bundle).status).toBe(0);
+    const [fingerprint] = readFileSync(`${bundle}.sources`, 'utf8').split(' ');
+    expect(fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(fingerprint).toBe(sources().stdout.trim());
+    const fresh = sources('check', bundle);
+    expect(fresh.status, fresh.stderr).toBe(0);
+    expect(fresh.stdout).toContain(fingerprint);
+
+    writeFileSync(`${bundle}.sources`, '0123456789abcdef abc1234 2026-01-01T00:00:00Z\n');
+    const stale = sources('check', bundle);
+    expect(stale.status).toBe(3);
+    expect(stale.stderr).toMatch(/built at 2026-01-01T00:00:00Z \(commit abc1234\) from other sources \(fingerprint 0123456789abcdef, these: [0-9a-f]{16}\): rebuild/);
   });
 });

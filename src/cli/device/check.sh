@@ -4,6 +4,7 @@
 # bit for bit with the uninterrupted one. Results go to $OUT (default out/).
 set -uo pipefail
 OUT=${OUT:-out}; mkdir -p "$OUT"
+bash bench/device/sources.sh check .gl/bundle/onelayer.mjs || exit 3   # a stale bundle would test old code
 (cd .gl && for f in *.deb; do dpkg -x $f /; done); ldconfig
 xz -dc .gl/node.xz > /tmp/node && chmod +x /tmp/node
 mkdir -p .gl/node_modules/webgpu/dist/linux-x64 && xz -dc .gl/dawn.xz > .gl/node_modules/webgpu/dist/linux-x64/dawn.node
