@@ -4,7 +4,7 @@
 // Scan & Snap L = 128, batch 128) plus a 512^3 gemm and a 1M-element optimizer step for comparison with
 // other engines and with the adapter's copy bandwidth.
 import type { GpuContext } from '../../src/runtime/context';
-import { gemm, gemmSplitK, gemmVariants, type GemmShape, type GemmSplitKShape } from '../../src/kernels/gemm';
+import { gemm, gemmSplitK, gemmVariants, tunedGemm, type GemmShape, type GemmSplitKShape } from '../../src/kernels/gemm';
 import { sgdUpdate } from '../../src/kernels/sgdUpdate';
 import { sgdMomentum } from '../../src/kernels/sgdMomentum';
 import { softmaxRows, type SoftmaxRowsShape } from '../../src/kernels/softmaxRows';
@@ -21,11 +21,16 @@ function gemmShapeText(s: GemmShape): string {
   return [`batch ${s.batch}, M ${s.M}, N ${s.N}, K ${s.K}`, ...flags].join(', ');
 }
 
-async function gemmEntry(ctx: GpuContext, name: string, s: GemmShape): Promise<BenchEntry> {
+/**
+ * A product as a model's call site forms it: in the variant its tuner picks (the adapter class's default, or with
+ * --tune the fastest), so a CPU adapter's row shows its own product and not a GPU's tiles; `asGiven` runs the
+ * variant fields of `s` (the variant rows).
+ */
+async function gemmEntry(ctx: GpuContext, name: string, s: GemmShape, asGiven = false): Promise<BenchEntry> {
   const A = randomBuffer(ctx, (s.shareA ? 1 : s.batch) * s.M * s.K, `${name} A`);
   const B = randomBuffer(ctx, (s.shareB ? 1 : s.batch) * s.K * s.N, `${name} B`);
   const C = ctx.pool.acquire(4 * s.batch * s.M * s.N, `${name} C`);
-  const op = await gemm(ctx.kernels, s);
+  const op = asGiven ? await gemm(ctx.kernels, s) : await tunedGemm(ctx, s);
   return { name, shape: gemmShapeText(s), dispatches: [op({ A, B, C }, name)] };
 }
 
@@ -41,9 +46,11 @@ async function gemmSplitKEntry(ctx: GpuContext, name: string, s: GemmSplitKShape
   const A = randomBuffer(ctx, (s.shareA ? 1 : s.batch) * s.M * s.K, `${name} A`);
   const B = randomBuffer(ctx, (s.shareB ? 1 : s.batch) * s.K * s.N, `${name} B`);
   const C = ctx.pool.acquire(4 * s.batch * s.M * s.N, `${name} C`);
-  const op = await gemmSplitK(ctx, s);
+  // The partial products in the adapter class's default product variant, as the split-K call sites offer them.
+  const [product] = gemmVariants(s, ctx.adapter.isSoftware, ctx.device.features.has('subgroups'));
+  const op = await gemmSplitK(ctx, { ...s, ...product });
   const how = s.splits === undefined ? 'automatic' : 'given';
-  return { name, shape: `${gemmShapeText(s)}, ${op.splits} splits of K ${op.kPerSplit} (${how})`, dispatches: op({ A, B, C }, name) };
+  return { name, shape: `${gemmShapeText(s)}, ${op.splits} splits of K ${op.kPerSplit} (${how}; ${variantText(product)})`, dispatches: op({ A, B, C }, name) };
 }
 
 async function softmaxEntries(ctx: GpuContext, name: string, s: SoftmaxRowsShape): Promise<BenchEntry[]> {
@@ -109,7 +116,7 @@ export async function benchEntries(ctx: GpuContext, { quick }: BenchEntryOptions
   const variants = gemmVariants(cube, ctx.adapter.isSoftware, ctx.device.features.has('subgroups'));
   return [
     await gemmEntry(ctx, 'gemm 512^3', cube),
-    ...(await Promise.all(variants.map((v, i) => gemmEntry(ctx, `gemm 512^3 variant ${i + 1} (${variantText(v)})`, { ...cube, ...v })))),
+    ...(await Promise.all(variants.map((v, i) => gemmEntry(ctx, `gemm 512^3 variant ${i + 1} (${variantText(v)})`, { ...cube, ...v }, true)))),
     // ICL forward: W_K (and W_Q, W_V) times every token of every prompt, one matrix per replica.
     await gemmEntry(ctx, 'gemm icl W.P', { batch: REPLICAS, M: 40, N: ICL_TOKENS, K: 40 }),
     // ICL backward: a weight gradient sums over every token of the batch (K is the long axis).
