@@ -9,8 +9,15 @@ import { STORAGE } from '../src/runtime/buffers';
 import { timeDispatches, timeWallClock } from '../src/runtime/timing';
 import { Tuner, withTuner } from '../src/runtime/tuner';
 import { defaultEntryFiles, validateOptions } from './options';
+import { formatMs, formatThroughput } from './format';
 import { BENCH_SCHEMA, BENCH_VERSION } from './report/schema';
 import type { AdapterLimits, BenchControl, BenchEntry, BenchEntryModule, BenchOptions, BenchResult, EntryResult } from './types';
+
+/** An entry's result in a progress line: '4.77 ms of GPU, 50 200 prompts/s (…)'. */
+function resultText(e: EntryResult): string {
+  const gpu = e.ms === undefined ? [] : [`${formatMs(e.ms)} ms of GPU`];
+  return [...gpu, ...(e.hostWork ? [formatThroughput(e.hostWork)] : [])].join(', ') || 'timed';
+}
 
 export type EntryLoaders = Record<string, () => Promise<unknown>>; // file name (no .ts) -> module loader
 
@@ -183,8 +190,6 @@ export async function runBenchWith(
   const limitsLine = `FMA ${limits.fmaGflops.toFixed(2)} GFLOP/s, copy ${limits.copyGBps.toFixed(2)} GB/s`;
   log(limitsLine);
   const parts = files.length + 1;
-  control.progress?.({ fraction: 1 / parts, line: limitsLine, limits });
-
   const entries: EntryResult[] = [];
   // --tune: the entries' call sites time their variants as they are built (a fresh tuner: no cache in or out).
   const tuner = options.tune ? new Tuner('tune') : null;
@@ -201,6 +206,11 @@ export async function runBenchWith(
     seconds: (performance.now() - t0) / 1000,
     ...(tuner && { tuning: tuner.used }),
   });
+  const unfinished = (): BenchResult => ({
+    ...result(`unfinished: ${entries.length} entries timed when this was written; the run did not reach its end`),
+    entries: [...entries],
+  });
+  control.progress?.({ fraction: 1 / parts, line: limitsLine, limits, partial: unfinished() });
   const notStarted = (f: number) => (f < files.length ? `; not started: ${files.slice(f).map((name) => `bench/entries/${name}.ts`).join(', ')}` : '');
   let current = '';
   try {
@@ -220,7 +230,9 @@ export async function runBenchWith(
         current = `timing '${entry.name}' of ${path}`;
         const timed = await runEntry(ctx, files[f], entry, limits, options);
         entries.push(timed);
-        control.progress?.({ fraction: (1 + f + (i + 1) / fileEntries.length) / parts, line, entry: timed });
+        control.progress?.({ fraction: (1 + f + (i + 1) / fileEntries.length) / parts, line, entry: timed, partial: unfinished() });
+        // After the snapshot: a reader who sees this line finds the entry in the partial file.
+        log(`${entry.name}: ${resultText(timed)}`);
       }
       control.progress?.({ fraction: (f + 2) / parts, line: `${path} done` });
     }

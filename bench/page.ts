@@ -5,8 +5,11 @@ import { getContext } from '../src/runtime/context';
 import type { JobIO } from '../src/experiments/job';
 import { runBenchWith } from './core';
 import { browserEntryLoaders } from './browserEntries';
-import type { BenchOptions, BenchResult } from './types';
+import type { BenchOptions, BenchProgress, BenchResult } from './types';
 
 export async function runBenchInPage(options: Partial<BenchOptions>, io: JobIO): Promise<BenchResult> {
-  return runBenchWith(await getContext(), browserEntryLoaders, options, (line) => io.report({ kind: 'bench-progress', line }));
+  const log = (line: string) => io.report({ kind: 'bench-progress', line });
+  // The run so far after each entry, which the driver keeps on disk until the run ends.
+  const progress = ({ partial }: BenchProgress) => partial && io.report({ kind: 'bench-partial', result: partial });
+  return runBenchWith(await getContext(), browserEntryLoaders, options, log, { progress });
 }

@@ -1,11 +1,12 @@
 // Node entry of the bench: runs it in headless Chrome (the harness page, default) or in Node through Dawn,
 // prints the table and writes the JSON result. `onelayer bench` and bench/main.ts call runBench.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { EntryLoaders } from './core';
 import { validateOptions, type BenchCommandOptions } from './options';
 import { formatTable } from './format';
+import { writeFileAtomic } from '../src/cli/files';
 import type { BenchOptions, BenchResult } from './types';
 
 /**
@@ -30,12 +31,18 @@ export function nodeEntryLoaders(dir = ENTRIES_DIR): EntryLoaders {
   );
 }
 
-async function runInChrome(options: BenchOptions, progress: (line: string) => void): Promise<BenchResult> {
+/** Where a run's result goes as it grows: the run so far (marked incomplete) after each entry, then the whole. */
+type Save = (result: BenchResult) => void;
+
+async function runInChrome(options: BenchOptions, progress: (line: string) => void, save: Save): Promise<BenchResult> {
   // Imported here so that the Node runtime needs neither puppeteer nor vite (e.g. on a GPU machine with Node only).
   const { openHarness } = await import('../src/harness/launcher');
-  const harness = await openHarness();
+  // A pipe instead of a WebSocket: Chrome exits with this process even when it is killed outright (a timed-out
+  // or SIGKILLed bench would otherwise leave a headless Chrome running the rest of its entries).
+  const harness = await openHarness(undefined, { pipe: true });
   try {
     harness.session.onReport((event) => {
+      if (event.kind === 'bench-partial') save(event.result as BenchResult);
       if (event.kind === 'bench-progress') progress(String(event.line));
     });
     return await harness.session.call<BenchResult>('/bench/page.ts', 'runBenchInPage', options);
@@ -44,13 +51,16 @@ async function runInChrome(options: BenchOptions, progress: (line: string) => vo
   }
 }
 
-async function runInNode(options: BenchOptions, progress: (line: string) => void): Promise<BenchResult> {
+async function runInNode(options: BenchOptions, progress: (line: string) => void, save: Save): Promise<BenchResult> {
   // Imported only here: the runtime's modules need the WebGPU globals that env-node installs.
   const { createNodeContext, releaseNodeGpu } = await import('../src/runtime/env-node');
   const ctx = await createNodeContext();
-  const { runBenchWith } = await import('./core');
+  const { runBenchWith, BenchRunError } = await import('./core');
   try {
-    return await runBenchWith(ctx, nodeEntryLoaders(), options, progress);
+    return await runBenchWith(ctx, nodeEntryLoaders(), options, progress, { progress: ({ partial }) => partial && save(partial) });
+  } catch (e) {
+    if (e instanceof BenchRunError) save(e.partial); // what finished, with the failure in its `incomplete`
+    throw e;
   } finally {
     ctx.pool.destroy();
     ctx.device.destroy();
@@ -75,10 +85,22 @@ export async function runBench(options: RunBenchOptions = {}): Promise<{ result:
   const benchOptions = validateOptions({ repeats: options.repeats, warmup: options.warmup, quick: options.quick, filter: options.filter, files: options.files, tune: options.tune });
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
   const progress = options.progress ?? ((line: string) => process.stderr.write(`[bench] ${line}\n`));
-  const result = runtime === 'chrome' ? await runInChrome(benchOptions, progress) : await runInNode(benchOptions, progress);
   const path = resolve(options.out ?? defaultResultPath());
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
+  // Written whole (temporary file, then rename) after the limits and after every entry, so that a run killed or
+  // timed out part-way leaves what it finished, marked incomplete; the finished run replaces it.
+  let saved = false;
+  const save = (r: BenchResult) => {
+    writeFileAtomic(path, `${JSON.stringify(r, null, 2)}\n`);
+    saved = true;
+  };
+  let result: BenchResult;
+  try {
+    result = runtime === 'chrome' ? await runInChrome(benchOptions, progress, save) : await runInNode(benchOptions, progress, save);
+  } catch (e) {
+    if (saved) progress(`the run did not finish; what it finished is in ${path} (marked incomplete)`);
+    throw e;
+  }
+  save(result);
   print(formatTable(result));
   print(`results: ${path}`);
   return { result, path };

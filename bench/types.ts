@@ -74,6 +74,11 @@ export interface BenchProgress {
   limits?: AdapterLimits;
   /** The entry just timed. */
   entry?: EntryResult;
+  /**
+   * The run so far, marked `incomplete` (after the limits and after each entry): what a result file should hold
+   * until the run ends, so that a run killed, timed out or failed part-way keeps what it finished.
+   */
+  partial?: BenchResult;
 }
 
 export interface BenchControl {

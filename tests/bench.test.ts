@@ -192,6 +192,14 @@ describe('bench run control (runBenchWith in Node)', () => {
     expect(progress[0].limits).toEqual(complete.limits);
     // Limits and the two files are a third each; each file's entries share its third.
     expect(progress.map((p) => p.fraction)).toEqual([1 / 3, 0.5, 2 / 3, 2 / 3, 5 / 6, 1, 1].map((f) => expect.closeTo(f, 12)));
+    // After the limits and after each entry, the run so far (what a result file holds until the run ends).
+    const snapshots = progress.flatMap((p) => (p.partial ? [p.partial] : []));
+    expect(snapshots.map((r) => r.entries.map((e) => e.name))).toEqual([[], ['a1'], ['a1', 'a2'], ['a1', 'a2', 'b1'], ['a1', 'a2', 'b1', 'b2']]);
+    for (const r of snapshots) {
+      expect(r.incomplete).toBe(`unfinished: ${r.entries.length} entries timed when this was written; the run did not reach its end`);
+      expect(r.limits).toEqual(complete.limits);
+    }
+    expect(snapshots[4].entries).toEqual(complete.entries);
 
     // Asked to stop once two entries are done: the run ends at the next check, before the second file.
     let timed = 0;

@@ -36,7 +36,8 @@ class BenchWorker {
     try {
       const result = await runBenchWith(ctx, browserEntryLoaders, options, (line) => onEvent({ kind: 'log', line }), {
         stopRequested: () => this.stopRequested,
-        progress: (progress) => onEvent({ kind: 'progress', progress }),
+        // The page keeps its own entries (and the run's outcome at the end): the snapshot stays here.
+        progress: ({ partial: _partial, ...progress }) => onEvent({ kind: 'progress', progress }),
       });
       return { result };
     } catch (e) {

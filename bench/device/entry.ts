@@ -2,11 +2,13 @@
 // bundles this file with esbuild into one .mjs. esbuild bundles every bench/entries/*.ts for the template-literal
 // import below, so the bundle needs only Node and the `webgpu` package's dawn.node beside it (and, for --peers,
 // TF.js's WASM binaries: see build.sh).
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createNodeContext, nodeGpu } from '../../src/runtime/env-node';
-import { runBenchWith, type EntryLoaders } from '../core';
+import { BenchRunError, runBenchWith, type EntryLoaders } from '../core';
+import type { BenchResult } from '../types';
+import { writeFileAtomic } from '../../src/cli/files';
 import { formatTable } from '../format';
 import { formatPeerTable } from '../peers/table';
 import { parseBenchArgs } from '../options';
@@ -28,7 +30,19 @@ const ctx = await createNodeContext();
 if (!(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) {
   Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu: nodeGpu() }, configurable: true });
 }
-const result = await runBenchWith(ctx, loaders, options, (line) => process.stderr.write(`[bench] ${line}\n`));
-writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+// The run so far is written after every entry (whole, by rename): a part of speed.sh stopped by its time limit
+// keeps what it finished, marked incomplete.
+const save = (r: BenchResult) => writeFileAtomic(out, `${JSON.stringify(r, null, 2)}\n`);
+let result: BenchResult;
+try {
+  result = await runBenchWith(ctx, loaders, options, (line) => process.stderr.write(`[bench] ${line}\n`), {
+    progress: ({ partial }) => partial && save(partial),
+  });
+} catch (e) {
+  if (e instanceof BenchRunError) save(e.partial);
+  process.stderr.write(`[bench] failed: ${(e as Error).message}; what finished is in ${out} (marked incomplete)\n`);
+  process.exit(1);
+}
+save(result);
 process.stdout.write(`${formatTable(result)}\n${options.files?.includes('peers') ? `\n${formatPeerTable(result)}\n` : ''}results: ${out}\n`);
 process.exit(0);

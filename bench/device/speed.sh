@@ -11,7 +11,8 @@
 #   synmed/, synmed.txt    the whole Syn-Medium grid through the CLI (`sweep scansnap-medium --runtime node`);
 #   gemm.json/.txt         `--files foundation --filter '^gemm 512'`: the 512^3 product in each variant the tuner
 #                          offers a GPU (the 8 x 8 blocks in 64 x 64 tiles had not been timed on a GPU before).
-# Each part has a time limit, so that the whole fits in a few minutes of a lent machine.
+# Each part has a time limit, so that the whole fits in a few minutes of a lent machine; a bench part stopped by
+# its limit keeps what it finished in its JSON (written after every entry, marked incomplete).
 # It stops first, before any device work, when a bundle was built from other sources than the tree it came with.
 set -uo pipefail
 OUT=${OUT:-out}; mkdir -p "$OUT"

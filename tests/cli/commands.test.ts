@@ -1,6 +1,7 @@
 // list, doctor, grad (against the float64 reference, both models), sweep with shards, and merge, through the
 // real binary.
 import '../../src/runtime/node-globals';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { models, presets } from '../../src/models/registry';
 import type { LossGradsJson, ParamsJson } from '../../src/engine/types';
 import { Random } from '../../src/util/random';
 import { relativeError } from '../compare';
-import { describeRun, runCli, tempDir } from './spawn';
+import { describeRun, runCli, startCli, tempDir } from './spawn';
 
 const dir = tempDir('commands');
 const write = (name: string, value: unknown) => {
@@ -78,6 +79,34 @@ describe('bench', () => {
       expect(e.ms).toBeGreaterThan(0);
       expect(Number.isFinite(e.gflops)).toBe(true);
     }
+  });
+
+  // The result file is written after every entry (whole, by rename): a run killed or timed out part-way (a lent
+  // GPU's time limit, Ctrl-C) keeps what it finished, marked incomplete.
+  it.each(['chrome', 'node'])('killed part-way (SIGKILL), leaves what it finished in its JSON, marked incomplete (%s runtime)', async (runtime) => {
+    const out = join(dir, `bench-killed-${runtime}.json`);
+    const args = ['bench', '--runtime', runtime, '--quick', '--repeats', '1', '--warmup', '0', '--files', 'foundation,icl,scansnap,transformer', '--out', out];
+    const { child, done } = startCli(args);
+    // The line that follows an entry's snapshot: the entry is on disk once it is printed. The rest of the run
+    // (three more files) takes seconds, the kill milliseconds.
+    let stderr = '';
+    await new Promise<void>((resolve) => child.stderr!.on('data', (d) => (stderr += d, /\[bench\] gemm 32\^3: [\d.]+ ms of GPU/.test(stderr) && resolve())));
+    // Its browser (chrome runtime) must not outlive it: a headless Chrome left running the rest of the entries
+    // would hold the machine's cores.
+    const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.trim()).map(Number);
+    if (runtime === 'chrome') expect(children.length).toBeGreaterThan(0);
+    child.kill('SIGKILL');
+    const r = await done;
+    expect(r.signal, describeRun(args, r)).toBe('SIGKILL');
+    const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    for (let i = 0; i < 100 && children.some(alive); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(children.filter(alive), 'processes of the killed bench still running after 10 s').toEqual([]);
+    const partial = json(out);
+    expect(partial.incomplete).toMatch(/^unfinished: \d+ entries timed when this was written; the run did not reach its end$/);
+    expect(partial.entries[0].name).toBe('gemm 32^3');
+    expect(partial.entries[0].ms).toBeGreaterThan(0);
+    expect(partial.entries.some((e: { file: string }) => e.file === 'bench/entries/transformer.ts')).toBe(false);
+    expect(partial.limits.fmaGflops).toBeGreaterThan(0);
   });
 });
 
