@@ -17,6 +17,8 @@ export interface FieldSpec {
   perReplica?: boolean;
   /** Form grouping in the page. */
   group?: string;
+  /** Names other code gives this setting ('lr' for ICL's eta): an unknown key among them is answered with this key. */
+  alsoCalled?: readonly string[];
 }
 
 export type Schema = Record<string, FieldSpec>;
@@ -95,11 +97,7 @@ export function validateConfig<T extends Record<string, unknown>>(schema: Schema
   const known = Object.keys(schema);
   for (const key of Object.keys(input)) {
     if (!(key in schema)) {
-      const near = known.filter((k) => k.toLowerCase() === key.toLowerCase() || levenshtein(k, key) <= 2);
-      errors.push({
-        key, value: input[key],
-        message: `unknown key '${key}'${near.length ? ` (did you mean ${near.map((n) => `'${n}'`).join(' or ')}?)` : ''}; allowed keys: ${known.join(', ')}`,
-      });
+      errors.push({ key, value: input[key], message: `unknown key '${key}'${suggestKeys(schema, key)}; allowed keys: ${known.join(', ')}` });
     }
   }
   const config: Record<string, unknown> = {};
@@ -137,6 +135,19 @@ export function parseConfig<T extends Record<string, unknown>>(schema: Schema, r
 /** The value of a per-replica field for replica r. */
 export function perReplica(value: unknown, r: number): number {
   return Array.isArray(value) ? (value[r] as number) : (value as number);
+}
+
+/**
+ * ' (did you mean …?)' for an unknown key, or ''. Keys whose `alsoCalled` names it come first; then keys that differ
+ * in case or by a typo: two edits, one for keys of up to three letters (else 'lr' would suggest every short key).
+ */
+export function suggestKeys(schema: Schema, key: string): string {
+  const lower = key.toLowerCase();
+  const named = Object.keys(schema).filter((k) => schema[k].alsoCalled?.some((a) => a.toLowerCase() === lower));
+  const edits = key.length <= 3 ? 1 : 2;
+  const typed = Object.keys(schema).filter((k) => !named.includes(k) && (k.toLowerCase() === lower || levenshtein(k, key) <= edits));
+  const near = [...named, ...typed];
+  return near.length ? ` (did you mean ${near.map((n) => `'${n}'`).join(' or ')}?)` : '';
 }
 
 function levenshtein(a: string, b: string): number {

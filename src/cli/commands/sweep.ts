@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigValidationError, validateConfig, type ConfigError } from '../../config/schema';
+import { ConfigValidationError, suggestKeys, validateConfig, type ConfigError } from '../../config/schema';
 import { findModel, findPreset, models } from '../../models/registry';
 import type { MetricRecord } from '../../engine/types';
 import { lineChart, type Series } from '../../report/svg';
@@ -124,7 +124,7 @@ function planSweep(def: SweepDefinition): { packs: Pack[]; units: Unit[] } {
   const gridKeys = Object.keys(def.grid);
   if (gridKeys.length === 0) usage('sweep: the grid is empty: give --grid key=[v1,v2,...] (or "grid" in sweep.json)');
   for (const key of gridKeys) {
-    if (!(key in schema)) usage(`sweep: grid key '${key}' is not a ${def.source.model.name} config key; allowed: ${Object.keys(schema).filter((k) => k !== 'replicas' && k !== 'seed').join(', ')}`);
+    if (!(key in schema)) usage(`sweep: grid key '${key}' is not a key of the ${def.source.model.name} config${suggestKeys(schema, key)}; allowed: ${Object.keys(schema).filter((k) => k !== 'replicas' && k !== 'seed').join(', ')}`);
     if (key === 'replicas' || key === 'seed') usage(`sweep: '${key}' cannot be a grid axis: use "seeds" (replicas per point); a pack's replica r runs with seed + r`);
     const values = def.grid[key];
     if (!Array.isArray(values) || values.length === 0) usage(`sweep: grid ${key} = ${JSON.stringify(values)} is not allowed: expected a non-empty list of values`);

@@ -40,7 +40,7 @@ export const iclSchema: Schema = {
   dA: { type: 'int', default: 0, min: 0, max: 4096, description: 'rows of W_Q and W_K; 0 means d = dX + dY', group: 'shapes' },
   dV: { type: 'int', default: 0, min: 0, max: 4096, description: 'rows of W_V and columns of W_O; 0 means d = dX + dY', group: 'shapes' },
   m: { type: 'int', default: 64, min: 1, max: 65536, description: 'MLP neurons (rows of W_O)', group: 'shapes' },
-  eta: { type: 'number', default: 10, min: 0, minExclusive: true, perReplica: true, description: 'SGD learning rate (all four matrices)', group: 'training' },
+  eta: { type: 'number', default: 10, min: 0, minExclusive: true, perReplica: true, description: 'SGD learning rate (all four matrices)', group: 'training', alsoCalled: ['lr', 'learningRate', 'learning_rate'] },
   batch: { type: 'int', default: 256, min: 1, max: 65535, description: 'prompts per SGD step', group: 'training' },
   steps: { type: 'int', default: 1000, min: 0, description: 'training steps', group: 'training' },
   delta: { type: 'number', default: 0.5, description: 'W_Q, W_K, W_V start at delta times the rectangular identity', group: 'init' },

@@ -32,8 +32,8 @@ export const scansnapSchema: Schema = {
   distinctPerNext: { type: 'int', default: 10, min: 1, description: 'distinct tokens of each next token, weights linspace(0.1, 1)', group: 'data' },
   L: { type: 'int', default: 128, min: 2, description: 'sequence length: L − 1 context tokens plus the query', group: 'data' },
   batch: { type: 'int', default: 128, min: 1, description: 'sequences per step and replica', group: 'training' },
-  etaY: { type: 'number', default: 1, min: 0, minExclusive: true, perReplica: true, description: 'learning rate of Y', group: 'training' },
-  etaZ: { type: 'number', default: 1, min: 0, minExclusive: true, perReplica: true, description: 'learning rate of Z', group: 'training' },
+  etaY: { type: 'number', default: 1, min: 0, minExclusive: true, perReplica: true, description: 'learning rate of Y', group: 'training', alsoCalled: ['lr', 'eta', 'learningRate', 'learning_rate'] },
+  etaZ: { type: 'number', default: 1, min: 0, minExclusive: true, perReplica: true, description: 'learning rate of Z', group: 'training', alsoCalled: ['lr', 'eta', 'learningRate', 'learning_rate'] },
   etaYRatio: {
     type: 'number', default: 0, min: 0, perReplica: true, group: 'training',
     description: 'etaY / etaZ: where > 0, etaY = etaYRatio · etaZ (replacing etaY); 0: etaY as given',

@@ -61,7 +61,7 @@ export const transformerSchema: Schema = {
   tie: { type: 'boolean', default: false, description: 'the decoder uses the embedding matrix (plus its own bias)', group: 'model' },
   dropout: { type: 'number', default: 0, min: 0, max: 0.95, description: 'dropout probability at every site (embedding output, attention probabilities, both block outputs, FFN hidden); off in evaluation', group: 'model' },
   optimizer: { type: 'enum', default: 'adamw', options: ['sgd', 'adamw'], description: "'sgd' (with momentum, PyTorch semantics) or 'adamw' (PyTorch's, eps 1e-8)", group: 'training' },
-  lr: { type: 'number', default: 1e-3, min: 0, minExclusive: true, perReplica: true, description: "learning rate of the 'rest' group (everything but the FFN weights and biases)", group: 'training' },
+  lr: { type: 'number', default: 1e-3, min: 0, minExclusive: true, perReplica: true, description: "learning rate of the 'rest' group (everything but the FFN weights and biases)", group: 'training', alsoCalled: ['eta', 'learningRate', 'learning_rate'] },
   lrFfn: { type: 'number', default: 0, min: 0, perReplica: true, description: "learning rate of the 'ffn' group (every layer's W_1, b_1, W_2, b_2); 0: the same as lr", group: 'training' },
   momentum: { type: 'number', default: 0, min: 0, max: 1, perReplica: true, description: "SGD momentum ('sgd' only)", group: 'training' },
   beta1: { type: 'number', default: 0.9, min: 0, max: 1, minExclusive: false, perReplica: true, description: "AdamW β1 ('adamw' only)", group: 'training' },
