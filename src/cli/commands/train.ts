@@ -74,7 +74,6 @@ export function tableCsv(table: ResultTable): string {
   return [table.columns.join(','), ...table.rows.map((row) => row.join(','))].join('\n') + '\n';
 }
 
-/** Figures and tables into `dir`; returns the files written and figures that could not be drawn. */
 /** A run folder's artifacts (artifacts/step-<k>.json), by step. */
 export function readArtifacts(dir: string): ArtifactsByStep {
   const folder = join(dir, 'artifacts');
@@ -87,6 +86,7 @@ export function readArtifacts(dir: string): ArtifactsByStep {
   return out;
 }
 
+/** Figures and tables into `dir`; returns the files written and figures that could not be drawn. */
 export function writeFiguresAndTables(
   dir: string, figures: FigureSpec[], metrics: MetricRecord[], tables: Record<string, ResultTable>, artifacts: ArtifactsByStep = new Map(),
 ): { files: string[]; skipped: string[] } {
