@@ -40,7 +40,8 @@ try {
   });
 } catch (e) {
   if (e instanceof BenchRunError) save(e.partial);
-  process.stderr.write(`[bench] failed: ${(e as Error).message}; what finished is in ${out} (marked incomplete)\n`);
+  const kept = e instanceof BenchRunError ? `; what finished is in ${out} (marked incomplete)` : '';
+  process.stderr.write(`[bench] failed: ${(e as Error).message}${kept}\n`);
   process.exit(1);
 }
 save(result);
